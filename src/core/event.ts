@@ -1,0 +1,157 @@
+/**
+ * UniversalEvent (SPEC §1): the one shape every event has in every language
+ * and on disk, plus the checks that guard it.
+ */
+import { CrosstalkError, describeValue } from './errors.js';
+
+export type Priority = 'critical' | 'high' | 'normal' | 'low';
+export const PRIORITIES: readonly Priority[] = ['critical', 'high', 'normal', 'low'];
+
+export type Language = 'lua' | 'javascript' | 'host' | (string & {});
+
+/** Any value JSON can carry. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface EventSource {
+  component: string;
+  instance_id: string;
+  correlation_id?: string;
+  language: Language;
+}
+
+export interface UniversalEvent<T extends JsonValue = JsonValue> {
+  id: string;
+  event_type: string;
+  /** ISO-8601 UTC with milliseconds and `Z` */
+  timestamp: string;
+  version: '1.0';
+  /** strictly increasing per bus (and across restarts with a store) */
+  sequence: number;
+  source: EventSource;
+  data: T;
+  metadata: JsonObject;
+  priority: Priority;
+  /** only on persisted events */
+  ttl_seconds?: number;
+}
+
+export const EVENT_VERSION = '1.0' as const;
+export const MAX_EVENT_TYPE_LENGTH = 255;
+/** Default limits (SPEC §1); a bus can be configured with others. */
+export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_DEPTH = 64;
+
+const EVENT_TYPE_RE = /^[A-Za-z0-9_:-]+(?:\.[A-Za-z0-9_:-]+)*$/;
+
+/** Throws INVALID_EVENT_TYPE unless `t` is 1–255 chars of dot-separated valid segments. */
+export function assertEventType(t: unknown): asserts t is string {
+  if (typeof t !== 'string') {
+    throw new CrosstalkError('INVALID_EVENT_TYPE', `event_type must be a string, got ${describeValue(t)}`);
+  }
+  if (t.length === 0) throw new CrosstalkError('INVALID_EVENT_TYPE', 'event_type must not be empty', { eventType: t });
+  if (t.length > MAX_EVENT_TYPE_LENGTH) {
+    throw new CrosstalkError('INVALID_EVENT_TYPE', `event_type is ${t.length} characters; the limit is ${MAX_EVENT_TYPE_LENGTH}`, {
+      eventType: t.slice(0, 64),
+    });
+  }
+  if (!EVENT_TYPE_RE.test(t)) {
+    throw new CrosstalkError(
+      'INVALID_EVENT_TYPE',
+      `invalid event_type ${describeValue(t)}: dot-separated non-empty segments of letters, digits, '_', '-', ':'`,
+      { eventType: t },
+    );
+  }
+}
+
+export function isValidEventType(t: unknown): t is string {
+  return typeof t === 'string' && t.length > 0 && t.length <= MAX_EVENT_TYPE_LENGTH && EVENT_TYPE_RE.test(t);
+}
+
+const UUID_V4_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/** A publisher may supply its own id; it must be a UUID v4. */
+export function isUuidV4(s: unknown): s is string {
+  return typeof s === 'string' && s.length === 36 && UUID_V4_RE.test(s);
+}
+
+// Timestamps: many events share a millisecond, so the ISO string is cached
+// per millisecond instead of formatted per event.
+let lastMs = -1;
+let lastIso = '';
+export function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
+export interface DataLimits {
+  maxBytes: number;
+  maxDepth: number;
+}
+
+/**
+ * Checks that `value` is plain JSON: finite numbers, strings, booleans, null,
+ * arrays and plain objects, no cycles, nesting within `maxDepth`.
+ * Returns an upper bound of its UTF-8 JSON size, exact enough to decide the
+ * size limit without serialising small events. Throws INVALID_DATA naming
+ * the path of the first bad value.
+ */
+export function checkJson(value: unknown, path: string, limits: DataLimits): number {
+  const seen: object[] = [];
+  return walk(value, path, 0, limits.maxDepth, seen);
+}
+
+function walk(v: unknown, path: string, depth: number, maxDepth: number, seen: object[]): number {
+  switch (typeof v) {
+    case 'string':
+      // worst case of UTF-8 JSON: 6 bytes per UTF-16 unit (\u001f), plus quotes
+      return v.length * 6 + 2;
+    case 'number':
+      if (!Number.isFinite(v)) {
+        throw new CrosstalkError('INVALID_DATA', `${path} is ${v}; JSON numbers must be finite`, { path });
+      }
+      return 24;
+    case 'boolean':
+      return 5;
+    case 'undefined':
+      throw new CrosstalkError('INVALID_DATA', `${path} is undefined; use null`, { path });
+    case 'object': {
+      if (v === null) return 4;
+      if (depth >= maxDepth) {
+        throw new CrosstalkError('INVALID_DATA', `${path} nests deeper than ${maxDepth} levels`, { path });
+      }
+      if (seen.includes(v)) throw new CrosstalkError('INVALID_DATA', `${path} is a cycle (refers to an enclosing value)`, { path });
+      seen.push(v);
+      let size = 2;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) size += walk(v[i], `${path}[${i}]`, depth + 1, maxDepth, seen) + 1;
+      } else {
+        const proto = Object.getPrototypeOf(v);
+        if (proto !== Object.prototype && proto !== null) {
+          throw new CrosstalkError('INVALID_DATA', `${path} is ${describeKind(v)}, not a plain object`, { path });
+        }
+        for (const k in v) {
+          size += k.length * 6 + 4 + walk((v as Record<string, unknown>)[k], `${path}.${k}`, depth + 1, maxDepth, seen);
+        }
+      }
+      seen.pop();
+      return size;
+    }
+    default:
+      throw new CrosstalkError('INVALID_DATA', `${path} is ${describeValue(v)}, which JSON cannot carry`, { path });
+  }
+}
+
+function describeKind(v: object): string {
+  const name = (v as { constructor?: { name?: string } }).constructor?.name;
+  return name ? `a ${name}` : 'an exotic object';
+}
+
+/** Exact UTF-8 size of a value's JSON. */
+export function jsonByteLength(v: unknown): number {
+  return Buffer.byteLength(JSON.stringify(v), 'utf8');
+}

@@ -1,0 +1,207 @@
+/**
+ * The public contracts of the bus: what a host application, a script binding
+ * or a store codes against. Classes behind them live in their own files.
+ */
+import type { JsonObject, JsonValue, Language, Priority, UniversalEvent } from './event.js';
+
+export type Backpressure = 'drop_oldest' | 'drop_newest' | 'block' | 'reject';
+export const BACKPRESSURE_STRATEGIES: readonly Backpressure[] = ['drop_oldest', 'drop_newest', 'block', 'reject'];
+
+/** A filter in the query-filter syntax (SPEC §5): path → value or `{op, value}`. */
+export type FilterOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'contains' | 'exists' | 'matches';
+export type FilterSpec = Record<string, JsonValue | { op: FilterOp; value?: JsonValue }>;
+
+/** Who publishes: recorded in `event.source`. */
+export interface PublisherIdentity {
+  component: string;
+  instance_id: string;
+  language: Language;
+}
+
+export interface PublishOptions {
+  /** store this event (needs a store on the bus) */
+  persistent?: boolean;
+  /** life of a persisted event; expired events are never returned */
+  ttl_seconds?: number;
+  correlation_id?: string;
+  /** default `normal` */
+  priority?: Priority;
+  metadata?: JsonObject;
+  /** recorded in `source.language` */
+  language?: string;
+}
+
+/** The table/object form of publish. */
+export interface EventInit<T extends JsonValue = JsonValue> {
+  event_type: string;
+  data?: T;
+  /** a UUID v4 the publisher chose; otherwise the bus assigns one */
+  id?: string;
+  source?: Partial<{ component: string; instance_id: string; correlation_id: string; language: string }>;
+  metadata?: JsonObject;
+  priority?: Priority;
+  correlation_id?: string;
+  persistent?: boolean;
+  ttl_seconds?: number;
+}
+
+export interface SubscribeOptions {
+  /** what a full queue does; default `drop_oldest` */
+  backpressure?: Backpressure;
+  /** 1 … 10,000,000; default 10,000 */
+  max_queue_size?: number;
+  /** how long a `block` publisher waits; default 5000 */
+  block_timeout_ms?: number;
+  /**
+   * A predicate table (checked before enqueueing), or a function called at
+   * receive time; events it refuses count in `filtered`.
+   */
+  filter?: FilterSpec | ((event: UniversalEvent) => boolean);
+  /** catch-up: deliver stored events after this sequence first, then live ones */
+  from_sequence?: number;
+  /** catch-up: deliver stored events from this time first, then live ones */
+  from_time?: string | number;
+}
+
+export interface SubscriptionStats {
+  total_received: number;
+  delivered: number;
+  dropped: number;
+  rejected: number;
+  blocked: number;
+  filtered: number;
+  queue_size: number;
+  high_water: number;
+}
+
+export interface SubscriptionInfo {
+  id: string;
+  patterns: string[];
+  /** the first pattern, for callers of the Rust original */
+  pattern: string;
+  queue_size: number;
+  max_queue_size: number;
+  backpressure: Backpressure;
+}
+
+export interface ReceiveBatchOptions {
+  /** default 100 */
+  max_events?: number;
+  /** wait for the first event at most this long; default 1000 */
+  timeout_ms?: number;
+}
+
+export interface Subscription extends AsyncIterable<UniversalEvent> {
+  readonly id: string;
+  readonly patterns: readonly string[];
+  readonly closed: boolean;
+  /** next event, or null after `timeoutMs` (0 polls; default 5000) or on close */
+  receive(timeoutMs?: number): Promise<UniversalEvent | null>;
+  /** wait for the first event, then take what else is queued, in order */
+  receiveBatch(options?: ReceiveBatchOptions): Promise<UniversalEvent[]>;
+  /** next queued event without waiting, or null */
+  poll(): UniversalEvent | null;
+  /** up to `max` queued events without waiting */
+  drain(max?: number): UniversalEvent[];
+  stats(): SubscriptionStats;
+  info(): SubscriptionInfo;
+  /** idempotent; frees the queue and wakes waiting receivers with null */
+  unsubscribe(): boolean;
+}
+
+export interface BusStats {
+  published: number;
+  delivered: number;
+  dropped: number;
+  rejected: number;
+  blocked: number;
+  block_timeouts: number;
+  filtered: number;
+  persisted: number;
+  subscriptions: number;
+  queued: number;
+  sequence: number;
+  route_cache_size: number;
+}
+
+/** Status signals, fired once per crossing and re-armed when the queue drains. */
+export type BusStatus =
+  | { type: 'queue_full'; subscription_id: string; patterns: readonly string[]; max_queue_size: number }
+  | { type: 'queue_drained'; subscription_id: string };
+
+export interface Bus {
+  /**
+   * Publishes and returns the event id. Synchronous unless a `block`-strategy
+   * queue the event targets is full: then a Promise of the id that settles
+   * when every such queue has room (or rejects with BLOCK_TIMEOUT).
+   */
+  publish(eventType: string, data?: JsonValue, options?: PublishOptions): string | Promise<string>;
+  publish(init: EventInit): string | Promise<string>;
+  /** Same, always as a Promise. */
+  publishAsync(eventType: string, data?: JsonValue, options?: PublishOptions): Promise<string>;
+  publishAsync(init: EventInit): Promise<string>;
+  /** Publishes as another identity (scripts publish through this). */
+  publishAs(
+    who: PublisherIdentity,
+    eventType: string | EventInit,
+    data?: JsonValue,
+    options?: PublishOptions,
+  ): string | Promise<string>;
+  subscribe(patterns: string | readonly string[], options?: SubscribeOptions): Subscription;
+  unsubscribe(sub: Subscription | string): boolean;
+  unsubscribePattern(pattern: string): number;
+  listSubscriptions(): SubscriptionInfo[];
+  /** throws UNKNOWN_SUBSCRIPTION for an id this bus does not know */
+  getSubscription(sub: Subscription | string): Subscription;
+  subscriptionStats(sub: Subscription | string): SubscriptionStats;
+  stats(): BusStats;
+  onStatus(listener: (s: BusStatus) => void): () => void;
+  readonly store: EventStore | null;
+  /** waits until every accepted persistent event is durable */
+  flush(): Promise<void>;
+  /** closes every subscription and the store */
+  close(): Promise<void>;
+  readonly closed: boolean;
+}
+
+// ---- storage ----------------------------------------------------------------
+
+export type Order = 'asc' | 'desc';
+
+/** A query after validation (see `normalizeQuery`). */
+export interface EventQuery {
+  /** a pattern (SPEC §2) */
+  event_type?: string;
+  /** epoch ms, inclusive */
+  start_time?: number;
+  /** epoch ms, inclusive */
+  end_time?: number;
+  correlation_id?: string;
+  /** matches source.component */
+  source?: string;
+  filters?: FilterSpec;
+  after_sequence?: number;
+  /** default 100 */
+  limit: number;
+  /** default asc (by sequence) */
+  order: Order;
+}
+
+/**
+ * Where persisted events live. `append` is synchronous and buffered (group
+ * commit); `flush` resolves when everything appended is durable.
+ */
+export interface EventStore {
+  readonly kind: string;
+  /** the highest sequence this store has seen, so a new bus continues after it */
+  lastSequence(): number;
+  /** buffers one event; throws STORE_UNAVAILABLE when closed */
+  append(event: UniversalEvent): void;
+  flush(): Promise<void>;
+  query(q: EventQuery): Promise<UniversalEvent[]>;
+  /** number of stored, unexpired events */
+  count(): Promise<number>;
+  /** deletes expired events now; returns how many */
+  sweep(): Promise<number>;
+  close(): Promise<void>;
+}
