@@ -1,1 +1,39 @@
-export {};
+/**
+ * crosstalk: one stream of events for Lua scripts, sandboxed JavaScript
+ * scripts and host applications.
+ */
+export { createBus, BusImpl } from './core/bus.js';
+export { CrosstalkError, ERROR_CODES, isCrosstalkError } from './core/errors.js';
+export { compilePattern, isValidPattern, matchPattern } from './core/pattern.js';
+export { compileFilter } from './core/filter.js';
+export { assertEventType, isValidEventType, EVENT_VERSION, PRIORITIES } from './core/event.js';
+export {
+  DEFAULT_BACKPRESSURE,
+  DEFAULT_MAX_QUEUE_SIZE,
+  DEFAULT_BLOCK_TIMEOUT_MS,
+  DEFAULT_RECEIVE_TIMEOUT_MS,
+} from './core/options.js';
+
+export type { ErrorCode, ErrorDetails } from './core/errors.js';
+export type { UniversalEvent, EventSource, JsonValue, JsonObject, Priority, Language } from './core/event.js';
+export type { CompiledPattern } from './core/pattern.js';
+export type { BusOptions } from './core/options.js';
+export type {
+  Backpressure,
+  Bus,
+  BusStats,
+  BusStatus,
+  EventInit,
+  EventQuery,
+  EventStore,
+  FilterOp,
+  FilterSpec,
+  Order,
+  PublisherIdentity,
+  PublishOptions,
+  ReceiveBatchOptions,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionInfo,
+  SubscriptionStats,
+} from './core/types.js';

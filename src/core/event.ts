@@ -88,11 +88,6 @@ export function isoNow(): string {
   return lastIso;
 }
 
-export interface DataLimits {
-  maxBytes: number;
-  maxDepth: number;
-}
-
 /**
  * Checks that `value` is plain JSON: finite numbers, strings, booleans, null,
  * arrays and plain objects, no cycles, nesting within `maxDepth`.
@@ -100,9 +95,8 @@ export interface DataLimits {
  * size limit without serialising small events. Throws INVALID_DATA naming
  * the path of the first bad value.
  */
-export function checkJson(value: unknown, path: string, limits: DataLimits): number {
-  const seen: object[] = [];
-  return walk(value, path, 0, limits.maxDepth, seen);
+export function checkJson(value: unknown, path: string, maxDepth: number = DEFAULT_MAX_DEPTH): number {
+  return walk(value, path, 0, maxDepth, []);
 }
 
 function walk(v: unknown, path: string, depth: number, maxDepth: number, seen: object[]): number {

@@ -1,0 +1,316 @@
+/**
+ * The in-process bus: publish → validate → route → enqueue. Receiving lives in
+ * subscription.ts, routing in router.ts, the checks in draft.ts; this file
+ * only connects them and keeps the bus-wide state (sequence, counters).
+ */
+import { randomUUID } from 'node:crypto';
+import { CrosstalkError, describeValue } from './errors.js';
+import { EVENT_VERSION, isoNow, type JsonValue, type UniversalEvent } from './event.js';
+import { prepareDraft, type Draft } from './draft.js';
+import { compileFilter } from './filter.js';
+import { resolveBusOptions, resolveSubscribeOptions, type BusOptions, type ResolvedBusOptions } from './options.js';
+import { compilePattern, type CompiledPattern } from './pattern.js';
+import { Router } from './router.js';
+import { historyBacklog } from './history.js';
+import { SubscriptionImpl, unknownSubscription, type SharedCounters, type SubscriptionOwner } from './subscription.js';
+import type {
+  Bus,
+  BusStats,
+  BusStatus,
+  EventInit,
+  EventStore,
+  PublisherIdentity,
+  PublishOptions,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionInfo,
+  SubscriptionStats,
+} from './types.js';
+
+export class BusImpl implements Bus, SubscriptionOwner {
+  readonly counters: SharedCounters = { delivered: 0, dropped: 0, rejected: 0, blocked: 0, filtered: 0 };
+  readonly store: EventStore | null;
+  private readonly options: ResolvedBusOptions;
+  private readonly router: Router<SubscriptionImpl>;
+  private readonly subs = new Map<string, SubscriptionImpl>();
+  private readonly persistPatterns: CompiledPattern[];
+  private readonly persistCache = new Map<string, boolean>();
+  private readonly statusListeners = new Set<(s: BusStatus) => void>();
+  private readonly hostIdentity: PublisherIdentity;
+  /** subscriptions whose full queue makes publish fail or wait */
+  private strictSubs = 0;
+  private sequence: number;
+  private published = 0;
+  private persisted = 0;
+  private blockTimeouts = 0;
+  private pendingBlocked = new Set<(e: CrosstalkError) => void>();
+  closed = false;
+
+  constructor(options?: BusOptions) {
+    this.options = resolveBusOptions(options);
+    this.store = this.options.store;
+    this.router = new Router(this.options.route_cache_size);
+    this.persistPatterns = this.options.persist.map((p) => compilePattern(p));
+    this.sequence = this.store ? this.store.lastSequence() : 0;
+    this.hostIdentity = { component: this.options.component, instance_id: randomUUID(), language: 'host' };
+  }
+
+  // ---- publish ----------------------------------------------------------------
+
+  publish(eventType: string | EventInit, data?: JsonValue, options?: PublishOptions): string | Promise<string> {
+    return this.publishAs(this.hostIdentity, eventType, data, options);
+  }
+
+  publishAsync(eventType: string | EventInit, data?: JsonValue, options?: PublishOptions): Promise<string> {
+    try {
+      return Promise.resolve(this.publishAs(this.hostIdentity, eventType, data, options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  publishAs(who: PublisherIdentity, eventType: string | EventInit, data?: JsonValue, options?: PublishOptions): string | Promise<string> {
+    if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
+    const d = prepareDraft(who, eventType, data, options, this.options, this.router);
+    if (d.persistent === undefined ? this.persistByPattern(d.type) : d.persistent) {
+      if (this.store === null) {
+        throw new CrosstalkError('STORE_UNAVAILABLE', `cannot persist ${d.type}: this bus has no store (use --store or createBus({store}))`, {
+          eventType: d.type,
+        });
+      }
+      d.persistent = true;
+    } else d.persistent = false;
+    return this.dispatch(d);
+  }
+
+  /** True when some subscription could make a publish fail or wait (reject/block). */
+  hasStrictSubscriptions(): boolean {
+    return this.strictSubs > 0;
+  }
+
+  private dispatch(d: Draft): string | Promise<string> {
+    const targets = this.router.route(d.type);
+    if (this.strictSubs > 0) {
+      let waitOn: SubscriptionImpl[] | null = null;
+      for (const s of targets) {
+        if (s.backpressure === 'reject' && s.congested) {
+          s.rejected++;
+          this.counters.rejected++;
+          throw new CrosstalkError('QUEUE_FULL', `queue of subscription ${s.id} (${s.patterns.join(', ')}) is full (${s.maxQueueSize})`, {
+            subscriptionId: s.id,
+            eventType: d.type,
+          });
+        }
+        if (s.backpressure === 'block' && s.congested) (waitOn ??= []).push(s);
+      }
+      if (waitOn !== null) return this.waitForRoom(d, waitOn);
+    }
+    return this.deliver(d, targets);
+  }
+
+  private deliver(d: Draft, targets: readonly SubscriptionImpl[]): string {
+    const e: UniversalEvent = {
+      id: d.id ?? randomUUID(),
+      event_type: d.type,
+      timestamp: isoNow(),
+      version: EVENT_VERSION,
+      sequence: ++this.sequence,
+      source: d.source,
+      data: d.data,
+      metadata: d.metadata,
+      priority: d.priority,
+    };
+    if (d.persistent) {
+      if (d.ttl_seconds !== undefined) e.ttl_seconds = d.ttl_seconds;
+      // the store buffers (group commit); durability comes with flush()
+      this.store!.append(e);
+      this.persisted++;
+    }
+    this.published++;
+    for (let i = 0; i < targets.length; i++) targets[i]!.offer(e);
+    return e.id;
+  }
+
+  /** All-or-nothing: waits until every congested block queue has room, or fails. */
+  private waitForRoom(d: Draft, waitOn: SubscriptionImpl[]): Promise<string> {
+    if (d.deadline === undefined) {
+      d.deadline = Date.now() + Math.min(...waitOn.map((s) => s.blockTimeoutMs));
+      for (const s of waitOn) {
+        s.blocked++;
+        this.counters.blocked++;
+      }
+    }
+    return new Promise<string>((resolve, reject) => {
+      const cancels: (() => void)[] = [];
+      let settled = false;
+      const finish = () => {
+        settled = true;
+        clearTimeout(timer);
+        for (const c of cancels) c();
+        this.pendingBlocked.delete(fail);
+      };
+      const fail = (err: CrosstalkError) => {
+        if (settled) return;
+        finish();
+        reject(err);
+      };
+      const wake = () => {
+        if (settled) return;
+        finish();
+        try {
+          if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus closed while the publish waited');
+          resolve(this.dispatch(d)); // re-route and re-check; may wait again
+        } catch (err) {
+          reject(err);
+        }
+      };
+      for (const s of waitOn) cancels.push(s.waitForRoom(wake));
+      this.pendingBlocked.add(fail);
+      const timer = setTimeout(() => {
+        this.blockTimeouts++;
+        fail(
+          new CrosstalkError(
+            'BLOCK_TIMEOUT',
+            `publish of ${d.type} waited ${Math.min(...waitOn.map((s) => s.blockTimeoutMs))} ms for room in ${waitOn.map((s) => s.id).join(', ')}; nothing was delivered`,
+            { eventType: d.type, subscriptionId: waitOn[0]!.id },
+          ),
+        );
+      }, Math.max(0, d.deadline! - Date.now()));
+    });
+  }
+
+  private persistByPattern(type: string): boolean {
+    if (this.persistPatterns.length === 0) return false;
+    let hit = this.persistCache.get(type);
+    if (hit === undefined) {
+      hit = this.persistPatterns.some((p) => p.test(type));
+      if (this.persistCache.size >= 10_000) this.persistCache.clear();
+      this.persistCache.set(type, hit);
+    }
+    return hit;
+  }
+
+  // ---- subscriptions ----------------------------------------------------------
+
+  subscribe(patterns: string | readonly string[], options?: SubscribeOptions): Subscription {
+    if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
+    const list = typeof patterns === 'string' ? [patterns] : patterns;
+    if (!Array.isArray(list) || list.length === 0) {
+      throw new CrosstalkError('INVALID_PATTERN', `subscribe needs a pattern or a non-empty list of patterns, got ${describeValue(patterns)}`);
+    }
+    const compiled = list.map((p) => compilePattern(p));
+    const opts = resolveSubscribeOptions(options);
+    const accepts = opts.filterSpec ? compileFilter(opts.filterSpec) : null;
+    let backlog = null;
+    if (opts.from_sequence !== null || opts.from_time !== null) {
+      if (this.store === null) {
+        throw new CrosstalkError('STORE_UNAVAILABLE', 'from_sequence/from_time need a store on the bus');
+      }
+      backlog = historyBacklog(this.store, list, opts.from_sequence, opts.from_time, this.sequence);
+    }
+    const sub = new SubscriptionImpl(randomUUID(), [...list], compiled, opts, accepts, this, backlog);
+    this.subs.set(sub.id, sub);
+    for (const c of compiled) this.router.add(sub, c);
+    if (sub.backpressure === 'block' || sub.backpressure === 'reject') this.strictSubs++;
+    return sub;
+  }
+
+  /** SubscriptionOwner: called once when a subscription closes. */
+  detach(sub: SubscriptionImpl): void {
+    if (!this.subs.delete(sub.id)) return;
+    for (const c of sub.compiled) this.router.remove(sub, c);
+    if (sub.backpressure === 'block' || sub.backpressure === 'reject') this.strictSubs--;
+  }
+
+  getSubscription(sub: Subscription | string): SubscriptionImpl {
+    const id = typeof sub === 'string' ? sub : (sub as { id?: unknown } | null)?.id;
+    const found = typeof id === 'string' ? this.subs.get(id) : undefined;
+    if (!found) throw unknownSubscription(id ?? sub);
+    return found;
+  }
+
+  /** False when it was already closed (or is unknown): idempotent. */
+  unsubscribe(sub: Subscription | string): boolean {
+    if (sub instanceof SubscriptionImpl) return sub.unsubscribe();
+    const id = typeof sub === 'string' ? sub : (sub as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') throw unknownSubscription(sub);
+    return this.subs.get(id)?.unsubscribe() ?? false;
+  }
+
+  /** Removes every subscription that has `pattern` among its patterns. */
+  unsubscribePattern(pattern: string): number {
+    compilePattern(pattern);
+    let n = 0;
+    for (const s of [...this.subs.values()]) if (s.patterns.includes(pattern) && s.unsubscribe()) n++;
+    return n;
+  }
+
+  listSubscriptions(): SubscriptionInfo[] {
+    return [...this.subs.values()].map((s) => s.info());
+  }
+
+  subscriptionStats(sub: Subscription | string): SubscriptionStats {
+    return this.getSubscription(sub).stats();
+  }
+
+  // ---- status, stats, lifecycle -----------------------------------------------
+
+  onStatus(listener: (s: BusStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  signalFull(sub: SubscriptionImpl): void {
+    this.emit({ type: 'queue_full', subscription_id: sub.id, patterns: sub.patterns, max_queue_size: sub.maxQueueSize });
+  }
+
+  signalDrained(sub: SubscriptionImpl): void {
+    this.emit({ type: 'queue_drained', subscription_id: sub.id });
+  }
+
+  private emit(s: BusStatus): void {
+    for (const l of this.statusListeners) {
+      try {
+        l(s);
+      } catch {
+        // a listener's failure must not break publishing
+      }
+    }
+  }
+
+  stats(): BusStats {
+    let queued = 0;
+    for (const s of this.subs.values()) queued += s.queueSize;
+    return {
+      published: this.published,
+      delivered: this.counters.delivered,
+      dropped: this.counters.dropped,
+      rejected: this.counters.rejected,
+      blocked: this.counters.blocked,
+      block_timeouts: this.blockTimeouts,
+      filtered: this.counters.filtered,
+      persisted: this.persisted,
+      subscriptions: this.subs.size,
+      queued,
+      sequence: this.sequence,
+      route_cache_size: this.router.cacheSize,
+    };
+  }
+
+  async flush(): Promise<void> {
+    if (this.store) await this.store.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fail of [...this.pendingBlocked]) fail(new CrosstalkError('BUS_UNAVAILABLE', 'the bus closed while the publish waited'));
+    for (const s of [...this.subs.values()]) s.unsubscribe();
+    if (this.store) await this.store.close();
+  }
+}
+
+/** Creates an in-process bus. */
+export function createBus(options?: BusOptions): BusImpl {
+  return new BusImpl(options);
+}

@@ -1,0 +1,188 @@
+/**
+ * Turns the two publish forms — `(event_type, data, options)` and the
+ * table/object form — into a validated draft. Everything a publisher can get
+ * wrong is caught here, before the event exists, so a bad publish has no effect.
+ */
+import { CrosstalkError, describeValue } from './errors.js';
+import {
+  assertEventType,
+  checkJson,
+  jsonByteLength,
+  PRIORITIES,
+  type EventSource,
+  type JsonObject,
+  type JsonValue,
+  type Priority,
+} from './event.js';
+import { validate as uuidValidate, version as uuidVersion } from 'uuid';
+import { invalidOption, rejectUnknownKeys, type ResolvedBusOptions } from './options.js';
+import type { Router } from './router.js';
+import type { EventInit, PublisherIdentity, PublishOptions } from './types.js';
+
+export interface Draft {
+  type: string;
+  data: JsonValue;
+  id: string | undefined;
+  source: EventSource;
+  metadata: JsonObject;
+  priority: Priority;
+  /** undefined: decided by the bus's persist patterns */
+  persistent: boolean | undefined;
+  ttl_seconds: number | undefined;
+  /** set when a block-strategy publish starts waiting */
+  deadline?: number;
+}
+
+export const PUBLISH_OPTION_KEYS = ['persistent', 'ttl_seconds', 'correlation_id', 'priority', 'metadata', 'language'] as const;
+export const EVENT_INIT_KEYS = [
+  'event_type', 'data', 'id', 'source', 'metadata', 'priority', 'correlation_id', 'persistent', 'ttl_seconds', 'language',
+] as const;
+const SOURCE_KEYS = ['component', 'instance_id', 'correlation_id', 'language'];
+
+/** Frozen so that the one shared empty object cannot be changed by a receiver. */
+const EMPTY_METADATA: JsonObject = Object.freeze({}) as JsonObject;
+/** A publisher's source without correlation id is the same object for each of its events. */
+const sourceCache = new WeakMap<PublisherIdentity, EventSource>();
+const MAX_TTL_SECONDS = 100 * 365 * 24 * 3600;
+
+function identitySource(who: PublisherIdentity): EventSource {
+  let s = sourceCache.get(who);
+  if (!s) {
+    s = Object.freeze({ component: who.component, instance_id: who.instance_id, language: who.language });
+    sourceCache.set(who, s);
+  }
+  return s;
+}
+
+function nonEmptyString(option: string, v: unknown, max = 255): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > max) throw invalidOption(option, `a string of 1 to ${max} characters`, v);
+  return v;
+}
+
+interface Fields {
+  persistent?: unknown;
+  ttl_seconds?: unknown;
+  correlation_id?: unknown;
+  priority?: unknown;
+  metadata?: unknown;
+  language?: unknown;
+  id?: unknown;
+  source?: unknown;
+}
+
+export function prepareDraft(
+  who: PublisherIdentity,
+  typeOrInit: string | EventInit,
+  data: JsonValue | undefined,
+  options: PublishOptions | undefined,
+  limits: ResolvedBusOptions,
+  router: Router<unknown>,
+): Draft {
+  let type: unknown;
+  let fields: Fields | undefined;
+  if (typeof typeOrInit === 'string') {
+    type = typeOrInit;
+    if (options !== undefined && options !== null) {
+      if (typeof options !== 'object' || Array.isArray(options)) throw invalidOption('options', 'an object', options);
+      rejectUnknownKeys(options, PUBLISH_OPTION_KEYS, 'publish');
+      fields = options;
+    }
+  } else if (typeOrInit !== null && typeof typeOrInit === 'object' && !Array.isArray(typeOrInit)) {
+    rejectUnknownKeys(typeOrInit, EVENT_INIT_KEYS, 'event');
+    if (data !== undefined || options !== undefined) {
+      throw new CrosstalkError('INVALID_OPTION', 'the table form of publish takes one argument; put data and options inside it');
+    }
+    type = typeOrInit.event_type;
+    data = typeOrInit.data;
+    fields = typeOrInit;
+  } else {
+    throw new CrosstalkError('INVALID_EVENT_TYPE', `publish needs an event type string or an event table, got ${describeValue(typeOrInit)}`);
+  }
+
+  // a type the router has answered for before is known to be valid
+  if (typeof type !== 'string' || router.cached(type) === undefined) assertEventType(type);
+
+  if (data === undefined) data = null;
+  let size = checkJson(data, 'data', limits.max_depth);
+
+  const d: Draft = {
+    type: type as string,
+    data,
+    id: undefined,
+    source: identitySource(who),
+    metadata: EMPTY_METADATA,
+    priority: 'normal',
+    persistent: undefined,
+    ttl_seconds: undefined,
+  };
+  if (fields !== undefined) size += applyFields(d, fields, who, limits);
+  // the bound overestimates; only near the limit is the exact size worth computing
+  if (size + 512 > limits.max_event_bytes) {
+    const exact = jsonByteLength(d.data) + jsonByteLength(d.metadata) + 512;
+    if (exact > limits.max_event_bytes) {
+      throw new CrosstalkError(
+        'PAYLOAD_TOO_LARGE',
+        `event ${d.type} is about ${exact} bytes serialized; the limit is ${limits.max_event_bytes}`,
+        { eventType: d.type },
+      );
+    }
+  }
+  return d;
+}
+
+function applyFields(d: Draft, f: Fields, who: PublisherIdentity, limits: ResolvedBusOptions): number {
+  let size = 0;
+  if (f.persistent !== undefined) {
+    if (typeof f.persistent !== 'boolean') throw invalidOption('persistent', 'a boolean', f.persistent);
+    d.persistent = f.persistent;
+  }
+  if (f.ttl_seconds !== undefined) {
+    const t = f.ttl_seconds;
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_TTL_SECONDS) {
+      throw invalidOption('ttl_seconds', `an integer from 1 to ${MAX_TTL_SECONDS}`, t);
+    }
+    d.ttl_seconds = t;
+    d.persistent ??= true; // a ttl only means something on a stored event
+  }
+  if (f.priority !== undefined) {
+    if (!PRIORITIES.includes(f.priority as Priority)) throw invalidOption('priority', PRIORITIES.join(' | '), f.priority);
+    d.priority = f.priority as Priority;
+  }
+  if (f.metadata !== undefined) {
+    const m = f.metadata;
+    if (m === null || typeof m !== 'object' || Array.isArray(m)) throw invalidOption('metadata', 'an object', m);
+    size += checkJson(m, 'metadata', limits.max_depth);
+    d.metadata = m as JsonObject;
+  }
+  if (f.id !== undefined) {
+    if (typeof f.id !== 'string' || !uuidValidate(f.id) || uuidVersion(f.id) !== 4) {
+      throw invalidOption('id', 'a UUID v4 string', f.id);
+    }
+    d.id = f.id.toLowerCase();
+  }
+  let correlation: string | undefined;
+  let language: string | undefined;
+  let component: string | undefined;
+  let instance: string | undefined;
+  if (f.source !== undefined) {
+    const s = f.source;
+    if (s === null || typeof s !== 'object' || Array.isArray(s)) throw invalidOption('source', 'an object', s);
+    rejectUnknownKeys(s, SOURCE_KEYS, 'source');
+    const src = s as Record<string, unknown>;
+    if (src.component !== undefined) component = nonEmptyString('source.component', src.component);
+    if (src.instance_id !== undefined) instance = nonEmptyString('source.instance_id', src.instance_id);
+    if (src.correlation_id !== undefined) correlation = nonEmptyString('source.correlation_id', src.correlation_id);
+    if (src.language !== undefined) language = nonEmptyString('source.language', src.language, 64);
+  }
+  if (f.correlation_id !== undefined) correlation = nonEmptyString('correlation_id', f.correlation_id);
+  if (f.language !== undefined) language = nonEmptyString('language', f.language, 64);
+  if (correlation !== undefined || language !== undefined || component !== undefined || instance !== undefined) {
+    d.source = {
+      component: component ?? who.component,
+      instance_id: instance ?? who.instance_id,
+      ...(correlation !== undefined ? { correlation_id: correlation } : {}),
+      language: language ?? who.language,
+    };
+  }
+  return size;
+}

@@ -1,0 +1,150 @@
+/**
+ * Every option of the bus and its subscriptions, with its default, merged
+ * and validated once. Messages name the option and the bad value.
+ */
+import { CrosstalkError, describeValue } from './errors.js';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENT_BYTES } from './event.js';
+import { DEFAULT_ROUTE_CACHE_SIZE } from './router.js';
+import { BACKPRESSURE_STRATEGIES, type Backpressure, type EventStore, type FilterSpec, type SubscribeOptions } from './types.js';
+import type { UniversalEvent } from './event.js';
+
+/** @default 'drop_oldest' */
+export const DEFAULT_BACKPRESSURE: Backpressure = 'drop_oldest';
+/** @default 10_000 */
+export const DEFAULT_MAX_QUEUE_SIZE = 10_000;
+export const MAX_MAX_QUEUE_SIZE = 10_000_000;
+/** @default 5000 */
+export const DEFAULT_BLOCK_TIMEOUT_MS = 5000;
+/** receive() waits this long by default */
+export const DEFAULT_RECEIVE_TIMEOUT_MS = 5000;
+export const DEFAULT_BATCH_MAX_EVENTS = 100;
+export const DEFAULT_BATCH_TIMEOUT_MS = 1000;
+/** receive_batch never hands out more than this at once */
+export const MAX_BATCH_EVENTS = 100_000;
+
+export interface BusOptions {
+  /** where persisted events go; none by default (persistent publishes then fail with STORE_UNAVAILABLE) */
+  store?: EventStore | null;
+  /** event types matching any of these patterns are persisted without asking */
+  persist?: readonly string[];
+  /** largest serialized event in bytes; @default 1 MiB */
+  max_event_bytes?: number;
+  /** deepest nesting of data/metadata; @default 64 */
+  max_depth?: number;
+  /** event types whose routes are remembered; @default 10,000 */
+  route_cache_size?: number;
+  /** `source.component` of events the host publishes; @default 'host' */
+  component?: string;
+}
+
+export interface ResolvedBusOptions {
+  store: EventStore | null;
+  persist: readonly string[];
+  max_event_bytes: number;
+  max_depth: number;
+  route_cache_size: number;
+  component: string;
+}
+
+const BUS_KEYS = ['store', 'persist', 'max_event_bytes', 'max_depth', 'route_cache_size', 'component'];
+
+export function invalidOption(option: string, expected: string, got: unknown): CrosstalkError {
+  return new CrosstalkError('INVALID_OPTION', `Expected \`${option}\` to be ${expected}, got ${describeValue(got)}`, { option });
+}
+
+export function rejectUnknownKeys(obj: object, known: readonly string[], what: string): void {
+  for (const k of Object.keys(obj)) {
+    if (!known.includes(k)) {
+      throw new CrosstalkError('INVALID_OPTION', `unknown ${what} option ${describeValue(k)}; known: ${known.join(', ')}`, { option: k });
+    }
+  }
+}
+
+export function checkInt(option: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw invalidOption(option, `an integer from ${min} to ${max}`, v);
+  }
+  return v;
+}
+
+/** A time span in ms: finite and ≥ 0 (Infinity allowed where `allowInfinite`). */
+export function checkMs(option: string, v: unknown, allowInfinite = false): number {
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0 || (!allowInfinite && !Number.isFinite(v))) {
+    throw invalidOption(option, allowInfinite ? 'a number of milliseconds >= 0' : 'a finite number of milliseconds >= 0', v);
+  }
+  return v;
+}
+
+export function resolveBusOptions(o: BusOptions = {}): ResolvedBusOptions {
+  if (o === null || typeof o !== 'object') throw invalidOption('options', 'an object', o);
+  rejectUnknownKeys(o, BUS_KEYS, 'bus');
+  const persist = o.persist ?? [];
+  if (!Array.isArray(persist)) throw invalidOption('persist', 'a list of patterns', persist);
+  const component = o.component ?? 'host';
+  if (typeof component !== 'string' || component.length === 0) throw invalidOption('component', 'a non-empty string', component);
+  return {
+    store: o.store ?? null,
+    persist,
+    max_event_bytes: o.max_event_bytes === undefined ? DEFAULT_MAX_EVENT_BYTES : checkInt('max_event_bytes', o.max_event_bytes, 256, 1 << 30),
+    max_depth: o.max_depth === undefined ? DEFAULT_MAX_DEPTH : checkInt('max_depth', o.max_depth, 1, 1000),
+    route_cache_size:
+      o.route_cache_size === undefined ? DEFAULT_ROUTE_CACHE_SIZE : checkInt('route_cache_size', o.route_cache_size, 0, 10_000_000),
+    component,
+  };
+}
+
+export interface ResolvedSubscribeOptions {
+  backpressure: Backpressure;
+  max_queue_size: number;
+  block_timeout_ms: number;
+  filterSpec: FilterSpec | null;
+  filterFn: ((e: UniversalEvent) => boolean) | null;
+  from_sequence: number | null;
+  from_time: string | number | null;
+}
+
+const SUBSCRIBE_KEYS = ['backpressure', 'max_queue_size', 'block_timeout_ms', 'filter', 'from_sequence', 'from_time'];
+
+export function resolveSubscribeOptions(o: SubscribeOptions | undefined): ResolvedSubscribeOptions {
+  if (o === undefined || o === null) {
+    return {
+      backpressure: DEFAULT_BACKPRESSURE,
+      max_queue_size: DEFAULT_MAX_QUEUE_SIZE,
+      block_timeout_ms: DEFAULT_BLOCK_TIMEOUT_MS,
+      filterSpec: null,
+      filterFn: null,
+      from_sequence: null,
+      from_time: null,
+    };
+  }
+  if (typeof o !== 'object' || Array.isArray(o)) throw invalidOption('options', 'an object', o);
+  rejectUnknownKeys(o, SUBSCRIBE_KEYS, 'subscribe');
+  const bp = o.backpressure ?? DEFAULT_BACKPRESSURE;
+  if (!BACKPRESSURE_STRATEGIES.includes(bp)) throw invalidOption('backpressure', BACKPRESSURE_STRATEGIES.join(' | '), bp);
+  const f = o.filter;
+  let filterSpec: FilterSpec | null = null;
+  let filterFn: ((e: UniversalEvent) => boolean) | null = null;
+  if (typeof f === 'function') filterFn = f;
+  else if (f !== undefined && f !== null) {
+    if (typeof f !== 'object' || Array.isArray(f)) throw invalidOption('filter', 'a predicate table or a function', f);
+    filterSpec = f;
+  }
+  const fromSeq = o.from_sequence === undefined || o.from_sequence === null ? null : checkInt('from_sequence', o.from_sequence, 0, Number.MAX_SAFE_INTEGER);
+  let fromTime: string | number | null = null;
+  if (o.from_time !== undefined && o.from_time !== null) {
+    if (typeof o.from_time !== 'string' && (typeof o.from_time !== 'number' || !Number.isFinite(o.from_time))) {
+      throw invalidOption('from_time', 'an ISO time string or epoch milliseconds', o.from_time);
+    }
+    fromTime = o.from_time;
+  }
+  return {
+    backpressure: bp,
+    max_queue_size:
+      o.max_queue_size === undefined ? DEFAULT_MAX_QUEUE_SIZE : checkInt('max_queue_size', o.max_queue_size, 1, MAX_MAX_QUEUE_SIZE),
+    block_timeout_ms: o.block_timeout_ms === undefined ? DEFAULT_BLOCK_TIMEOUT_MS : checkMs('block_timeout_ms', o.block_timeout_ms),
+    filterSpec,
+    filterFn,
+    from_sequence: fromSeq,
+    from_time: fromTime,
+  };
+}

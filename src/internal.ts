@@ -1,0 +1,11 @@
+/**
+ * Pieces other rooms of crosstalk (stores, scripting, CLI, benchmarks) use
+ * that are not part of the public API.
+ */
+export { Router } from './core/router.js';
+export { RingQueue } from './core/queue.js';
+export { SubscriptionImpl } from './core/subscription.js';
+export { prepareDraft } from './core/draft.js';
+export { parseFilters, parsePath, readPath, testCondition, jsonEqual } from './core/filter.js';
+export { alternativeToRegExpSource, matchSegments } from './core/pattern.js';
+export { checkJson, isoNow, isUuidV4 } from './core/event.js';

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// isolated-vm on Node 20 needs --no-node-snapshot, which worker threads
+// reject; forked workers accept it.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    execArgv: ['--no-node-snapshot'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
