@@ -243,7 +243,20 @@ export class SubscriptionImpl implements Subscription {
     });
   }
 
-  async receiveBatch(options?: ReceiveBatchOptions): Promise<UniversalEvent[]> {
+  receiveBatch(options?: ReceiveBatchOptions): Promise<UniversalEvent[]> {
+    try {
+      return Promise.resolve(this.receiveBatchNow(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * receive_batch with a synchronous fast path: when events are already
+   * queued the batch is returned at once (script bindings avoid a yield);
+   * a Promise only when it has to wait for the first event.
+   */
+  receiveBatchNow(options?: ReceiveBatchOptions): UniversalEvent[] | Promise<UniversalEvent[]> {
     let max = DEFAULT_BATCH_MAX_EVENTS;
     let timeout = DEFAULT_BATCH_TIMEOUT_MS;
     if (options !== undefined && options !== null) {
@@ -252,11 +265,29 @@ export class SubscriptionImpl implements Subscription {
       if (options.max_events !== undefined) max = checkInt('max_events', options.max_events, 1, MAX_BATCH_EVENTS);
       if (options.timeout_ms !== undefined) timeout = checkMs('timeout_ms', options.timeout_ms, true);
     }
-    const first = await this.receive(timeout);
-    if (first === null) return [];
-    const out = [first];
-    this.drainInto(out, max);
-    return out;
+    if (this.closed) return [];
+    if (this.backlog === null) {
+      const out: UniversalEvent[] = [];
+      this.drainInto(out, max);
+      if (out.length > 0 || timeout === 0) return out;
+    }
+    return this.receive(timeout).then((first) => {
+      if (first === null) return [];
+      const out = [first];
+      this.drainInto(out, max);
+      return out;
+    });
+  }
+
+  /** receive with a synchronous fast path: an event (or null on poll) without a Promise when possible. */
+  receiveNow(timeoutMs?: number): UniversalEvent | null | Promise<UniversalEvent | null> {
+    const timeout = timeoutMs === undefined ? DEFAULT_RECEIVE_TIMEOUT_MS : checkMs('timeout_ms', timeoutMs, true);
+    if (this.closed) return null;
+    if (this.backlog === null) {
+      const e = this.take();
+      if (e !== null || timeout === 0) return e;
+    }
+    return this.receive(timeout);
   }
 
   poll(): UniversalEvent | null {
