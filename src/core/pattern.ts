@@ -163,6 +163,9 @@ function expand(nodes: Node[], pattern: string): Token[][] {
   return acc;
 }
 
+/** Matches no segment (and no whole type in alternativeToRegExpSource). */
+const NEVER_RE = /^(?!)$/;
+
 function toSegments(tokens: Token[], pattern: string): Segment[] {
   const raw: Token[][] = [[]];
   for (const tok of tokens) {
@@ -185,6 +188,14 @@ function toSegments(tokens: Token[], pattern: string): Segment[] {
       if (seg[i]!.t === 'star' && seg[i - 1]!.t === 'star') {
         throw invalid(pattern, "'**' must be a whole segment");
       }
+    }
+    // An escaped dot (`a\.b`) is a literal '.' inside one segment, and no
+    // segment of an event type contains one: the segment matches nothing.
+    // It must not become a literal, whose text is joined with '.' into an
+    // exact type (that made `a\.b` match `a.b` while `{a\.b,x*}` did not).
+    if (seg.some((x) => x.t === 'char' && x.c === '.')) {
+      segs.push({ kind: 'glob', re: NEVER_RE });
+      continue;
     }
     if (seg.every((x) => x.t === 'char')) {
       segs.push({ kind: 'literal', text: seg.map((x) => (x as { c: string }).c).join('') });

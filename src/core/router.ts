@@ -94,8 +94,11 @@ export class Router<V> {
       this.match(this.root, type.split('.'), 0, out, null);
       result = out.size === 0 ? EMPTY : [...out];
     }
-    if (this.cache.size >= this.cacheLimit) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(type, result);
+    // a limit of 0 turns the cache off (it used to keep one entry)
+    if (this.cacheLimit > 0) {
+      if (this.cache.size >= this.cacheLimit) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(type, result);
+    }
     return result;
   }
 

@@ -1,0 +1,234 @@
+/**
+ * JS scripting benchmarks (issue #4): real isolates on a real bus.
+ *
+ *   node --no-node-snapshot scripts/bench/js.js [--quick] [--check]
+ *
+ * - publish: a JS script publishing small objects, with micro-batching
+ *   across the isolate boundary, next to the same script forced to cross
+ *   once per publish (a `reject` subscription on the bus turns batching off);
+ * - drain: a JS script emptying a full queue with receive_batch;
+ * - round trip: a Lua script sends a request event, a JS script answers with
+ *   a reply event; latency as the Lua script measures it (publish → reply
+ *   received), median and p95.
+ *
+ * Figures are timed inside the scripts (the isolate's start-up is not
+ * counted); each case runs several times, alternating, and reports medians.
+ * `--check` also verifies counts and order of every run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createBus } from '../../dist/index.js';
+import { JsEngine } from '../../dist/scripting/js/engine.js';
+import { LuaEngine } from '../../dist/scripting/lua/engine.js';
+import { formatTable, linkRatios, machine, median, parseArgs, ROOT } from './lib.js';
+
+const SUITE = 'js';
+const js = new JsEngine();
+const lua = new LuaEngine();
+const LIMITS = { timeoutMs: 120_000, memoryLimitMb: 512 };
+const log = (msg) => process.stderr.write(`[js] ${msg}\n`);
+
+/** Runs a script; resolves with its printed lines, throws when it failed. */
+async function runScript(engine, bus, name, source) {
+  const lines = [];
+  const r = await engine.run(bus, { name, source }, { limits: LIMITS, output: (_s, text) => lines.push(text) });
+  if (!r.ok) throw new Error(`${name} failed: ${r.error.code}: ${r.error.message} (line ${r.error.line ?? '?'})`);
+  return lines;
+}
+
+function checkRow(name, pass, note) {
+  return { suite: SUITE, name, value: pass ? 1 : 0, unit: 'check', pass, ...(note ? { note } : {}) };
+}
+
+// ---- publish ------------------------------------------------------------------------
+
+async function publishOnce(n, perCall, check) {
+  const bus = createBus();
+  const sink = bus.subscribe('bench.*', { max_queue_size: n });
+  if (perCall) bus.subscribe('never.*', { backpressure: 'reject' });
+  const [rate] = await runScript(
+    js,
+    bus,
+    'publisher.js',
+    `const n = ${n};
+     const t0 = Date.now();
+     for (let i = 0; i < n; i++) Event.publish('bench.tick', { i, name: 'x' });
+     Event.get_stats(); // every batch is on the bus when this returns
+     console.log(n / Math.max(1, Date.now() - t0) * 1000);`,
+  );
+  let ok = true;
+  if (check) {
+    const got = sink.drain(n);
+    ok = got.length === n && got.every((e, i) => e.data.i === i);
+  }
+  await bus.close();
+  return { rate: Number(rate), ok };
+}
+
+async function publish(rows, { quick, check }) {
+  const n = quick ? 100_000 : 300_000;
+  const runs = quick ? 3 : 5;
+  const batched = [];
+  const perCall = [];
+  let ok = true;
+  for (let k = 0; k < runs; k++) {
+    const a = await publishOnce(n, false, check);
+    const b = await publishOnce(Math.round(n / 10), true, check);
+    batched.push(a.rate);
+    perCall.push(b.rate);
+    ok &&= a.ok && b.ok;
+  }
+  rows.push({ suite: SUITE, name: 'publish, one crossing per publish', value: median(perCall), unit: 'events/s', note: `${Math.round(n / 10).toLocaleString('en-US')} events, median of ${runs}` });
+  const value = median(batched);
+  rows.push({
+    suite: SUITE,
+    name: 'publish, micro-batched',
+    value,
+    unit: 'events/s',
+    vs: 'publish, one crossing per publish',
+    target: '≥ 500,000 events/s',
+    pass: value >= 500_000,
+    note: `${n.toLocaleString('en-US')} small objects, median of ${runs}`,
+  });
+  if (check) rows.push(checkRow('publish: every event delivered, in order', ok));
+}
+
+// ---- drain ----------------------------------------------------------------------------
+
+async function drainOnce(n, maxEvents, check) {
+  const bus = createBus();
+  const ready = bus.subscribe('consumer.ready');
+  const done = js.run(
+    bus,
+    {
+      name: 'consumer.js',
+      source: `const sub = Event.subscribe('bench.*', { max_queue_size: ${n} });
+       Event.publish('consumer.ready', null);
+       let n = 0, inOrder = true;
+       const first = Event.receive(sub, 10000);
+       if (first) { n++; inOrder = first.data.i === 0; }
+       const t0 = Date.now();
+       while (n < ${n}) {
+         const batch = Event.receive_batch(sub, { max_events: ${maxEvents}, timeout_ms: 5000 });
+         if (batch.length === 0) break;
+         for (const e of batch) { if (e.data.i !== n) inOrder = false; n++; }
+       }
+       console.log((n - 1) / Math.max(1, Date.now() - t0) * 1000, n, inOrder);`,
+    },
+    { limits: LIMITS, output: (_s, text) => lines.push(text) },
+  );
+  const lines = [];
+  await ready.receive(10_000);
+  for (let i = 0; i < n; i++) bus.publish('bench.tick', { i, name: 'x' });
+  const r = await done;
+  if (!r.ok) throw new Error(`consumer.js failed: ${r.error.code}: ${r.error.message}`);
+  const [rate, count, inOrder] = lines[0].split(' ');
+  await bus.close();
+  return { rate: Number(rate), ok: !check || (Number(count) === n && inOrder === 'true') };
+}
+
+async function drain(rows, { quick, check }) {
+  const n = quick ? 100_000 : 300_000;
+  const runs = quick ? 3 : 5;
+  for (const maxEvents of [1000, 100]) {
+    const rates = [];
+    let ok = true;
+    for (let k = 0; k < runs; k++) {
+      const r = await drainOnce(n, maxEvents, check);
+      rates.push(r.rate);
+      ok &&= r.ok;
+    }
+    const value = median(rates);
+    rows.push({
+      suite: SUITE,
+      name: `drain with receive_batch (max_events ${maxEvents})`,
+      value,
+      unit: 'events/s',
+      ...(maxEvents === 1000 ? { target: '≥ 500,000 events/s', pass: value >= 500_000 } : {}),
+      note: `${n.toLocaleString('en-US')} queued events, median of ${runs}`,
+    });
+    if (check) rows.push(checkRow(`drain (max_events ${maxEvents}): every event, in order`, ok));
+  }
+}
+
+// ---- Lua → JS round trip ------------------------------------------------------------------
+
+async function roundTrip(rows, { quick, check }) {
+  const n = quick ? 500 : 2000;
+  const warm = 200;
+  const bus = createBus();
+  const ready = bus.subscribe('rt.ready');
+  const results = bus.subscribe('rt.result');
+  const responder = runScript(
+    js,
+    bus,
+    'responder.js',
+    `const req = Event.subscribe('rt.req');
+     Event.publish('rt.ready', null);
+     for (;;) {
+       const e = Event.receive(req, 10000);
+       if (e === null || e.data === 'stop') break;
+       Event.publish('rt.rep', e.data, { correlation_id: e.id });
+     }`,
+  );
+  await ready.receive(10_000);
+  const requester = runScript(
+    lua,
+    bus,
+    'requester.lua',
+    `local rep = Event.subscribe('rt.rep')
+     local lat, bad = {}, 0
+     for i = 1, ${n + warm} do
+       local t0 = os.clock()
+       local id = Event.publish('rt.req', i)
+       local e = Event.receive(rep, 10000)
+       local dt = os.clock() - t0
+       if e == nil or e.data ~= i or e.source.correlation_id ~= id then bad = bad + 1 end
+       if i > ${warm} then lat[#lat + 1] = dt * 1e6 end
+     end
+     Event.publish('rt.req', 'stop')
+     Event.publish('rt.result', { lat = lat, bad = bad })`,
+  );
+  await Promise.all([responder, requester]);
+  const res = results.poll();
+  await bus.close();
+  const lat = res.data.lat;
+  lat.sort((a, b) => a - b);
+  const p = (q) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))];
+  const med = median(lat);
+  rows.push({
+    suite: SUITE,
+    name: 'Lua → JS round trip, median',
+    value: med,
+    unit: 'µs',
+    target: '≤ 200 µs',
+    pass: med <= 200,
+    note: `${n.toLocaleString('en-US')} request/reply pairs after ${warm} warm-up`,
+  });
+  rows.push({ suite: SUITE, name: 'Lua → JS round trip, p95', value: p(0.95), unit: 'µs' });
+  if (check) rows.push(checkRow('round trip: every reply matched its request', res.data.bad === 0 && lat.length === n));
+}
+
+export async function run({ quick = false, check = false } = {}) {
+  const rows = [];
+  log('publish');
+  await publish(rows, { quick, check });
+  log('drain');
+  await drain(rows, { quick, check });
+  log('Lua → JS round trip');
+  await roundTrip(rows, { quick, check });
+  return rows;
+}
+
+if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url) {
+  const args = parseArgs(process.argv.slice(2));
+  const rows = linkRatios(await run({ quick: args.quick, check: args.check }));
+  console.log(formatTable(rows));
+  const dir = path.join(ROOT, 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'js.json');
+  writeFileSync(file, `${JSON.stringify({ finished: new Date().toISOString(), machine: machine(), args: { quick: args.quick, check: args.check }, rows }, null, 2)}\n`);
+  console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
+  if (rows.some((r) => r.unit === 'check' && r.pass === false)) process.exitCode = 1;
+}

@@ -1,0 +1,281 @@
+/**
+ * Store benchmarks (issue #5).
+ *
+ *   node --no-node-snapshot scripts/bench/store.js [--quick] [--check]
+ *
+ * 1. Persisted events/s through the bus (publish with persist patterns, then
+ *    flush: group commit and the final fsync included), next to a bare
+ *    better-sqlite3 batched insert of the very same rows into the same schema
+ *    (read back from the bus's database, so both write identical bytes).
+ *    Samples alternate between the two; figures are medians.
+ * 2. Query latency over 1,000,000 stored events (100,000 with --quick):
+ *    a type pattern + one-hour time range returning 100 rows, a correlation
+ *    id, and `data.x >= v` on an index the store created (createIndex).
+ *    p50 and p95 over many random instances of each.
+ * `--check` verifies the query answers against a plain scan of the rows.
+ *
+ * Standalone it prints a table and writes bench-results/store.json; the
+ * runner (scripts/bench/run.js) imports run().
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBus } from '../../dist/core/bus.js';
+import { normalizeQuery } from '../../dist/core/query.js';
+import { configureWriter, INSERT_SQL, SCHEMA_SQL } from '../../dist/store/schema.js';
+import { SqliteStore } from '../../dist/store/sqlite.js';
+import { formatTable, linkRatios, machine, median, parseArgs, ROOT, seeded, tick } from './lib.js';
+
+const TYPES = [
+  'order.created', 'order.paid', 'order.shipped', 'order.cancelled', 'order.refunded',
+  'agent.started', 'agent.finished', 'agent.error', 'agent.task.queued', 'agent.task.done',
+  'tool.call', 'tool.result', 'user.login', 'user.logout', 'user.signup',
+  'metric.cpu', 'metric.mem', 'metric.disk', 'audit.entry', 'system.heartbeat',
+];
+const log = (msg) => process.stderr.write(`[store] ${msg}\n`);
+
+function pct(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+// ---- 1. write throughput ------------------------------------------------------------------
+
+async function busSample(file, n, payloads) {
+  const store = new SqliteStore(file, { sweepIntervalMs: 0 });
+  const bus = createBus({ store, persist: ['order.**', 'agent.**', 'tool.**', 'user.**', 'metric.**', 'audit.**', 'system.**'] });
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    bus.publish(TYPES[i % TYPES.length], payloads[i], i % 4 === 0 ? { correlation_id: `c-${i >> 2}` } : undefined);
+    // a producer that yields to the event loop now and then, as real ones do
+    if ((i & 4095) === 4095) await tick();
+  }
+  await bus.flush();
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  await bus.close();
+  return n / secs;
+}
+
+function readRows(file) {
+  const db = new Database(file, { readonly: true });
+  const rows = db
+    .prepare('SELECT seq, id, event_type, ts_ms, component, correlation_id, expires_ms, body FROM events ORDER BY seq')
+    .raw()
+    .all();
+  db.close();
+  return rows;
+}
+
+/** The same rows, the same schema and pragmas, batches of 5000, then the same fsync flush() does. */
+function bareSample(file, rows) {
+  const db = new Database(file);
+  configureWriter(db, 'normal');
+  db.exec(SCHEMA_SQL);
+  const insert = db.prepare(INSERT_SQL);
+  const batch = db.transaction((from, to) => {
+    for (let i = from; i < to; i++) insert.run(rows[i]);
+  });
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < rows.length; i += 5000) batch(i, Math.min(i + 5000, rows.length));
+  db.pragma('synchronous = FULL');
+  db.prepare("INSERT INTO meta (key, value) VALUES ('synced_ms', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(Date.now());
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  db.close();
+  return rows.length / secs;
+}
+
+async function writeThroughput(rows, { quick, dir }) {
+  const n = quick ? 50_000 : 300_000;
+  const samples = quick ? 3 : 5;
+  const rand = seeded(7);
+  const payloads = Array.from({ length: n }, (_, i) => ({ x: Math.floor(rand() * 1e6), amount: Math.floor(rand() * 1e4) / 100, user: `u${i % 5000}` }));
+  const busRates = [];
+  const bareRates = [];
+  log(`write throughput: ${samples} × ${n} events, bus and bare insert alternating`);
+  // the rows of a first bus run, for the first bare sample
+  const first = path.join(dir, 'rows.db');
+  await busSample(first, n, payloads);
+  const same = readRows(first);
+  for (const x of ['', '-wal', '-shm']) rmSync(first + x, { force: true });
+  for (let s = 0; s < samples; s++) {
+    const a = path.join(dir, `bus-${s}.db`);
+    const b = path.join(dir, `bare-${s}.db`);
+    // alternate which goes first, so neither always gets the warmer machine
+    if (s % 2 === 0) {
+      busRates.push(await busSample(a, n, payloads));
+      bareRates.push(bareSample(b, same));
+    } else {
+      bareRates.push(bareSample(b, same));
+      busRates.push(await busSample(a, n, payloads));
+    }
+    for (const f of [a, b]) for (const x of ['', '-wal', '-shm']) rmSync(f + x, { force: true });
+  }
+  rows.push({
+    name: 'bare better-sqlite3 batched insert (same rows, schema, fsync)',
+    value: median(bareRates),
+    unit: 'events/s',
+    note: `${n} events × ${samples} samples; runs ${bareRates.map((r) => Math.round(r)).join(', ')}`,
+  });
+  const bus = median(busRates);
+  const bare = median(bareRates);
+  rows.push({
+    name: 'persisted events/s through the bus (publish → flush)',
+    value: bus,
+    unit: 'events/s',
+    vs: 'bare better-sqlite3 batched insert (same rows, schema, fsync)',
+    target: '≥ 100,000 events/s and ≥ 0.7× bare',
+    pass: bus >= 100_000 && bus / bare >= 0.7,
+    note: `runs ${busRates.map((r) => Math.round(r)).join(', ')}`,
+  });
+}
+
+// ---- 2. query latency ------------------------------------------------------------------------
+
+const SPACING_MS = 86; // 1M events span about a day
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+
+/** Builds (or reuses) a database of `n` events with a known layout. */
+async function buildDataset(file, n) {
+  if (existsSync(file)) {
+    const db = new Database(file, { readonly: true });
+    const have = db.prepare('SELECT count(*) FROM events').pluck().get();
+    db.close();
+    if (have === n) return { reused: true, rate: null };
+    for (const x of ['', '-wal', '-shm']) rmSync(file + x, { force: true });
+  }
+  const store = new SqliteStore(file, { sweepIntervalMs: 0 });
+  const rand = seeded(42);
+  const t0 = Date.now();
+  for (let i = 0; i < n; i++) {
+    const ts = T0 + i * SPACING_MS;
+    store.append({
+      id: randomUUID(),
+      event_type: TYPES[Math.floor(rand() * TYPES.length)],
+      timestamp: new Date(ts).toISOString(),
+      version: '1.0',
+      sequence: i + 1,
+      source: { component: `svc-${i % 12}`, instance_id: 'bench', language: 'host', correlation_id: `c-${i >> 2}` },
+      data: { x: Math.floor(rand() * 1e6), amount: Math.floor(rand() * 1e4) / 100, user: `u${Math.floor(rand() * 50_000)}` },
+      metadata: {},
+      priority: 'normal',
+    });
+    if ((i & 16383) === 16383) await tick();
+  }
+  await store.createIndex('data.x');
+  await store.close();
+  return { reused: false, rate: n / ((Date.now() - t0) / 1000) };
+}
+
+/** A plain scan of all rows, for --check. */
+function scanAnswer(file, pred, limit) {
+  const db = new Database(file, { readonly: true });
+  const out = [];
+  for (const [seq, body] of db.prepare('SELECT seq, body FROM events ORDER BY seq').raw().iterate()) {
+    if (pred(JSON.parse(body))) {
+      out.push(seq);
+      if (out.length >= limit) break;
+    }
+  }
+  db.close();
+  return out;
+}
+
+async function queryLatency(rows, { quick, check }) {
+  const n = quick ? 100_000 : 1_000_000;
+  const file = path.join(os.tmpdir(), `crosstalk-bench-store-${n}-v3.db`);
+  log(`query latency: dataset of ${n} events at ${file}`);
+  const built = await buildDataset(file, n);
+  if (built.rate) rows.push({ name: `store.append → close, building ${n} events`, value: built.rate, unit: 'events/s' });
+  const store = new SqliteStore(file, { readonly: true });
+  const span = n * SPACING_MS;
+  const rand = seeded(99);
+  const iterations = quick ? 150 : 400;
+  const cases = [
+    {
+      name: `type pattern + 1 h time range, 100 rows (${n} stored)`,
+      target: '≤ 10 ms p95',
+      limitMs: 10,
+      make: () => {
+        const start = T0 + Math.floor(rand() * (span - 3_600_000));
+        return { event_type: 'order.*', start_time: start, end_time: start + 3_600_000, limit: 100 };
+      },
+      expect: 100,
+    },
+    {
+      name: `correlation id (${n} stored)`,
+      target: '≤ 2 ms p95',
+      limitMs: 2,
+      make: () => ({ correlation_id: `c-${Math.floor(rand() * (n / 4))}` }),
+      expect: 4,
+    },
+    {
+      name: `data.x >= v on a created index, 100 rows (${n} stored)`,
+      target: '≤ 20 ms p95',
+      limitMs: 20,
+      // v leaves 100 … 10,000 matches of the 1M (x is uniform in 0 … 1e6)
+      make: () => ({ filters: { 'data.x': { op: '>=', value: Math.floor(1e6 - (1e6 / n) * (100 + rand() * 9900)) } }, limit: 100 }),
+      expect: 100,
+    },
+  ];
+  for (const c of cases) {
+    const qs = Array.from({ length: iterations }, () => normalizeQuery(c.make()));
+    for (let i = 0; i < 20; i++) await store.query(qs[i]); // warm the page cache
+    const times = [];
+    let short = 0;
+    for (const q of qs) {
+      const t0 = process.hrtime.bigint();
+      const got = await store.query(q);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (got.length < c.expect) short++;
+    }
+    const p95 = pct(times, 95);
+    rows.push({ name: `${c.name} p50`, value: pct(times, 50), unit: 'ms' });
+    rows.push({
+      name: `${c.name} p95`,
+      value: p95,
+      unit: 'ms',
+      target: c.target,
+      pass: p95 <= c.limitMs,
+      note: `${iterations} random instances; plan: ${store.explain(qs[0]).filter((d) => /INDEX|SCAN/.test(d)).join('; ')}${short ? `; ${short} returned fewer rows than ${c.expect}` : ''}`,
+    });
+    if (check) {
+      const q = qs[0];
+      const got = (await store.query(q)).map((e) => e.sequence);
+      const want = scanAnswer(file, (e) => {
+        if (q.event_type && !/^order\.[^.]+$/.test(e.event_type)) return false;
+        const ts = Date.parse(e.timestamp);
+        if (q.start_time !== undefined && (ts < q.start_time || ts > q.end_time)) return false;
+        if (q.correlation_id && e.source.correlation_id !== q.correlation_id) return false;
+        if (q.filters && !(e.data.x >= q.filters['data.x'].value)) return false;
+        return true;
+      }, q.limit);
+      rows.push({ name: `${c.name}: same rows as a scan`, value: got.length, unit: 'check', pass: JSON.stringify(got) === JSON.stringify(want) });
+    }
+  }
+  await store.close();
+}
+
+export async function run({ quick = false, check = false } = {}) {
+  const rows = [];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'crosstalk-bench-store-'));
+  try {
+    await writeThroughput(rows, { quick, dir });
+    await queryLatency(rows, { quick, check });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = parseArgs(process.argv.slice(2));
+  const rows = linkRatios((await run({ quick: args.quick, check: args.check })).map((r) => ({ suite: 'store', ...r })));
+  console.log(formatTable(rows));
+  const out = path.join(ROOT, 'bench-results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'store.json'), `${JSON.stringify({ machine: machine(), quick: args.quick, rows }, null, 2)}\n`);
+  if (args.check && rows.some((r) => r.unit === 'check' && r.pass === false)) process.exitCode = 1;
+}

@@ -1,0 +1,57 @@
+/**
+ * `crosstalk query`: stored events matching every query field of SPEC §5,
+ * printed as a table, JSON, JSON Lines or CSV.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { normalizeQuery } from '../../core/query.js';
+import { queryFromArgs, withQueryOptions, type QueryArgs } from '../store/args.js';
+import { eventWriter, OUTPUT_FORMATS, type OutputFormat } from '../store/format.js';
+import { openReader, openWriter, runStoreCommand, withStore } from '../store/run.js';
+import type { SqliteStore } from '../../store/sqlite.js';
+import { CrosstalkError } from '../../core/errors.js';
+
+interface QueryCommandArgs extends QueryArgs {
+  format: OutputFormat;
+  createIndex?: string[];
+}
+
+export const queryCommand: CommandModule<object, QueryCommandArgs> = {
+  command: 'query',
+  describe: 'print stored events that match a query',
+  builder: (y: Argv<object>) =>
+    withQueryOptions(y, 'at most this many events, 1-10000 (default 100)')
+      .option('format', { alias: 'f', choices: OUTPUT_FORMATS, default: 'table' as OutputFormat, describe: 'output format (--json means json)' })
+      .option('create-index', {
+        type: 'string',
+        array: true,
+        describe: 'first index this path (e.g. data.amount) so filters on it are fast; SQLite only',
+      })
+      .example('$0 query -t "order.*" --since 1h', 'orders of the last hour')
+      .example("$0 query --where 'data.amount>=500' --where 'data.currency=EUR' -n 20", 'filters on the payload')
+      .example('$0 query -c req-42 --format jsonl', 'everything of one correlation id, as JSON Lines')
+      .example('$0 query -t "agent.**" --after 1200 --limit 500', 'the next page after sequence 1200')
+      .example('$0 query --create-index data.amount --where "data.amount>=500"', 'index a payload field, then use it') as Argv<QueryCommandArgs>,
+  handler: (argv) =>
+    runStoreCommand('query', argv.json, async () => {
+      const q = normalizeQuery(queryFromArgs(argv));
+      const indexes = argv.createIndex ?? [];
+      const store = indexes.length > 0 ? openWriter(argv.store) : openReader(argv.store);
+      await withStore(store, async () => {
+        for (const path of indexes) {
+          if (store.kind !== 'sqlite') throw new CrosstalkError('INVALID_OPTION', '--create-index needs a SQLite store', { option: 'create-index' });
+          await (store as SqliteStore).createIndex(path);
+        }
+        const events = await store.query(q);
+        const format = argv.json ? 'json' : argv.format;
+        const out = eventWriter(format, process.stdout);
+        await out.write(events);
+        await out.end();
+        if (format === 'table' && process.stderr.isTTY) {
+          if (events.length === 0) process.stderr.write('(no matching events)\n');
+          else if (events.length === q.limit && q.order === 'asc') {
+            process.stderr.write(`(first ${q.limit}; next page: --after ${events[events.length - 1]!.sequence})\n`);
+          }
+        }
+      });
+    }),
+};

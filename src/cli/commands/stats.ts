@@ -1,0 +1,68 @@
+/**
+ * `crosstalk stats`: what the store holds — counts by event type, rates,
+ * time span, sequence range and size on disk.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { CrosstalkError } from '../../core/errors.js';
+import { hasExtras, type StoreStats } from '../../store/types.js';
+import { withStoreOptions, type StoreArgs } from '../store/args.js';
+import { openReader, runStoreCommand, withStore } from '../store/run.js';
+
+interface StatsArgs extends StoreArgs {
+  top: number;
+}
+
+function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+const num = (n: number) => n.toLocaleString('en-US');
+const rate = (r: number) => `${r >= 100 ? Math.round(r).toLocaleString('en-US') : r.toFixed(2)}/s`;
+
+export function renderStats(s: StoreStats, top: number): string {
+  const lines = [
+    `store      ${s.kind}${s.path ? ` ${s.path}` : ''} (${bytes(s.size_bytes)})`,
+    `events     ${num(s.count)}${s.expired_pending_sweep ? ` (+${num(s.expired_pending_sweep)} expired, awaiting the sweeper)` : ''}`,
+  ];
+  if (s.count > 0) {
+    lines.push(
+      `sequences  ${s.first_sequence} … ${s.last_sequence}`,
+      `time span  ${s.first_timestamp} → ${s.last_timestamp}`,
+      `rate       ${rate(s.rate_overall)} overall · ${rate(s.rate_last_minute)} last minute · ${rate(s.rate_last_hour)} last hour`,
+      '',
+      `${'COUNT'.padStart(12)}  ${'LAST MIN'.padStart(8)}  TYPE`,
+    );
+    for (const t of s.by_type.slice(0, top)) {
+      lines.push(`${num(t.count).padStart(12)}  ${num(t.last_minute).padStart(8)}  ${t.event_type}`);
+    }
+    if (s.by_type.length > top) lines.push(`${''.padStart(12)}  ${''.padStart(8)}  … ${s.by_type.length - top} more types (--top)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const statsCommand: CommandModule<object, StatsArgs> = {
+  command: 'stats',
+  describe: 'counts by event type, rates and size of the store',
+  builder: (y: Argv<object>) =>
+    withStoreOptions(y)
+      .option('top', { type: 'number', default: 20, describe: 'list at most this many event types' })
+      .example('$0 stats', 'summary of ./.crosstalk/events.db')
+      .example('$0 stats --store sqlite:/var/lib/app/events.db --json', 'the same as JSON') as Argv<StatsArgs>,
+  handler: (argv) =>
+    runStoreCommand('stats', argv.json, async () => {
+      if (!Number.isInteger(argv.top) || argv.top < 0) {
+        throw new CrosstalkError('INVALID_OPTION', `--top must be an integer >= 0, got ${argv.top}`, { option: 'top' });
+      }
+      await withStore(openReader(argv.store), async (store) => {
+        if (!hasExtras(store)) throw new CrosstalkError('STORE_UNAVAILABLE', `the ${store.kind} store has no statistics`);
+        const s = await store.stats();
+        process.stdout.write(argv.json ? `${JSON.stringify(s, null, 2)}\n` : renderStats(s, argv.top));
+      });
+    }),
+};

@@ -1,0 +1,156 @@
+/**
+ * The flags the store commands share (`--store`, `--json`, one flag per query
+ * field, `--where`) and their translation into a query for `normalizeQuery`.
+ */
+import type { Argv } from 'yargs';
+import { CrosstalkError, describeValue } from '../../core/errors.js';
+import { FILTER_OPS } from '../../core/filter.js';
+import type { JsonValue } from '../../core/event.js';
+import type { FilterSpec } from '../../core/types.js';
+import { DEFAULT_STORE_SPEC } from '../../store/open.js';
+
+export interface StoreArgs {
+  store: string;
+  json: boolean;
+}
+
+export interface QueryArgs extends StoreArgs {
+  type?: string;
+  since?: string;
+  until?: string;
+  correlationId?: string;
+  source?: string;
+  where?: string[];
+  filter?: string;
+  after?: number;
+  limit?: number;
+  order?: string;
+}
+
+export function withStoreOptions<T>(y: Argv<T>): Argv<T & StoreArgs> {
+  return y
+    .option('store', {
+      type: 'string',
+      default: DEFAULT_STORE_SPEC,
+      describe: 'where events are stored: sqlite:PATH or memory',
+    })
+    .option('json', { type: 'boolean', default: false, describe: 'machine-readable JSON output' }) as Argv<T & StoreArgs>;
+}
+
+/** One flag per query field (SPEC §5). `limitDescription` differs between query and export/replay. */
+export function withQueryOptions<T>(y: Argv<T>, limitDescription: string, withLimit = true): Argv<T & QueryArgs> {
+  let a = withStoreOptions(y)
+    .option('type', { alias: ['t', 'event-type'], type: 'string', describe: 'event type pattern, e.g. "order.*" or "agent.**"' })
+    .option('since', { alias: 'start-time', type: 'string', describe: 'from this time: ISO-8601, epoch ms, or an age like 15m, 2h, 7d' })
+    .option('until', { alias: 'end-time', type: 'string', describe: 'up to this time (inclusive), same forms as --since' })
+    .option('correlation-id', { alias: 'c', type: 'string', describe: 'only events with this source.correlation_id' })
+    .option('source', { type: 'string', describe: 'only events whose source.component is this' })
+    .option('where', {
+      alias: 'w',
+      type: 'string',
+      array: true,
+      describe: "a filter, repeatable: 'data.amount>=500', 'data.status=paid', 'data.tags contains vip', 'metadata.user exists'",
+    })
+    .option('filter', { type: 'string', describe: 'filters as JSON: \'{"data.amount": {"op": ">=", "value": 500}}\'' })
+    .option('after', { alias: 'after-sequence', type: 'number', describe: 'only events with a sequence above this (paging)' })
+    .option('order', { choices: ['asc', 'desc'], describe: 'by sequence; default asc' });
+  if (withLimit) a = a.option('limit', { alias: 'n', type: 'number', describe: limitDescription });
+  return a as Argv<T & QueryArgs>;
+}
+
+const AGE_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
+const AGE_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `15m` → 15 minutes ago; digits → epoch ms; `now`; anything else goes to normalizeQuery as ISO. */
+export function timeArg(v: string | undefined, now = Date.now()): string | number | undefined {
+  if (v === undefined) return undefined;
+  const s = v.trim();
+  if (s === 'now') return now;
+  if (/^\d+$/.test(s)) return Number(s);
+  const age = AGE_RE.exec(s);
+  if (age) return now - Number(age[1]) * AGE_MS[age[2]!]!;
+  return s;
+}
+
+/** A `--where` value: JSON when it parses (500, true, null, "quoted", [1,2]), else the text itself. */
+function valueOf(text: string): JsonValue {
+  const t = text.trim();
+  try {
+    return JSON.parse(t) as JsonValue;
+  } catch {
+    return t;
+  }
+}
+
+const SYMBOL_RE = /^\s*([A-Za-z_][A-Za-z0-9_.:$[\]-]*)\s*(>=|<=|!=|==|=|<|>|~)\s*(.*)$/s;
+const WORD_RE = /^\s*([A-Za-z_][A-Za-z0-9_.:$[\]-]*)\s+(in|contains|matches|exists|missing)(?:\s+(.*))?$/s;
+
+/**
+ * `data.amount>=500` → ['data.amount', {op: '>=', value: 500}]. Operators:
+ * = == != < <= > >= ~ (matches), and the words in, contains, matches,
+ * exists, missing. `in` takes a JSON list or a comma list.
+ */
+export function parseWhere(expr: string): [string, { op: string; value?: JsonValue }] {
+  const bad = (why: string) =>
+    new CrosstalkError('INVALID_QUERY', `--where ${describeValue(expr)}: ${why}`, { option: 'where' });
+  const word = WORD_RE.exec(expr);
+  if (word) {
+    const [, path, op, rest = ''] = word;
+    if (op === 'exists' || op === 'missing') {
+      if (rest.trim() !== '') throw bad(`'${op}' takes no value`);
+      return [path!, { op: 'exists', value: op === 'exists' }];
+    }
+    if (rest.trim() === '') throw bad(`'${op}' needs a value`);
+    if (op === 'in') {
+      const v = valueOf(rest);
+      return [path!, { op, value: Array.isArray(v) ? v : rest.split(',').map(valueOf) }];
+    }
+    return [path!, { op: op!, value: op === 'matches' ? rest.trim() : valueOf(rest) }];
+  }
+  const sym = SYMBOL_RE.exec(expr);
+  if (!sym) throw bad(`expected PATH OP VALUE with OP one of = != < <= > >= ~ in contains matches exists missing`);
+  const [, path, rawOp, rest] = sym;
+  const op = rawOp === '==' ? '=' : rawOp === '~' ? 'matches' : rawOp!;
+  if (!(FILTER_OPS as readonly string[]).includes(op)) throw bad(`unknown operator ${rawOp}`);
+  if (rest!.trim() === '') throw bad('the value is missing');
+  return [path!, { op, value: op === 'matches' ? rest!.trim() : valueOf(rest!) }];
+}
+
+/** `--filter` JSON merged with every `--where`; a path may have one condition. */
+export function filtersFromArgs(filter: string | undefined, where: readonly string[] | undefined): FilterSpec | undefined {
+  let spec: Record<string, unknown> = {};
+  if (filter !== undefined) {
+    try {
+      spec = JSON.parse(filter) as Record<string, unknown>;
+    } catch (e) {
+      throw new CrosstalkError('INVALID_QUERY', `--filter is not JSON: ${(e as Error).message}`, { option: 'filter' });
+    }
+    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+      throw new CrosstalkError('INVALID_QUERY', '--filter must be a JSON object of path → condition', { option: 'filter' });
+    }
+  }
+  for (const w of where ?? []) {
+    const [path, cond] = parseWhere(w);
+    if (path in spec) {
+      throw new CrosstalkError('INVALID_QUERY', `two conditions on ${path}: a query holds one condition per path`, { option: 'where' });
+    }
+    spec[path] = cond;
+  }
+  return Object.keys(spec).length > 0 ? (spec as FilterSpec) : undefined;
+}
+
+/** The raw query the flags describe (validated later by normalizeQuery / parseReplaySpec). */
+export function queryFromArgs(a: QueryArgs): Record<string, unknown> {
+  const q: Record<string, unknown> = {};
+  if (a.type !== undefined) q.event_type = a.type;
+  if (a.since !== undefined) q.start_time = timeArg(a.since);
+  if (a.until !== undefined) q.end_time = timeArg(a.until);
+  if (a.correlationId !== undefined) q.correlation_id = a.correlationId;
+  if (a.source !== undefined) q.source = a.source;
+  const filters = filtersFromArgs(a.filter, a.where);
+  if (filters !== undefined) q.filters = filters;
+  if (a.after !== undefined) q.after_sequence = a.after;
+  if (a.limit !== undefined) q.limit = a.limit;
+  if (a.order !== undefined) q.order = a.order;
+  return q;
+}

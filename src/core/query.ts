@@ -1,0 +1,137 @@
+/**
+ * Query validation (SPEC §5). Every store, the script bindings and the CLI
+ * pass user input through `normalizeQuery`, so a bad query fails the same
+ * way everywhere: INVALID_QUERY naming the field and the bad value.
+ */
+import { CrosstalkError, describeValue } from './errors.js';
+import { parseFilters } from './filter.js';
+import { compilePattern } from './pattern.js';
+import type { EventQuery, FilterSpec, Order } from './types.js';
+
+export const DEFAULT_QUERY_LIMIT = 100;
+export const MAX_QUERY_LIMIT = 10_000;
+
+/** The fields a query may have; anything else is INVALID_QUERY. */
+export const QUERY_FIELDS = [
+  'event_type', 'start_time', 'end_time', 'correlation_id', 'source', 'filters', 'after_sequence', 'limit', 'order',
+] as const;
+
+/** Date's own range: ±8.64e15 ms around the epoch. */
+const MAX_EPOCH_MS = 8.64e15;
+
+function bad(field: string, why: string): CrosstalkError {
+  return new CrosstalkError('INVALID_QUERY', `query.${field}: ${why}`, { option: field });
+}
+
+// YYYY-MM-DD, optionally THH:MM[:SS[.fraction]], optionally Z or ±HH[:]MM.
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * An ISO-8601 string or epoch milliseconds → epoch ms. A string without a
+ * zone is read as UTC (the bus's timestamps are UTC), unlike `Date.parse`,
+ * which would read a date-time as local time.
+ */
+export function parseTime(value: unknown, field: string): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw bad(field, `time must be a finite number of epoch ms, got ${describeValue(value)}`);
+    if (Math.abs(value) > MAX_EPOCH_MS) throw bad(field, `time ${value} is outside the representable range`);
+    return Math.floor(value);
+  }
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    if (Number.isNaN(ms)) throw bad(field, 'time is an invalid Date');
+    return ms;
+  }
+  if (typeof value !== 'string') {
+    throw bad(field, `time must be an ISO-8601 string or epoch ms, got ${describeValue(value)}`);
+  }
+  const m = ISO_RE.exec(value.trim());
+  if (!m) throw bad(field, `${describeValue(value)} is not an ISO-8601 time (e.g. 2026-11-22T10:30:45.123Z)`);
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;
+  const month = Number(mo);
+  const day = Number(d);
+  // Date.parse rolls 2026-02-30 over into March; a query asking for it is a mistake.
+  const daysInMonth = new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
+    throw bad(field, `${describeValue(value)} is not a valid date and time`);
+  }
+  const ms = frac.padEnd(3, '0').slice(0, 3);
+  const z = zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${z}`);
+  if (Number.isNaN(t)) throw bad(field, `${describeValue(value)} is not a valid time`);
+  return t;
+}
+
+function nonEmptyString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw bad(field, `must be a non-empty string, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function integerIn(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw bad(field, `must be an integer from ${min} to ${max}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** Pattern and filter errors are reported as INVALID_QUERY: the query is what was wrong. */
+function asQueryError<T>(field: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CrosstalkError && e.code !== 'INVALID_QUERY') {
+      throw new CrosstalkError('INVALID_QUERY', `query.${field}: ${e.message}`, {
+        option: field,
+        cause: e,
+        ...(e.pattern !== undefined ? { pattern: e.pattern } : {}),
+      });
+    }
+    throw e;
+  }
+}
+
+/**
+ * Validates a user query into an `EventQuery`: times become epoch ms, `limit`
+ * defaults to 100 (1 … 10,000), `order` to `asc`. Absent and `null` fields
+ * mean "no constraint". Pure: never touches a store.
+ */
+export function normalizeQuery(input: unknown): EventQuery {
+  if (input === undefined || input === null) return { limit: DEFAULT_QUERY_LIMIT, order: 'asc' };
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw new CrosstalkError('INVALID_QUERY', `a query must be a table of fields, got ${describeValue(input)}`);
+  }
+  const raw = input as Record<string, unknown>;
+  for (const key of Object.keys(raw)) {
+    if (!(QUERY_FIELDS as readonly string[]).includes(key)) {
+      throw new CrosstalkError('INVALID_QUERY', `unknown query field ${describeValue(key)}; fields are ${QUERY_FIELDS.join(', ')}`, {
+        option: key,
+      });
+    }
+  }
+  const q: EventQuery = { limit: DEFAULT_QUERY_LIMIT, order: 'asc' };
+  const has = (k: string) => raw[k] !== undefined && raw[k] !== null;
+
+  if (has('event_type')) {
+    const p = nonEmptyString(raw.event_type, 'event_type');
+    asQueryError('event_type', () => compilePattern(p));
+    q.event_type = p;
+  }
+  if (has('start_time')) q.start_time = parseTime(raw.start_time, 'start_time');
+  if (has('end_time')) q.end_time = parseTime(raw.end_time, 'end_time');
+  if (has('correlation_id')) q.correlation_id = nonEmptyString(raw.correlation_id, 'correlation_id');
+  if (has('source')) q.source = nonEmptyString(raw.source, 'source');
+  if (has('filters')) {
+    asQueryError('filters', () => parseFilters(raw.filters));
+    q.filters = raw.filters as FilterSpec;
+  }
+  if (has('after_sequence')) q.after_sequence = integerIn(raw.after_sequence, 'after_sequence', 0, Number.MAX_SAFE_INTEGER);
+  if (has('limit')) q.limit = integerIn(raw.limit, 'limit', 1, MAX_QUERY_LIMIT);
+  if (has('order')) {
+    if (raw.order !== 'asc' && raw.order !== 'desc') throw bad('order', `must be "asc" or "desc", got ${describeValue(raw.order)}`);
+    q.order = raw.order as Order;
+  }
+  return q;
+}

@@ -1,0 +1,298 @@
+/**
+ * The host-side half of the JS binding: the one function an isolate calls
+ * (`hostCall(name, args, batch, fk)` through `applySyncPromise`), which
+ * publishes the pending batch, runs the `EVENT_API` binding and answers with
+ * a string; and the host functions that stand for the script's filter
+ * functions.
+ *
+ * Wire format of an answer: one character for whether the isolate may batch
+ * publishes now (`1`) or must send each one to the host (`0`, a `reject` or
+ * `block` subscription is on the bus), one tag, then the payload:
+ * `v` + JSON of the value (empty for undefined), `E`/`L` + one event / a
+ * list of events packed by codec.ts, `i` + a pool of event ids (36
+ * characters each), `e` + JSON of an error, `x` + JSON of the error that
+ * stops the script.
+ *
+ * Everything that arrives here came out of an untrusted isolate as a
+ * structured-clone copy or a string; nothing is trusted beyond that.
+ */
+import { randomUUID } from 'node:crypto';
+import type ivm from 'isolated-vm';
+import { CrosstalkError } from '../../core/errors.js';
+import type { UniversalEvent } from '../../core/event.js';
+import { EVENT_API, type ScriptContext } from '../api.js';
+import type { ScriptOutput } from '../engine.js';
+import { encodeEvents } from './codec.js';
+
+/** Events a batch holds at most. */
+export const BATCH_MAX_EVENTS = 512;
+/** Full batches that may be on their way to the host while the script runs on. */
+export const ASYNC_BATCH_DEPTH = 4;
+/** Event ids handed to the isolate at once: enough for the batches in flight and one more. */
+export const ID_POOL_SIZE = BATCH_MAX_EVENTS * (ASYNC_BATCH_DEPTH + 1);
+/** Bindings whose result is a list of events. */
+const EVENT_LIST_RESULTS: ReadonlySet<string> = new Set(['receive_batch', 'query']);
+/** A batch is sent when its JSON reaches this many characters. */
+export const BATCH_MAX_CHARS = 1 << 20;
+/** Longest line a script may print; longer ones are cut. */
+export const MAX_PRINT_CHARS = 1 << 20;
+/** A filter function gets this long per event before the script is stopped. */
+export const FILTER_BUDGET_MS = 250;
+
+/** What a script failure or stop looks like on the wire and in results. */
+export interface WireError {
+  code: string;
+  message: string;
+  path?: string;
+  pattern?: string;
+  subscriptionId?: string;
+  option?: string;
+  eventType?: string;
+}
+
+type Answer = string | Promise<string>;
+
+export function idPool(n = ID_POOL_SIZE): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += randomUUID();
+  return s;
+}
+
+export function toWireError(e: unknown): WireError {
+  if (e instanceof CrosstalkError) {
+    const w: WireError = { code: e.code, message: e.message };
+    if (e.path !== undefined) w.path = e.path;
+    if (e.pattern !== undefined) w.pattern = e.pattern;
+    if (e.subscriptionId !== undefined) w.subscriptionId = e.subscriptionId;
+    if (e.option !== undefined) w.option = e.option;
+    if (e.eventType !== undefined) w.eventType = e.eventType;
+    return w;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: 'SCRIPT_ERROR', message };
+}
+
+export interface BridgeHooks {
+  /** the script is stopped for this reason (a filter ran out of time) */
+  stop(reason: WireError): void;
+}
+
+export class HostBridge {
+  /** set when the script must stop: the next call gets it as a fatal error */
+  stopping: WireError | null = null;
+  /** the isolate's control function, once the prelude ran */
+  control: ivm.Reference<(op: string, a?: unknown, b?: unknown) => unknown> | null = null;
+  private inCall = false;
+  private waits = 0;
+  /** the last call still pending; later calls queue up behind it */
+  private tail: Promise<unknown> | null = null;
+  /** the first failure of a batch nobody waited for; reported at the next call */
+  private deferred: WireError | null = null;
+
+  constructor(
+    private readonly ctx: ScriptContext,
+    private readonly script: string,
+    private readonly output: ScriptOutput,
+    private readonly hooks: BridgeHooks,
+  ) {}
+
+  /** True while the isolate is inside a host call, so it is safe to stop or to call back into. */
+  get parked(): boolean {
+    return this.inCall || this.waits > 0;
+  }
+
+  private batchFlag(): string {
+    return this.ctx.bus.hasStrictSubscriptions() ? '0' : '1';
+  }
+
+  private value(v: unknown): string {
+    return this.batchFlag() + 'v' + (v === undefined ? '' : JSON.stringify(v));
+  }
+
+  private error(e: unknown): string {
+    return this.failed(toWireError(e));
+  }
+
+  private failed(w: WireError): string {
+    return this.batchFlag() + 'e' + JSON.stringify(w);
+  }
+
+  private fatal(): string {
+    return this.batchFlag() + 'x' + JSON.stringify(this.stopping);
+  }
+
+  /**
+   * The Reference target: one crossing from the isolate. `__batch` comes
+   * through `applyIgnored` (nobody waits for its answer); everything else
+   * through `applySyncPromise`. Calls are handled in the order they come:
+   * while one is pending (a batch waiting on a `block` queue), the next
+   * ones queue up behind it.
+   */
+  readonly call = (name: unknown, args: unknown, batch: unknown, fk: unknown): Answer => {
+    const ignored = name === '__batch';
+    let r: Answer;
+    if (this.tail === null) {
+      this.inCall = !ignored;
+      try {
+        r = this.callNow(name, args, batch, fk);
+      } finally {
+        this.inCall = false;
+      }
+      if (typeof r === 'string') return r;
+    } else {
+      r = this.tail.then(() => this.callNow(name, args, batch, fk));
+    }
+    const p = r;
+    this.tail = p;
+    void p.finally(() => {
+      if (this.tail === p) this.tail = null;
+    });
+    return ignored ? '' : this.wait(p);
+  };
+
+  private callNow(name: unknown, args: unknown, batch: unknown, fk: unknown): Answer {
+    try {
+      if (typeof batch === 'string' && batch.length > 0) {
+        const published = this.publishBatch(batch);
+        if (published instanceof Promise) return published.then(() => this.answer(name, args, fk)).catch((e: unknown) => this.error(e));
+      }
+      return this.answer(name, args, fk);
+    } catch (e) {
+      return this.error(e);
+    }
+  }
+
+  private wait(p: Promise<string>): Promise<string> {
+    this.waits++;
+    return p.finally(() => {
+      this.waits--;
+    });
+  }
+
+  private answer(name: unknown, args: unknown, fk: unknown): Answer {
+    if (name === '__batch') return '';
+    if (this.stopping !== null) return this.fatal();
+    if (this.deferred !== null) {
+      const d = this.deferred;
+      this.deferred = null;
+      return this.failed(d);
+    }
+    if (!Array.isArray(args)) return this.error(new CrosstalkError('SCRIPT_ERROR', 'malformed host call'));
+    if (name === '__flush') return this.batchFlag() + (args[0] === true ? 'i' + idPool(ID_POOL_SIZE) : 'v');
+    if (name === '__print') {
+      const [stream, text] = args as [unknown, unknown];
+      let s = String(text);
+      if (s.length > MAX_PRINT_CHARS) s = `${s.slice(0, MAX_PRINT_CHARS)}... (${s.length - MAX_PRINT_CHARS} more characters cut)`;
+      this.output(this.script, s, stream === 'stderr' ? 'stderr' : 'stdout');
+      return this.batchFlag() + 'v';
+    }
+    if (typeof name !== 'string' || !Object.hasOwn(EVENT_API, name)) {
+      return this.error(new CrosstalkError('SCRIPT_ERROR', `Event has no function ${JSON.stringify(String(name))}`));
+    }
+    if (name === 'subscribe' && typeof fk === 'number' && fk >= 0) {
+      const opts = args[1];
+      args[1] = { ...(opts !== null && typeof opts === 'object' ? opts : {}), filter: this.filterFunction(fk) };
+    }
+    const out = EVENT_API[name]!(this.ctx, args);
+    if (out instanceof Promise) {
+      return this.wait(out.then((v) => this.result(name, v), (e) => this.error(e)));
+    }
+    return this.result(name, out);
+  }
+
+  /** Events travel packed (codec.ts); other values as JSON. */
+  private result(name: string, v: unknown): string {
+    if (EVENT_LIST_RESULTS.has(name) && Array.isArray(v)) return this.batchFlag() + 'L' + encodeEvents(v as UniversalEvent[]);
+    if (name === 'receive' && v !== null && typeof v === 'object') return this.batchFlag() + 'E' + encodeEvents([v as UniversalEvent]);
+    return this.value(v);
+  }
+
+  /**
+   * Publishes a batch of event inits in order. Each was checked in the
+   * isolate, so failures are rare: they happen when a `reject`/`block`
+   * subscription appeared since the isolate last asked. Every event is
+   * still tried; the first failure is reported at the script's next call.
+   */
+  private publishBatch(batch: string): undefined | Promise<void> {
+    let inits: unknown;
+    try {
+      inits = JSON.parse(batch);
+    } catch {
+      inits = null;
+    }
+    if (!Array.isArray(inits)) {
+      this.deferred ??= { code: 'SCRIPT_ERROR', message: 'malformed publish batch' };
+      return undefined;
+    }
+    const r = this.publishFrom(inits, 0, null);
+    if (r instanceof Promise) {
+      return r.then((failed) => {
+        this.deferred ??= failed;
+      });
+    }
+    this.deferred ??= r;
+    return undefined;
+  }
+
+  private publishFrom(inits: unknown[], from: number, failed: WireError | null): null | WireError | Promise<WireError | null> {
+    const publish = EVENT_API.publish!;
+    const note = (i: number, e: unknown) => {
+      if (failed !== null) return;
+      const w = toWireError(e);
+      const type = (inits[i] as { event_type?: unknown } | null)?.event_type;
+      failed = { ...w, message: `batched publish of ${String(type)} failed: ${w.message}` };
+    };
+    for (let i = from; i < inits.length; i++) {
+      let r: unknown;
+      try {
+        r = publish(this.ctx, [inits[i]]);
+      } catch (e) {
+        note(i, e);
+        continue;
+      }
+      if (r instanceof Promise) {
+        // a block queue filled up mid-batch: wait, then go on in order
+        return r.then(
+          () => this.publishFrom(inits, i + 1, failed),
+          (e) => {
+            note(i, e);
+            return this.publishFrom(inits, i + 1, failed);
+          },
+        );
+      }
+    }
+    return failed;
+  }
+
+  /** A host predicate standing for the script's filter function number `k`. */
+  private filterFunction(k: number): (e: UniversalEvent) => boolean {
+    return (event) => {
+      const control = this.control;
+      // Only a parked isolate can be asked; otherwise (the host or another
+      // script draining this subscription while the script runs) the event passes.
+      if (control === null || !this.parked || this.stopping !== null) return true;
+      let r: unknown;
+      try {
+        r = control.applySync(undefined, ['filter', k, JSON.stringify(event)], { timeout: FILTER_BUDGET_MS });
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        if (/timed out/i.test(msg)) {
+          this.hooks.stop({ code: 'SCRIPT_TIMEOUT', message: `a filter function ran longer than ${FILTER_BUDGET_MS} ms` });
+          return false;
+        }
+        if (/disposed/i.test(msg)) return false;
+        throw new CrosstalkError('SCRIPT_ERROR', `filter function failed: ${msg}`, { cause: e });
+      }
+      if (typeof r === 'string') {
+        // the filter printed or threw: [keep, [[stream, text], ...], error]
+        const [keep, lines, error] = JSON.parse(r) as [boolean, [string, string][], string | null];
+        for (const [stream, text] of lines) {
+          this.output(this.script, String(text).slice(0, MAX_PRINT_CHARS), stream === 'stderr' ? 'stderr' : 'stdout');
+        }
+        if (typeof error === 'string') throw new CrosstalkError('SCRIPT_ERROR', `filter function failed: ${error}`);
+        return keep === true;
+      }
+      return r === true;
+    };
+  }
+}

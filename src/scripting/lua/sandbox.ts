@@ -1,0 +1,123 @@
+/**
+ * The restricted Lua state every script gets (SPEC §4): base without
+ * dofile/loadfile/require, `load` for text chunks only, string (without
+ * dump), table, math, utf8, coroutine, and os.time/clock/date/difftime.
+ * No io, no debug, no package, no os.execute/exit/getenv/remove/rename.
+ *
+ * `print` writes tab-separated `tostring`s as one line to the host's output;
+ * `string.rep` refuses results past the memory limit, since one call could
+ * otherwise allocate gigabytes before the time budget can intervene.
+ */
+import { CrosstalkError } from '../../core/errors.js';
+import { installErrorMetatable, pushError, raise } from './errors.js';
+import { decodeLenient } from './marshal.js';
+import { installPcall } from './pcall.js';
+import { lauxlib, lua, lualib, type LuaCFunction, type LuaState } from './vm.js';
+
+export interface SandboxOptions {
+  /** receives each printed line (without the newline) */
+  print(text: string): void;
+  /** the longest string `string.rep` may build, in bytes */
+  maxStringBytes: number;
+}
+
+const OS_KEPT = ['time', 'clock', 'date', 'difftime'] as const;
+const BASE_REMOVED = ['dofile', 'loadfile', 'require'] as const;
+
+export function createSandbox(options: SandboxOptions): LuaState {
+  const L = lauxlib.luaL_newstate();
+  installErrorMetatable(L);
+  // A JS exception inside fengari (a bug, or V8's own stack overflow) would
+  // otherwise leave no error value; make it an ordinary SCRIPT_ERROR.
+  lua.lua_atnativeerror(L, (L) => {
+    pushError(L, lua.lua_touserdata(L, -1));
+    return 1;
+  });
+
+  const libs: [string, LuaCFunction][] = [
+    ['_G', lualib.luaopen_base],
+    ['string', lualib.luaopen_string],
+    ['table', lualib.luaopen_table],
+    ['math', lualib.luaopen_math],
+    ['utf8', lualib.luaopen_utf8],
+    ['coroutine', lualib.luaopen_coroutine],
+  ];
+  for (const [name, open] of libs) {
+    lauxlib.luaL_requiref(L, name, open, 1);
+    lua.lua_pop(L, 1);
+  }
+  installPcall(L);
+  for (const name of BASE_REMOVED) {
+    lua.lua_pushnil(L);
+    lua.lua_setglobal(L, name);
+  }
+
+  // os: a fresh table with only the clock functions
+  lauxlib.luaL_requiref(L, 'os', lualib.luaopen_os, 0);
+  lua.lua_createtable(L, 0, OS_KEPT.length);
+  for (const name of OS_KEPT) {
+    lua.lua_getfield(L, -2, name);
+    lua.lua_setfield(L, -2, name);
+  }
+  lua.lua_setglobal(L, 'os');
+  lua.lua_pop(L, 1);
+
+  lua.lua_getglobal(L, 'load');
+  lua.lua_pushcclosure(L, textOnlyLoad, 1);
+  lua.lua_setglobal(L, 'load');
+
+  lua.lua_getglobal(L, 'string');
+  lua.lua_pushnil(L);
+  lua.lua_setfield(L, -2, 'dump');
+  lua.lua_getfield(L, -1, 'rep');
+  lua.lua_pushcclosure(L, boundedRep(options.maxStringBytes), 1);
+  lua.lua_setfield(L, -2, 'rep');
+  lua.lua_pop(L, 1);
+
+  lua.lua_pushcfunction(L, printer(options.print));
+  lua.lua_setglobal(L, 'print');
+  return L;
+}
+
+/** `load(chunk, name, mode, env)` with mode forced to "t": binary chunks never load. */
+const textOnlyLoad: LuaCFunction = (L) => {
+  const n = lua.lua_gettop(L);
+  // env given (even as nil) must stay given; absent must stay absent
+  lua.lua_settop(L, n >= 4 ? 4 : 3);
+  lua.lua_pushliteral(L, 't');
+  lua.lua_replace(L, 3);
+  lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+  lua.lua_insert(L, 1);
+  lua.lua_call(L, lua.lua_gettop(L) - 1, lua.LUA_MULTRET);
+  return lua.lua_gettop(L);
+};
+
+function boundedRep(maxBytes: number): LuaCFunction {
+  return (L) => {
+    const t = lua.lua_type(L, 1);
+    const len = t === lua.LUA_TSTRING || t === lua.LUA_TNUMBER ? lua.lua_rawlen(L, 1) || lua.lua_tostring(L, 1)!.length : 0;
+    const sepLen = lua.lua_type(L, 3) === lua.LUA_TSTRING ? lua.lua_rawlen(L, 3) : 0;
+    const n = lua.lua_tonumber(L, 2);
+    if (n > 0 && len * n + sepLen * (n - 1) > maxBytes) {
+      raise(L, new CrosstalkError('SCRIPT_MEMORY', `string.rep would build ${Math.round(len * n + sepLen * (n - 1))} bytes; the limit is ${maxBytes}`));
+    }
+    lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+    lua.lua_insert(L, 1);
+    lua.lua_call(L, lua.lua_gettop(L) - 1, 1);
+    return 1;
+  };
+}
+
+/** Standard Lua print: `tostring` of each argument, tab-separated, one line. */
+function printer(write: (text: string) => void): LuaCFunction {
+  return (L) => {
+    const n = lua.lua_gettop(L);
+    const parts = new Array<string>(n);
+    for (let i = 1; i <= n; i++) {
+      parts[i - 1] = decodeLenient(lauxlib.luaL_tolstring(L, i));
+      lua.lua_pop(L, 1);
+    }
+    write(parts.join('\t'));
+    return 0;
+  };
+}

@@ -1,0 +1,231 @@
+/**
+ * The ephemeral store: events in an array ordered by sequence. It answers
+ * queries with the core's own pattern and filter code, which makes it the
+ * reference the SQLite store's SQL translation is tested against (the
+ * conformance suite runs unchanged on both).
+ *
+ * Stored events are JSON snapshots taken at `append`; queries return fresh
+ * copies, so neither the publisher nor a reader can change what is stored.
+ */
+import { CrosstalkError } from '../core/errors.js';
+import type { UniversalEvent } from '../core/event.js';
+import { compileFilter } from '../core/filter.js';
+import { compilePattern } from '../core/pattern.js';
+import type { EventQuery, EventStore } from '../core/types.js';
+import { checkCheckpointName } from './checkpoint.js';
+import type { ExtendedEventStore, StoreStats, TypeStats } from './types.js';
+
+interface Entry {
+  seq: number;
+  ts: number;
+  /** epoch ms, or Infinity when the event has no TTL */
+  expires: number;
+  event: UniversalEvent;
+  json: string;
+}
+
+export interface MemoryStoreOptions {
+  /** how often expired events are deleted, in ms; 0 turns the sweeper off; default 60000 */
+  sweepIntervalMs?: number;
+}
+
+export class MemoryStore implements EventStore, ExtendedEventStore {
+  readonly kind = 'memory';
+  private entries: Entry[] = [];
+  private readonly ids = new Set<string>();
+  private readonly checkpoints = new Map<string, number>();
+  private high = 0;
+  private closed = false;
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const every = options.sweepIntervalMs ?? 60_000;
+    if (every > 0) {
+      this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), every);
+      this.sweeper.unref();
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new CrosstalkError('STORE_UNAVAILABLE', 'memory store is closed');
+  }
+
+  lastSequence(): number {
+    return this.high;
+  }
+
+  markSequence(sequence: number): void {
+    if (sequence > this.high) this.high = sequence;
+  }
+
+  append(event: UniversalEvent): void {
+    this.assertOpen();
+    // a duplicate id is the same event published again: stored once, like the SQLite store
+    if (this.ids.has(event.id)) return;
+    const json = JSON.stringify(event);
+    const ts = Date.parse(event.timestamp);
+    const entry: Entry = {
+      seq: event.sequence,
+      ts,
+      expires: typeof event.ttl_seconds === 'number' ? ts + event.ttl_seconds * 1000 : Infinity,
+      event: JSON.parse(json) as UniversalEvent,
+      json,
+    };
+    this.ids.add(event.id);
+    const last = this.entries[this.entries.length - 1];
+    if (!last || last.seq < entry.seq) this.entries.push(entry);
+    else this.entries.splice(this.firstAfter(entry.seq), 0, entry);
+    if (entry.seq > this.high) this.high = entry.seq;
+  }
+
+  /** index of the first entry whose sequence is greater than `seq` (binary search) */
+  private firstAfter(seq: number): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid]!.seq <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  async flush(): Promise<void> {
+    // nothing is buffered
+  }
+
+  /** a predicate for everything in `q` except order, limit and after_sequence */
+  private matcher(q: EventQuery, now: number): (e: Entry) => boolean {
+    const type = q.event_type !== undefined ? compilePattern(q.event_type) : null;
+    const filter = q.filters !== undefined ? compileFilter(q.filters) : null;
+    return (e) =>
+      e.expires > now &&
+      (type === null || type.test(e.event.event_type)) &&
+      (q.start_time === undefined || e.ts >= q.start_time) &&
+      (q.end_time === undefined || e.ts <= q.end_time) &&
+      (q.correlation_id === undefined || e.event.source.correlation_id === q.correlation_id) &&
+      (q.source === undefined || e.event.source.component === q.source) &&
+      (filter === null || filter(e.event));
+  }
+
+  async query(q: EventQuery): Promise<UniversalEvent[]> {
+    this.assertOpen();
+    const match = this.matcher(q, Date.now());
+    const start = q.after_sequence !== undefined ? this.firstAfter(q.after_sequence) : 0;
+    const out: UniversalEvent[] = [];
+    const take = (e: Entry) => {
+      if (match(e)) out.push(JSON.parse(e.json) as UniversalEvent);
+      return out.length < q.limit;
+    };
+    if (q.order === 'desc') {
+      for (let i = this.entries.length - 1; i >= start && take(this.entries[i]!); i--);
+    } else {
+      for (let i = start; i < this.entries.length && take(this.entries[i]!); i++);
+    }
+    return out;
+  }
+
+  async countMatching(q: EventQuery): Promise<number> {
+    this.assertOpen();
+    const match = this.matcher(q, Date.now());
+    let n = 0;
+    for (let i = q.after_sequence !== undefined ? this.firstAfter(q.after_sequence) : 0; i < this.entries.length; i++) {
+      if (match(this.entries[i]!)) n++;
+    }
+    return n;
+  }
+
+  async count(): Promise<number> {
+    this.assertOpen();
+    const now = Date.now();
+    let n = 0;
+    for (const e of this.entries) if (e.expires > now) n++;
+    return n;
+  }
+
+  async sweep(): Promise<number> {
+    this.assertOpen();
+    const now = Date.now();
+    const before = this.entries.length;
+    this.entries = this.entries.filter((e) => {
+      if (e.expires > now) return true;
+      this.ids.delete(e.event.id);
+      return false;
+    });
+    return before - this.entries.length;
+  }
+
+  async getCheckpoint(name: string): Promise<number | null> {
+    checkCheckpointName(name);
+    this.assertOpen();
+    return this.checkpoints.get(name) ?? null;
+  }
+
+  setCheckpoint(name: string, sequence: number): void {
+    checkCheckpointName(name);
+    this.assertOpen();
+    this.checkpoints.set(name, sequence);
+  }
+
+  async stats(): Promise<StoreStats> {
+    this.assertOpen();
+    const now = Date.now();
+    const types = new Map<string, TypeStats & { first: number; last: number }>();
+    let count = 0;
+    let expired = 0;
+    let size = 0;
+    let lastHour = 0;
+    let firstSeq: number | null = null;
+    let lastSeq: number | null = null;
+    for (const e of this.entries) {
+      size += e.json.length;
+      if (e.expires <= now) {
+        expired++;
+        continue;
+      }
+      count++;
+      firstSeq ??= e.seq;
+      lastSeq = e.seq;
+      if (e.ts >= now - 3_600_000) lastHour++;
+      let t = types.get(e.event.event_type);
+      if (!t) {
+        t = { event_type: e.event.event_type, count: 0, first: e.ts, last: e.ts, first_timestamp: '', last_timestamp: '', last_minute: 0 };
+        types.set(t.event_type, t);
+      }
+      t.count++;
+      t.first = Math.min(t.first, e.ts);
+      t.last = Math.max(t.last, e.ts);
+      if (e.ts >= now - 60_000) t.last_minute++;
+    }
+    const byType = [...types.values()]
+      .sort((a, b) => b.count - a.count || (a.event_type < b.event_type ? -1 : 1))
+      .map(({ first, last, ...t }) => ({ ...t, first_timestamp: new Date(first).toISOString(), last_timestamp: new Date(last).toISOString() }));
+    const first = Math.min(...[...types.values()].map((t) => t.first));
+    const last = Math.max(...[...types.values()].map((t) => t.last));
+    const lastMinute = byType.reduce((n, t) => n + t.last_minute, 0);
+    return {
+      kind: 'memory',
+      count,
+      expired_pending_sweep: expired,
+      first_sequence: firstSeq,
+      last_sequence: lastSeq,
+      first_timestamp: count ? new Date(first).toISOString() : null,
+      last_timestamp: count ? new Date(last).toISOString() : null,
+      rate_overall: count > 1 ? count / Math.max((last - first) / 1000, 0.001) : 0,
+      rate_last_minute: lastMinute / 60,
+      rate_last_hour: lastHour / 3600,
+      size_bytes: size,
+      by_type: byType,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+    this.closed = true;
+  }
+}
+
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  return new MemoryStore(options);
+}

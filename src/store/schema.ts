@@ -1,0 +1,116 @@
+/**
+ * The SQLite schema and connection setup, shared by the store, its readers
+ * and the benchmark's bare-insert baseline (so the baseline writes exactly
+ * the rows and indexes the store does).
+ *
+ * `seq` is the event's sequence and the rowid: paging by `after_sequence`
+ * and ordering are primary-key range scans, and every index carries `seq`
+ * for free. `body` is the whole event as JSON; filters read it with
+ * json_extract. The other columns are copies the indexes need; the
+ * (event_type, ts_ms, expires_ms) index answers a type + time query,
+ * expiry included, without reading the table.
+ *
+ * `event_types` is the catalog of every type ever stored (written in the
+ * same transaction as the events), so a glob can be resolved to the exact
+ * types it matches.
+ */
+import type Database from 'better-sqlite3';
+import { jsonEqual } from '../core/filter.js';
+import { compilePattern } from '../core/pattern.js';
+
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS events (
+  seq            INTEGER PRIMARY KEY,
+  id             TEXT    NOT NULL,
+  event_type     TEXT    NOT NULL,
+  ts_ms          INTEGER NOT NULL,
+  component      TEXT    NOT NULL,
+  correlation_id TEXT,
+  expires_ms     INTEGER,
+  body           TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
+CREATE INDEX IF NOT EXISTS events_type_ts ON events(event_type, ts_ms, expires_ms);
+CREATE INDEX IF NOT EXISTS events_correlation ON events(correlation_id) WHERE correlation_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_expires ON events(expires_ms) WHERE expires_ms IS NOT NULL;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+  name          TEXT PRIMARY KEY,
+  last_sequence INTEGER NOT NULL,
+  updated_ms    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS event_types (event_type TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS json_indexes (path TEXT PRIMARY KEY, name TEXT NOT NULL, expression TEXT NOT NULL) WITHOUT ROWID;
+`;
+
+/** The insert the store runs per event; a duplicate `id` is the same event again and is skipped. */
+export const INSERT_SQL =
+  'INSERT INTO events (seq, id, event_type, ts_ms, component, correlation_id, expires_ms, body) ' +
+  'VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING';
+
+/** Values per row in the store's flat pending buffer (the INSERT's placeholders). */
+export const ROW_WIDTH = 8;
+
+/**
+ * Pragmas for a writing connection. WAL lets readers in other processes
+ * query while this one writes. synchronous=NORMAL: a committed group
+ * survives a crash of this process (it is in the OS's page cache) but not
+ * necessarily a power cut; `flush()` closes that gap with one fsync of the
+ * WAL (see SqliteStore.sync).
+ */
+export function configureWriter(db: Database.Database, synchronous: 'normal' | 'full', busyTimeoutMs = 5000): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  // 64 MiB page cache: the id index takes random inserts (UUIDs)
+  db.pragma('cache_size = -65536');
+  // fewer, larger checkpoints: each one fsyncs; the WAL is cut back after
+  db.pragma('wal_autocheckpoint = 4000');
+  db.pragma('journal_size_limit = 67108864');
+  db.pragma('temp_store = MEMORY');
+}
+
+export function configureReader(db: Database.Database, busyTimeoutMs = 5000): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+}
+
+// A bounded cache: patterns in queries repeat.
+const regexCache = new Map<string, RegExp>();
+function cachedRegExp(src: string): RegExp {
+  let re = regexCache.get(src);
+  if (!re) {
+    re = new RegExp(src);
+    if (regexCache.size >= 256) regexCache.delete(regexCache.keys().next().value!);
+    regexCache.set(src, re);
+  }
+  return re;
+}
+
+/**
+ * SQL functions the translated queries use. All are the core's own code,
+ * so SQL and the memory store agree: `X REGEXP re` runs a regular expression
+ * that `alternativeToRegExpSource` built from the pattern grammar,
+ * `ct_match(s, pattern)` is `compilePattern(pattern).test(s)`, and
+ * `ct_json_equal(a, b)` is the filter module's JSON equality.
+ */
+export function registerFunctions(db: Database.Database): void {
+  const opts = { deterministic: true, varargs: false };
+  db.function('regexp', opts, (re: unknown, s: unknown) =>
+    typeof re === 'string' && typeof s === 'string' && cachedRegExp(re).test(s) ? 1 : 0,
+  );
+  db.function('ct_match', opts, (s: unknown, pattern: unknown) =>
+    typeof s === 'string' && typeof pattern === 'string' && compilePattern(pattern).test(s) ? 1 : 0,
+  );
+  db.function('ct_json_equal', opts, (a: unknown, b: unknown) => {
+    if (typeof a !== 'string' || typeof b !== 'string') return 0;
+    try {
+      return jsonEqual(JSON.parse(a), JSON.parse(b)) ? 1 : 0;
+    } catch {
+      return 0;
+    }
+  });
+}

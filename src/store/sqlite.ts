@@ -1,0 +1,353 @@
+/**
+ * The default store: SQLite through better-sqlite3, in WAL mode.
+ *
+ * Writes go through a group-commit writer (sqlite-writer.ts): `append`
+ * buffers, one transaction per event-loop turn writes the buffer, `flush()`
+ * makes it durable. Reads see every event appended before them.
+ *
+ * Single writer: one process writes a database file (the sequence comes from
+ * the writing bus). Any number of processes may read it at the same time,
+ * with `readonly: true` (WAL readers never block the writer).
+ */
+import Database from 'better-sqlite3';
+import { CrosstalkError } from '../core/errors.js';
+import type { UniversalEvent } from '../core/event.js';
+import type { EventQuery, EventStore } from '../core/types.js';
+import { TypeCatalog } from './catalog.js';
+import { checkCheckpointName } from './checkpoint.js';
+import { collectStats } from './sqlite-stats.js';
+import { GroupWriter, type WriterStats } from './sqlite-writer.js';
+import { configureReader, configureWriter, registerFunctions, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { indexExpressionsFor, whereSql, type SqlPart } from './sql.js';
+import type { ExtendedEventStore, StoreStats } from './types.js';
+
+export type { WriterStats } from './sqlite-writer.js';
+
+export interface SqliteStoreOptions {
+  /** `normal` (default): fsync at flush/close; `full`: fsync every group commit */
+  synchronous?: 'normal' | 'full';
+  /** commit as soon as this many events are pending, without waiting for the turn to end; default 5000 */
+  maxBatch?: number;
+  /** how often expired events are deleted, in ms; 0 turns the sweeper off; default 60000 */
+  sweepIntervalMs?: number;
+  /** open an existing database for reading only (query, tail, stats, export) */
+  readonly?: boolean;
+  /** how long a statement waits for another connection's lock, in ms; default 5000 */
+  busyTimeoutMs?: number;
+}
+
+export const DEFAULT_SQLITE_OPTIONS: Required<SqliteStoreOptions> = {
+  synchronous: 'normal',
+  maxBatch: 5000,
+  sweepIntervalMs: 60_000,
+  readonly: false,
+  busyTimeoutMs: 5000,
+};
+
+const SWEEP_CHUNK = 5000;
+const STATEMENT_CACHE = 128;
+
+function unavailable(message: string, cause?: unknown): CrosstalkError {
+  return new CrosstalkError('STORE_UNAVAILABLE', message, cause === undefined ? {} : { cause });
+}
+
+export class SqliteStore implements EventStore, ExtendedEventStore {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly options: Required<SqliteStoreOptions>;
+  /** null for a read-only store */
+  private readonly writer: GroupWriter | null;
+  private readonly catalog: TypeCatalog;
+  private readonly minExpiry: Database.Statement;
+  private readonly statements = new Map<string, Database.Statement>();
+  /** what a read-only store last read as the high-water mark */
+  private readHigh = 0;
+  private sweeper: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(readonly path: string, options: SqliteStoreOptions = {}) {
+    this.options = { ...DEFAULT_SQLITE_OPTIONS, ...options };
+    if (!Number.isInteger(this.options.maxBatch) || this.options.maxBatch < 1) {
+      throw new CrosstalkError('INVALID_OPTION', `Expected \`maxBatch\` to be an integer >= 1, got ${this.options.maxBatch}`, { option: 'maxBatch' });
+    }
+    try {
+      this.db = new Database(path, this.options.readonly ? { readonly: true, fileMustExist: true } : {});
+    } catch (e) {
+      throw unavailable(`cannot open SQLite store ${path}: ${(e as Error).message}`, e);
+    }
+    try {
+      registerFunctions(this.db);
+      if (this.options.readonly) configureReader(this.db, this.options.busyTimeoutMs);
+      else {
+        configureWriter(this.db, this.options.synchronous, this.options.busyTimeoutMs);
+        this.db.exec(SCHEMA_SQL);
+        this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(SCHEMA_VERSION);
+      }
+      this.catalog = new TypeCatalog(this.db, !this.options.readonly);
+      this.minExpiry = this.db.prepare('SELECT min(expires_ms) FROM events WHERE expires_ms IS NOT NULL').pluck();
+      this.readHigh = this.readHighSequence();
+      this.writer = this.options.readonly
+        ? null
+        : new GroupWriter(this.db, this.catalog, { synchronous: this.options.synchronous, maxBatch: this.options.maxBatch }, this.readHigh);
+    } catch (e) {
+      this.db.close();
+      if (e instanceof CrosstalkError) throw e;
+      throw unavailable(`cannot use SQLite store ${path}: ${(e as Error).message}`, e);
+    }
+    if (this.writer && this.options.sweepIntervalMs > 0) {
+      this.sweeper = setInterval(() => {
+        this.sweep().catch(() => {
+          /* retried at the next interval; expired rows are never returned anyway */
+        });
+      }, this.options.sweepIntervalMs);
+      this.sweeper.unref();
+    }
+  }
+
+  /** max(seq) and the recorded high-water mark, so a restarted bus continues past both */
+  private readHighSequence(): number {
+    const maxSeq = (this.db.prepare('SELECT max(seq) FROM events').pluck().get() as number | null) ?? 0;
+    const mark = this.db.prepare("SELECT value FROM meta WHERE key = 'high_sequence'").pluck().get() as number | undefined;
+    return Math.max(maxSeq, mark ?? 0);
+  }
+
+  /**
+   * The writer knows its own high-water mark; a reader asks the database
+   * each time, so `tail` in another process starts after the latest event.
+   */
+  lastSequence(): number {
+    if (this.writer) return this.writer.highSequence;
+    if (!this.closed) {
+      try {
+        this.readHigh = Math.max(this.readHigh, this.readHighSequence());
+      } catch {
+        /* keep what we know */
+      }
+    }
+    return this.readHigh;
+  }
+
+  markSequence(sequence: number): void {
+    this.writer?.markSequence(sequence);
+  }
+
+  private writable(): GroupWriter {
+    if (this.closed) throw unavailable(`SQLite store ${this.path} is closed`);
+    if (!this.writer) throw unavailable(`SQLite store ${this.path} is open read-only`);
+    return this.writer;
+  }
+
+  append(event: UniversalEvent): void {
+    this.writable().append(event);
+  }
+
+  async flush(): Promise<void> {
+    if (this.closed || !this.writer) return;
+    this.writer.flush(`SQLite store ${this.path}`);
+  }
+
+  writerStats(): WriterStats {
+    return this.writer ? this.writer.stats() : { commits: 0, rows: 0, pending: 0, failures: 0, syncs: 0 };
+  }
+
+  private statement(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      if (this.statements.size >= STATEMENT_CACHE) this.statements.delete(this.statements.keys().next().value!);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Before a read: open, and everything appended so far committed (read-your-writes). */
+  private ready(): void {
+    if (this.closed) throw unavailable(`SQLite store ${this.path} is closed`);
+    this.writer?.commit();
+  }
+
+  private run<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof CrosstalkError) throw e;
+      throw unavailable(`SQLite store ${this.path}: ${what} failed: ${(e as Error).message}`, e);
+    }
+  }
+
+  /**
+   * The expiry test, or nothing when no stored event has expired (the usual
+   * case between sweeps): leaving it out lets indexes answer alone.
+   */
+  private liveClause(now: number): SqlPart {
+    const min = this.minExpiry.get() as number | null;
+    return min === null || min > now ? { sql: '', params: [] } : { sql: ' AND (expires_ms IS NULL OR expires_ms > ?)', params: [now] };
+  }
+
+  private selectSql(q: EventQuery, now: number): SqlPart {
+    const where = whereSql(q, (p) => this.catalog.resolve(p));
+    const live = this.liveClause(now);
+    const dir = q.order === 'desc' ? 'DESC' : 'ASC';
+    // The inner select finds the page's sequences from the indexes alone; only
+    // those rows' bodies are read, instead of every candidate's before sorting.
+    return {
+      sql:
+        `SELECT body FROM events WHERE seq IN (SELECT seq FROM events WHERE ${where.sql}${live.sql} ` +
+        `ORDER BY seq ${dir} LIMIT ?) ORDER BY seq ${dir}`,
+      params: [...where.params, ...live.params, q.limit],
+    };
+  }
+
+  async query(q: EventQuery): Promise<UniversalEvent[]> {
+    this.ready();
+    // one read transaction: the expiry check and the select see the same snapshot
+    return this.run('query', () =>
+      this.db.transaction(() => {
+        const s = this.selectSql(q, Date.now());
+        const rows = this.statement(s.sql).pluck().all(...s.params) as string[];
+        return rows.map((b) => JSON.parse(b) as UniversalEvent);
+      })(),
+    );
+  }
+
+  /** The plan SQLite chooses for a query (for tests and tuning). */
+  explain(q: EventQuery): string[] {
+    const s = this.selectSql(q, Date.now());
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${s.sql}`).all(...s.params) as { detail: string }[]).map((r) => r.detail);
+  }
+
+  async countMatching(q: EventQuery): Promise<number> {
+    this.ready();
+    return this.run('count', () =>
+      this.db.transaction(() => {
+        const now = Date.now();
+        const where = whereSql(q, (p) => this.catalog.resolve(p));
+        const live = this.liveClause(now);
+        const sql = `SELECT count(*) FROM events WHERE ${where.sql}${live.sql}`;
+        return this.statement(sql).pluck().get(...where.params, ...live.params) as number;
+      })(),
+    );
+  }
+
+  async count(): Promise<number> {
+    this.ready();
+    // all rows minus the expired ones: both counts are served by indexes, no table scan
+    const sql = 'SELECT (SELECT count(*) FROM events) - (SELECT count(*) FROM events WHERE expires_ms <= ?)';
+    return this.run('count', () => this.statement(sql).pluck().get(Date.now()) as number);
+  }
+
+  async sweep(): Promise<number> {
+    this.open();
+    if (!this.writeGroup) return 0;
+    const del = this.statement(
+      'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE expires_ms <= ? ORDER BY expires_ms LIMIT ?)',
+    );
+    let total = 0;
+    // in chunks, yielding between them, so a large sweep never stalls publishers for long
+    for (;;) {
+      const n = this.run('sweep', () => del.run(Date.now(), SWEEP_CHUNK).changes);
+      total += n;
+      if (n > 0) this.unsynced = true;
+      if (n < SWEEP_CHUNK || this.closed) return total;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async getCheckpoint(name: string): Promise<number | null> {
+    checkCheckpointName(name);
+    const buffered = this.pendingCheckpoints.get(name);
+    if (buffered !== undefined) return buffered;
+    this.open();
+    const v = this.run('checkpoint read', () =>
+      this.statement('SELECT last_sequence FROM checkpoints WHERE name = ?').pluck().get(name),
+    );
+    return typeof v === 'number' ? v : null;
+  }
+
+  setCheckpoint(name: string, sequence: number): void {
+    checkCheckpointName(name);
+    if (this.closed) throw unavailable(`SQLite store ${this.path} is closed`);
+    if (!this.writeGroup) throw unavailable(`SQLite store ${this.path} is open read-only`);
+    this.pendingCheckpoints.set(name, sequence);
+    this.schedule();
+  }
+
+  /**
+   * Indexes `json_extract(body, path)` so filters on that path (`data.x >= v`,
+   * `data.user = u`) use it; returns the index name. Idempotent.
+   */
+  async createIndex(path: string): Promise<string | null> {
+    this.open();
+    const expression = indexExpressionsFor(path);
+    if (expression === null) return null; // a column with its own index, or the primary key
+    const name = `events_x_${path.replace(/[^A-Za-z0-9]/g, '_')}_${hash(path)}`;
+    this.run('create index', () => {
+      this.db.exec(`CREATE INDEX IF NOT EXISTS "${name}" ON events(${expression})`);
+      // statistics let the planner choose between this index and a scan in sequence order
+      this.db.exec(`ANALYZE "${name}"`);
+      this.db.prepare('INSERT OR REPLACE INTO json_indexes (path, name, expression) VALUES (?, ?, ?)').run(path, name, expression);
+    });
+    this.statements.clear();
+    return name;
+  }
+
+  async dropIndex(path: string): Promise<boolean> {
+    this.open();
+    const row = this.db.prepare('SELECT name FROM json_indexes WHERE path = ?').get(path) as { name: string } | undefined;
+    if (!row) return false;
+    this.run('drop index', () => {
+      this.db.exec(`DROP INDEX IF EXISTS "${row.name}"`);
+      this.db.prepare('DELETE FROM json_indexes WHERE path = ?').run(path);
+    });
+    this.statements.clear();
+    return true;
+  }
+
+  async listIndexes(): Promise<{ path: string; name: string }[]> {
+    this.open();
+    return this.db.prepare('SELECT path, name FROM json_indexes ORDER BY path').all() as { path: string; name: string }[];
+  }
+
+  async stats(): Promise<StoreStats> {
+    this.open();
+    return this.run('stats', () => collectStats(this.db, this.path));
+  }
+
+  /** SQLite's own check of the file; `['ok']` when sound. */
+  integrityCheck(): string[] {
+    const rows = this.db.pragma('integrity_check') as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.sweeper) clearInterval(this.sweeper);
+    if (this.scheduled) clearImmediate(this.scheduled);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.scheduled = this.retryTimer = this.sweeper = null;
+    if (this.writeGroup) {
+      this.commit();
+      // keep the database open (and the rows pending) so a later close can retry
+      this.throwIfFailed();
+      try {
+        this.sync();
+        this.db.pragma('optimize');
+      } catch (e) {
+        throw unavailable(`SQLite store ${this.path}: cannot sync on close: ${(e as Error).message}`, e);
+      }
+    }
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+/** short stable suffix so `data.a_b` and `data.a-b` get different index names */
+function hash(s: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(36);
+}
+
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+  return new SqliteStore(path, options);
+}

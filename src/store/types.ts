@@ -1,0 +1,76 @@
+/**
+ * What the stores offer beyond `EventStore` (core/types.ts): checkpoints for
+ * replay, statistics for `crosstalk stats`, counts for progress bars, and
+ * the sequence high-water mark. Both built-in stores implement all of it;
+ * callers test for a capability with the guards below so a third-party
+ * `EventStore` still works wherever the extra is optional.
+ */
+import type { EventQuery, EventStore } from '../core/types.js';
+
+export interface TypeStats {
+  event_type: string;
+  count: number;
+  /** ISO timestamps of the oldest and newest stored event of this type */
+  first_timestamp: string;
+  last_timestamp: string;
+  /** events of this type stored during the last minute */
+  last_minute: number;
+}
+
+export interface StoreStats {
+  kind: string;
+  /** the database file, for SQLite */
+  path?: string;
+  /** stored, unexpired events */
+  count: number;
+  /** events with a TTL that have expired but are not swept yet */
+  expired_pending_sweep: number;
+  first_sequence: number | null;
+  last_sequence: number | null;
+  first_timestamp: string | null;
+  last_timestamp: string | null;
+  /** events per second over the stored span (first → last timestamp) */
+  rate_overall: number;
+  /** events per second over the last minute / hour, by timestamp */
+  rate_last_minute: number;
+  rate_last_hour: number;
+  /** database + WAL bytes (SQLite), or an estimate of the JSON bytes held (memory) */
+  size_bytes: number;
+  by_type: TypeStats[];
+}
+
+/** A store that can keep replay checkpoints. */
+export interface CheckpointStore {
+  /** the last sequence replayed under `name`, or null if there is none */
+  getCheckpoint(name: string): Promise<number | null>;
+  /** records it; buffered like `append`, durable after `flush()` */
+  setCheckpoint(name: string, sequence: number): void;
+}
+
+/** The optional extras the built-in stores provide. */
+export interface StoreExtras extends CheckpointStore {
+  /** matching, unexpired events, ignoring limit and order (progress bars, export) */
+  countMatching(q: EventQuery): Promise<number>;
+  stats(): Promise<StoreStats>;
+  /**
+   * The bus reports each sequence it assigns (persisted or not) so a store
+   * can keep sequences increasing across restarts even when the last events
+   * before a restart were not persisted.
+   */
+  markSequence(sequence: number): void;
+}
+
+export type ExtendedEventStore = EventStore & StoreExtras;
+
+export function hasCheckpoints(s: EventStore): s is EventStore & CheckpointStore {
+  return typeof (s as Partial<CheckpointStore>).getCheckpoint === 'function' &&
+    typeof (s as Partial<CheckpointStore>).setCheckpoint === 'function';
+}
+
+export function hasExtras(s: EventStore): s is ExtendedEventStore {
+  const x = s as Partial<StoreExtras>;
+  return hasCheckpoints(s) && typeof x.countMatching === 'function' && typeof x.stats === 'function';
+}
+
+/** Checkpoint names: printable, 1–200 characters. */
+export const MAX_CHECKPOINT_NAME = 200;

@@ -1,0 +1,156 @@
+/**
+ * Micro-batching across the isolate boundary must be invisible: per-publisher
+ * order, the synchronous-delivery rule as any script or the host can observe
+ * it (flush before every call that waits or reads, before console output and
+ * at the end), and routing-time failures at the call site.
+ */
+import { describe, expect, it } from 'vitest';
+import { engine, expectOk, newRun, runJs } from './helpers.js';
+
+describe('batching', () => {
+  it('keeps per-publisher order over many batches, and a later read sees every one', async () => {
+    const run = newRun();
+    const host = run.bus.subscribe('o.*', { max_queue_size: 100_000 });
+    const result = await runJs(
+      run,
+      `
+      const own = Event.subscribe('o.*', { max_queue_size: 100000 });
+      for (let i = 0; i < 6000; i++) Event.publish(i % 3 ? 'o.a' : 'o.b', { i }, i % 1000 === 0 ? { priority: 'high' } : undefined);
+      console.log(Event.subscription_stats(own).total_received);
+    `,
+    );
+    expectOk(result);
+    expect(run.out()).toEqual(['6000']);
+    const got = host.drain(100_000);
+    expect(got.map((e) => (e.data as { i: number }).i)).toEqual(Array.from({ length: 6000 }, (_, i) => i));
+    for (let k = 1; k < got.length; k++) expect(got[k]!.sequence).toBeGreaterThan(got[k - 1]!.sequence);
+    expect(new Set(got.map((e) => e.id)).size).toBe(6000);
+    await run.bus.close();
+  });
+
+  it('flushes before a receive: the host sees the request while the script waits for the reply', async () => {
+    const run = newRun();
+    const requests = run.bus.subscribe('req');
+    const p = runJs(run, `const r = Event.subscribe('rep'); Event.publish('req', 41); console.log(Event.receive(r, 5000).data);`);
+    const req = await requests.receive(5000);
+    expect(req?.data).toBe(41);
+    run.bus.publish('rep', (req!.data as number) + 1);
+    expectOk(await p);
+    expect(run.out()).toEqual(['42']);
+    await run.bus.close();
+  });
+
+  it('flushes before console output and at the end', async () => {
+    const run = newRun();
+    const host = run.bus.subscribe('f.*');
+    const seenAtPrint: number[] = [];
+    const result = await (async () => {
+      return engine.run(
+        run.bus,
+        { name: 'f.js', source: `Event.publish('f.a', 1); Event.publish('f.b', 2); console.log('two'); Event.publish('f.c', 3);` },
+        { limits: { timeoutMs: 5000, memoryLimitMb: 64 }, output: () => seenAtPrint.push(host.stats().queue_size) },
+      );
+    })();
+    expectOk(result);
+    expect(seenAtPrint).toEqual([2]);
+    expect(host.drain().map((e) => e.data)).toEqual([1, 2, 3]);
+    await run.bus.close();
+  });
+
+  it('what a script published before a message is there when another script gets the message', async () => {
+    const run = newRun();
+    const ready = run.bus.subscribe('b.ready');
+    const b = runJs(
+      run,
+      `const x = Event.subscribe('data.x'); const y = Event.subscribe('note.y'); Event.publish('b.ready', 1);
+       const note = Event.receive(y, 5000); const first = Event.receive(x, 0);
+       console.log(note.data, first && first.data.length);`,
+      { name: 'b.js' },
+    );
+    await ready.receive(5000);
+    const a = runJs(run, `Event.publish('data.x', new Array(1000).fill(7)); Event.publish('note.y', 'look');`, { name: 'a.js' });
+    expectOk(await a);
+    expectOk(await b);
+    expect(run.out('b.js')).toEqual(['look 1000']);
+    await run.bus.close();
+  });
+
+  it('with a reject subscription on the bus, QUEUE_FULL reaches the publish that caused it', async () => {
+    const run = newRun();
+    const strict = run.bus.subscribe('q.*', { backpressure: 'reject', max_queue_size: 2 });
+    const result = await runJs(
+      run,
+      `
+      const out = [];
+      for (let i = 0; i < 4; i++) { try { Event.publish('q.x', i); out.push('ok'); } catch (e) { out.push(e.code); } }
+      Event.publish('other.x', 1);
+      console.log(out.join(' '));
+    `,
+    );
+    expectOk(result);
+    expect(run.out()).toEqual(['ok ok QUEUE_FULL QUEUE_FULL']);
+    expect(strict.drain().map((e) => e.data)).toEqual([0, 1]);
+    await run.bus.close();
+  });
+
+  it('with a block subscription, publish waits for room, or fails with BLOCK_TIMEOUT', async () => {
+    const run = newRun();
+    const slow = run.bus.subscribe('k.*', { backpressure: 'block', max_queue_size: 1, block_timeout_ms: 3000 });
+    let first: unknown;
+    const result = await engine.run(
+      run.bus,
+      { name: 'k.js', source: `Event.publish('k.a', 1); console.log('full'); const t0 = Date.now(); Event.publish('k.b', 2); console.log('waited', Date.now() - t0 >= 40);` },
+      {
+        limits: { timeoutMs: 10_000, memoryLimitMb: 64 },
+        output: (script, text) => {
+          run.lines.push({ script, text, stream: 'stdout' });
+          // make room a while after the script said its queue is full
+          if (text === 'full') setTimeout(() => (first = slow.poll()?.data), 60);
+        },
+      },
+    );
+    expectOk(result);
+    expect(first).toBe(1);
+    expect(run.out()).toEqual(['full', 'waited true']);
+    expect(slow.poll()?.data).toBe(2);
+
+    run.bus.subscribe('t.*', { backpressure: 'block', max_queue_size: 1, block_timeout_ms: 50 });
+    const r = await runJs(run, `Event.publish('t.a', 1); try { Event.publish('t.b', 2); } catch (e) { console.log(e.code); }`, { name: 'bt.js' });
+    expectOk(r);
+    expect(run.out('bt.js')).toEqual(['BLOCK_TIMEOUT']);
+    await run.bus.close();
+  });
+
+  it('a reject subscription that appears while events are batched: the failure comes at the next call', async () => {
+    const run = newRun();
+    const host = run.bus.subscribe('r.x');
+    let strict: ReturnType<typeof run.bus.subscribe> | null = null;
+    const result = await (async () => {
+      return engine.run(
+        run.bus,
+        {
+          name: 'race.js',
+          source: `
+          console.log('subscribe now');
+          for (let i = 0; i < 3; i++) Event.publish('r.x', i);
+          const until = Date.now() + 500; while (Date.now() < until) {}
+          try { Event.get_stats(); console.log('no error'); } catch (e) { console.log(e.code, e.message.startsWith('batched publish of r.x failed: ')); }
+          console.log(Event.get_stats().published);
+        `,
+        },
+        {
+          limits: { timeoutMs: 10_000, memoryLimitMb: 64 },
+          output: (_s, text) => {
+            run.lines.push({ script: 'race.js', text, stream: 'stdout' });
+            if (text === 'subscribe now') setTimeout(() => (strict = run.bus.subscribe('r.x', { backpressure: 'reject', max_queue_size: 1 })), 0);
+          },
+        },
+      );
+    })();
+    expectOk(result);
+    expect(run.out().slice(1)).toEqual(['QUEUE_FULL true', '1']);
+    expect(host.drain().map((e) => e.data)).toEqual([0]);
+    expect(strict!.drain().map((e) => e.data)).toEqual([0]);
+    await run.bus.close();
+  });
+});

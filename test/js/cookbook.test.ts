@@ -1,0 +1,84 @@
+/**
+ * The cookbook's JS examples run and print what they promise.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCRIPT_LIMITS, type ScriptEngine } from '../../src/scripting/engine.js';
+import { LuaEngine } from '../../src/scripting/lua/engine.js';
+import { engine, expectOk, newRun, type Run } from './helpers.js';
+
+const COOKBOOK = path.resolve(__dirname, '../../cookbook');
+
+function start(run: Run, file: string, using: ScriptEngine = engine) {
+  const name = path.basename(file);
+  return using.run(
+    run.bus,
+    { name, path: file, source: readFileSync(path.join(COOKBOOK, file), 'utf8') },
+    { limits: DEFAULT_SCRIPT_LIMITS, output: (script, text, stream) => run.lines.push({ script, text, stream }) },
+  );
+}
+
+describe('cookbook', () => {
+  it('js/errors.js shows each error code', async () => {
+    const run = newRun();
+    expectOk(await start(run, 'js/errors.js'));
+    expect(run.out().map((l) => l.split(' (')[0])).toEqual([
+      'bad event type: INVALID_EVENT_TYPE',
+      'NaN in data: INVALID_DATA at data.readings[2]',
+      'a function in data: INVALID_DATA at data.callback',
+      'unbalanced pattern: INVALID_PATTERN',
+      'unknown option: INVALID_OPTION',
+      'unknown subscription: UNKNOWN_SUBSCRIPTION',
+      'full reject queue: QUEUE_FULL',
+    ]);
+    await run.bus.close();
+  });
+
+  it('js/filters.js filters with a table and with a function', async () => {
+    const run = newRun();
+    expectOk(await start(run, 'js/filters.js'));
+    expect(run.out()).toEqual(['>= 100 EUR: 120, 101 | filtered 4', 'odd: 5, 99, 101, 7 | filtered 2']);
+    await run.bus.close();
+  });
+
+  it('js/aggregate.js publishes averages', async () => {
+    const run = newRun();
+    const agg = run.bus.subscribe('metric.aggregated');
+    expectOk(await start(run, 'js/aggregate.js'));
+    const got = agg.drain();
+    expect(got).toHaveLength(10);
+    for (const e of got) expect(e.data).toMatchObject({ count: 100, metric: expect.stringMatching(/^(cpu|memory)$/) });
+    await run.bus.close();
+  });
+
+  it('js/quote-service.js answers js/quote-client.lua', async () => {
+    const run = newRun();
+    const [service, client] = await Promise.all([start(run, 'js/quote-service.js'), start(run, 'js/quote-client.lua', new LuaEngine())]);
+    expectOk(client);
+    expectOk(service);
+    expect(run.out('quote-client.lua')).toEqual([
+      '4 apple cost 2.00 (quoted by javascript)',
+      '3 fig cost 6.00 (quoted by javascript)',
+      'kiwi: cannot quote {"item":"kiwi","qty":1}',
+    ]);
+    expect(run.out('quote-service.js')).toEqual(['served 2 quotes']);
+    await run.bus.close();
+  }, 20_000);
+
+  it('audit.js audits order events and sums them up', async () => {
+    const run = newRun();
+    const ready = run.bus.subscribe('audit.ready');
+    const audit = start(run, 'audit.js');
+    await ready.receive(5000);
+    run.bus.publish('order.created', { amount: 30 });
+    run.bus.publish('order.paid', { amount: 30 });
+    run.bus.publish('invoice.sent', { amount: 30 });
+    expectOk(await audit);
+    const out = run.out('audit.js');
+    expect(out).toHaveLength(3);
+    expect(out[0]).toMatch(/#\d+ order\.created 30 from host \(host\)$/);
+    expect(out[2]).toBe('audited 2 order events: {"order.created":1,"order.paid":1}; dropped 0');
+    await run.bus.close();
+  }, 20_000);
+});
