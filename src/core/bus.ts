@@ -27,6 +27,9 @@ import type {
   SubscriptionStats,
 } from './types.js';
 
+/** How many publisher-supplied ids the bus remembers to refuse duplicates. */
+export const SUPPLIED_ID_WINDOW = 100_000;
+
 export class BusImpl implements Bus, SubscriptionOwner {
   readonly counters: SharedCounters = { delivered: 0, dropped: 0, rejected: 0, blocked: 0, filtered: 0 };
   readonly store: EventStore | null;
@@ -44,6 +47,8 @@ export class BusImpl implements Bus, SubscriptionOwner {
   private persisted = 0;
   private blockTimeouts = 0;
   private pendingBlocked = new Set<(e: CrosstalkError) => void>();
+  /** ids publishers supplied lately: a repeat is refused, as a retried publish must not deliver twice */
+  private readonly suppliedIds = new Set<string>();
   closed = false;
 
   constructor(options?: BusOptions) {
@@ -89,6 +94,9 @@ export class BusImpl implements Bus, SubscriptionOwner {
   }
 
   private dispatch(d: Draft): string | Promise<string> {
+    if (d.id !== undefined && this.suppliedIds.has(d.id)) {
+      throw new CrosstalkError('INVALID_OPTION', `id ${d.id} was already published on this bus`, { option: 'id', eventType: d.type });
+    }
     const targets = this.router.route(d.type);
     if (this.strictSubs > 0) {
       let waitOn: SubscriptionImpl[] | null = null;
@@ -101,7 +109,8 @@ export class BusImpl implements Bus, SubscriptionOwner {
             eventType: d.type,
           });
         }
-        if (s.backpressure === 'block' && s.congested) (waitOn ??= []).push(s);
+        // a publisher that already waited has its turn: only a full queue holds it back
+        if (s.backpressure === 'block' && (d.deadline === undefined ? s.congested : s.full)) (waitOn ??= []).push(s);
       }
       if (waitOn !== null) return this.waitForRoom(d, waitOn);
     }
@@ -109,6 +118,10 @@ export class BusImpl implements Bus, SubscriptionOwner {
   }
 
   private deliver(d: Draft, targets: readonly SubscriptionImpl[]): string {
+    if (d.id !== undefined) {
+      if (this.suppliedIds.size >= SUPPLIED_ID_WINDOW) this.suppliedIds.delete(this.suppliedIds.values().next().value!);
+      this.suppliedIds.add(d.id);
+    }
     const e: UniversalEvent = {
       id: d.id ?? randomUUID(),
       event_type: d.type,
@@ -231,10 +244,12 @@ export class BusImpl implements Bus, SubscriptionOwner {
 
   /** False when it was already closed (or is unknown): idempotent. */
   unsubscribe(sub: Subscription | string): boolean {
-    if (sub instanceof SubscriptionImpl) return sub.unsubscribe();
     const id = typeof sub === 'string' ? sub : (sub as { id?: unknown } | null)?.id;
     if (typeof id !== 'string') throw unknownSubscription(sub);
-    return this.subs.get(id)?.unsubscribe() ?? false;
+    // by id through this bus's own table: a handle of another bus is not ours to close
+    const own = this.subs.get(id);
+    if (own === undefined || (typeof sub !== 'string' && sub instanceof SubscriptionImpl && sub !== own)) return false;
+    return own.unsubscribe();
   }
 
   /** Removes every subscription that has `pattern` among its patterns. */

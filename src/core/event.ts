@@ -96,7 +96,14 @@ export function isoNow(): string {
  * the path of the first bad value.
  */
 export function checkJson(value: unknown, path: string, maxDepth: number = DEFAULT_MAX_DEPTH): number {
-  return walk(value, path, 0, maxDepth, []);
+  try {
+    return walk(value, path, 0, maxDepth, []);
+  } catch (e) {
+    if (e instanceof CrosstalkError) throw e;
+    // a throwing getter or a hostile Proxy: the value cannot be read as JSON
+    const why = e instanceof Error ? e.message : String(e);
+    throw new CrosstalkError('INVALID_DATA', `${path} cannot be read as JSON: ${why}`, { path, cause: e });
+  }
 }
 
 function walk(v: unknown, path: string, depth: number, maxDepth: number, seen: object[]): number {

@@ -116,6 +116,11 @@ export function readPath(event: UniversalEvent, steps: readonly PathStep[]): unk
   let v: unknown = event;
   for (const s of steps) {
     if (v === null || typeof v !== 'object') return undefined;
+    // Only the JSON's own members: an array by [index], an object by own key.
+    // Inherited members (`data.constructor`, `metadata.toString`, an array's
+    // `length`) used to be read here, so `exists` held for them; the SQL
+    // translation (json_extract) finds nothing there, and neither must this.
+    if (Array.isArray(v) ? typeof s !== 'number' : typeof s !== 'string' || !Object.hasOwn(v, s)) return undefined;
     v = (v as Record<string | number, unknown>)[s];
   }
   return v;

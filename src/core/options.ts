@@ -80,10 +80,17 @@ export function resolveBusOptions(o: BusOptions = {}): ResolvedBusOptions {
   rejectUnknownKeys(o, BUS_KEYS, 'bus');
   const persist = o.persist ?? [];
   if (!Array.isArray(persist)) throw invalidOption('persist', 'a list of patterns', persist);
+  const store = o.store ?? null;
+  if (store !== null) {
+    const methods = ['lastSequence', 'append', 'flush', 'query', 'count', 'sweep', 'close'] as const;
+    if (typeof store !== 'object' || methods.some((m) => typeof (store as unknown as Record<string, unknown>)[m] !== 'function')) {
+      throw invalidOption('store', `an EventStore (with ${methods.join(', ')})`, store);
+    }
+  }
   const component = o.component ?? 'host';
   if (typeof component !== 'string' || component.length === 0) throw invalidOption('component', 'a non-empty string', component);
   return {
-    store: o.store ?? null,
+    store,
     persist,
     max_event_bytes: o.max_event_bytes === undefined ? DEFAULT_MAX_EVENT_BYTES : checkInt('max_event_bytes', o.max_event_bytes, 256, 1 << 30),
     max_depth: o.max_depth === undefined ? DEFAULT_MAX_DEPTH : checkInt('max_depth', o.max_depth, 1, 1000),

@@ -63,6 +63,8 @@ export class SubscriptionImpl implements Subscription {
   private backlog: Backlog | null;
   private backlogBuf: UniversalEvent[] = [];
   private backlogFetch: Promise<void> | null = null;
+  /** a receive-time filter's error held back so a batch already taken is not lost */
+  private deferredError: unknown = null;
   closed = false;
 
   // counters (SPEC §3)
@@ -97,6 +99,10 @@ export class SubscriptionImpl implements Subscription {
   /** Full, or publishers are already waiting for room (they go first). */
   get congested(): boolean {
     return this.queue.full || this.roomWaiters.length > 0;
+  }
+
+  get full(): boolean {
+    return this.queue.full;
   }
 
   /**
@@ -145,6 +151,11 @@ export class SubscriptionImpl implements Subscription {
 
   /** Takes the next deliverable event from history or the queue, or null. */
   private take(): UniversalEvent | null {
+    if (this.deferredError !== null) {
+      const err = this.deferredError;
+      this.deferredError = null;
+      throw err;
+    }
     for (;;) {
       let e: UniversalEvent | undefined;
       if (this.backlogBuf.length > 0) e = this.backlogBuf.shift();
@@ -177,8 +188,12 @@ export class SubscriptionImpl implements Subscription {
 
   private afterShift(): void {
     if (this.roomWaiters.length > 0) {
-      const wake = this.roomWaiters.shift()!;
-      queueMicrotask(wake);
+      // Wake every blocked publisher, in arrival order: the first re-checks
+      // fill the room, the rest find the queue full and wait again. Waking
+      // only one could strand the room if that one is still held elsewhere.
+      const waiters = this.roomWaiters;
+      this.roomWaiters = [];
+      for (const w of waiters) queueMicrotask(w);
     }
     if (this.fullSignalled && this.queue.length <= this.maxQueueSize >> 1) {
       this.fullSignalled = false;
@@ -302,7 +317,16 @@ export class SubscriptionImpl implements Subscription {
 
   private drainInto(out: UniversalEvent[], max: number): void {
     while (out.length < max) {
-      const e = this.take();
+      let e: UniversalEvent | null;
+      try {
+        e = this.take();
+      } catch (err) {
+        if (out.length === 0) throw err;
+        // events already taken must reach the caller; the filter's error
+        // comes with the next receive
+        this.deferredError = err;
+        return;
+      }
       if (e === null) return;
       out.push(e);
     }

@@ -318,6 +318,29 @@ describe('a throwing function filter', () => {
     expect(s.stats()).toMatchObject({ total_received: 2, filtered: 1, delivered: 1, queue_size: 0 });
   });
 
+  it('does not lose the events a batch had already taken', async () => {
+    const bus = createBus();
+    const s = bus.subscribe('a', {
+      filter: (e) => {
+        if (e.data === 'bad') throw new Error('filter bug');
+        return true;
+      },
+    });
+    for (const d of ['good1', 'bad', 'good2']) bus.publish('a', d);
+    const got: unknown[] = [];
+    let errors = 0;
+    for (let i = 0; i < 5 && s.stats().queue_size > 0; i++) {
+      try {
+        got.push(...(await s.receiveBatch({ timeout_ms: 0 })).map((e) => e.data));
+      } catch {
+        errors++;
+      }
+    }
+    expect(got).toEqual(['good1', 'good2']);
+    expect(errors).toBeLessThanOrEqual(1);
+    expect(s.stats()).toMatchObject({ delivered: 2, filtered: 1, queue_size: 0 });
+  });
+
   it('does not strand a waiting receiver', async () => {
     const bus = createBus();
     const s = bus.subscribe('a', {

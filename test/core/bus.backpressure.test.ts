@@ -129,6 +129,15 @@ describe('block', () => {
     invariant(blocker.stats());
   });
 
+  it('waits at most the shortest block_timeout_ms of the full queues it targets', async () => {
+    const bus = createBus();
+    bus.subscribe('a', { max_queue_size: 1, backpressure: 'block', block_timeout_ms: 60_000 });
+    bus.subscribe('a', { max_queue_size: 1, backpressure: 'block', block_timeout_ms: 10 });
+    bus.publish('a', 1);
+    await expectRejectCode(bus.publish('a', 2) as Promise<string>, 'BLOCK_TIMEOUT');
+    expect(bus.stats()).toMatchObject({ blocked: 2, block_timeouts: 1 });
+  });
+
   it('publishers blocked on one queue are each delivered, in order, as room appears', async () => {
     const bus = createBus();
     const s = bus.subscribe('a', { max_queue_size: 1, backpressure: 'block', block_timeout_ms: 500 });

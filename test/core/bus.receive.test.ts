@@ -237,6 +237,17 @@ describe('unsubscribe', () => {
     expect(bus.listSubscriptions()).toEqual([]);
   });
 
+  it("one bus cannot end another bus's subscription", () => {
+    const a = createBus();
+    const b = createBus();
+    const sb = b.subscribe('x');
+    expect(a.unsubscribe(sb.id)).toBe(false);
+    expect(a.unsubscribe(sb)).toBe(false);
+    expect(sb.closed).toBe(false);
+    b.publish('x', 1);
+    expect(sb.drain()).toHaveLength(1);
+  });
+
   it('frees the queue and stops delivery', () => {
     const bus = createBus();
     const s = bus.subscribe('a');
