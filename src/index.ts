@@ -6,6 +6,11 @@ export { createBus, BusImpl } from './core/bus.js';
 export { CrosstalkError, ERROR_CODES, isCrosstalkError } from './core/errors.js';
 export { compilePattern, isValidPattern, matchPattern } from './core/pattern.js';
 export { compileFilter } from './core/filter.js';
+export { normalizeQuery } from './core/query.js';
+export { openStore, parseStoreSpec, DEFAULT_STORE_SPEC } from './store/open.js';
+export { openSqliteStore } from './store/sqlite.js';
+export { createMemoryStore } from './store/memory.js';
+export { replay } from './store/replay.js';
 export { assertEventType, isValidEventType, EVENT_VERSION, PRIORITIES } from './core/event.js';
 export {
   DEFAULT_BACKPRESSURE,
@@ -18,6 +23,8 @@ export type { ErrorCode, ErrorDetails } from './core/errors.js';
 export type { UniversalEvent, EventSource, JsonValue, JsonObject, Priority, Language } from './core/event.js';
 export type { CompiledPattern } from './core/pattern.js';
 export type { BusOptions } from './core/options.js';
+export type { StoreStats, ExtendedEventStore } from './store/types.js';
+export type { ReplaySpec, ReplayOptions } from './store/replay.js';
 export type {
   Backpressure,
   Bus,

@@ -133,6 +133,7 @@ export class BusImpl implements Bus, SubscriptionOwner {
       metadata: d.metadata,
       priority: d.priority,
     };
+    if (this.store !== null) this.store.markSequence?.(e.sequence);
     if (d.persistent) {
       if (d.ttl_seconds !== undefined) e.ttl_seconds = d.ttl_seconds;
       // the store buffers (group commit); durability comes with flush()

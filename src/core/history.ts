@@ -5,6 +5,7 @@
  * with a sequence up to and including `liveFrom`, read in pages.
  */
 import { CrosstalkError } from './errors.js';
+import { parseTime } from './query.js';
 import type { UniversalEvent } from './event.js';
 import type { Backlog } from './subscription.js';
 import type { EventStore } from './types.js';
@@ -21,9 +22,11 @@ export function historyBacklog(
   let cursor = fromSequence ?? 0;
   let startTime: number | undefined;
   if (fromTime !== null) {
-    startTime = typeof fromTime === 'number' ? fromTime : Date.parse(fromTime);
-    if (!Number.isFinite(startTime)) {
-      throw new CrosstalkError('INVALID_OPTION', `from_time ${JSON.stringify(fromTime)} is not an ISO time`, { option: 'from_time' });
+    try {
+      startTime = parseTime(fromTime, 'from_time');
+    } catch (e) {
+      // the same time rules as query; as a subscribe option it is INVALID_OPTION
+      throw new CrosstalkError('INVALID_OPTION', (e as Error).message, { option: 'from_time', cause: e });
     }
   }
   let flushed: Promise<void> | null = null;

@@ -197,6 +197,11 @@ export interface EventStore {
   lastSequence(): number;
   /** buffers one event; throws STORE_UNAVAILABLE when closed */
   append(event: UniversalEvent): void;
+  /**
+   * Told every sequence the bus assigns, persisted or not, so sequences stay
+   * increasing across restarts even when the last events were not stored.
+   */
+  markSequence?(sequence: number): void;
   flush(): Promise<void>;
   query(q: EventQuery): Promise<UniversalEvent[]>;
   /** number of stored, unexpired events */

@@ -10,7 +10,7 @@
  * with `readonly: true` (WAL readers never block the writer).
  */
 import Database from 'better-sqlite3';
-import { CrosstalkError } from '../core/errors.js';
+import { CrosstalkError, describeValue } from '../core/errors.js';
 import type { UniversalEvent } from '../core/event.js';
 import type { EventQuery, EventStore } from '../core/types.js';
 import { TypeCatalog } from './catalog.js';
@@ -34,9 +34,11 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
   /** how long a statement waits for another connection's lock, in ms; default 5000 */
   busyTimeoutMs?: number;
+  /** called after each sweep by the sweeper, with how many expired events it deleted (or the error) */
+  onSweep?: (deleted: number, error?: unknown) => void;
 }
 
-export const DEFAULT_SQLITE_OPTIONS: Required<SqliteStoreOptions> = {
+export const DEFAULT_SQLITE_OPTIONS: Required<Omit<SqliteStoreOptions, 'onSweep'>> = {
   synchronous: 'normal',
   maxBatch: 5000,
   sweepIntervalMs: 60_000,
@@ -47,6 +49,16 @@ export const DEFAULT_SQLITE_OPTIONS: Required<SqliteStoreOptions> = {
 const SWEEP_CHUNK = 5000;
 const STATEMENT_CACHE = 128;
 
+function checkOptions(o: Required<Omit<SqliteStoreOptions, 'onSweep'>>): void {
+  const bad = (name: string, expected: string, got: unknown) =>
+    new CrosstalkError('INVALID_OPTION', `Expected \`${name}\` to be ${expected}, got ${describeValue(got)}`, { option: name });
+  if (o.synchronous !== 'normal' && o.synchronous !== 'full') throw bad('synchronous', '"normal" or "full"', o.synchronous);
+  if (!Number.isInteger(o.maxBatch) || o.maxBatch < 1) throw bad('maxBatch', 'an integer >= 1', o.maxBatch);
+  for (const k of ['sweepIntervalMs', 'busyTimeoutMs'] as const) {
+    if (typeof o[k] !== 'number' || !Number.isFinite(o[k]) || o[k] < 0) throw bad(k, 'a finite number of ms >= 0', o[k]);
+  }
+}
+
 function unavailable(message: string, cause?: unknown): CrosstalkError {
   return new CrosstalkError('STORE_UNAVAILABLE', message, cause === undefined ? {} : { cause });
 }
@@ -54,7 +66,7 @@ function unavailable(message: string, cause?: unknown): CrosstalkError {
 export class SqliteStore implements EventStore, ExtendedEventStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
-  private readonly options: Required<SqliteStoreOptions>;
+  private readonly options: Required<Omit<SqliteStoreOptions, 'onSweep'>> & Pick<SqliteStoreOptions, 'onSweep'>;
   /** null for a read-only store */
   private readonly writer: GroupWriter | null;
   private readonly catalog: TypeCatalog;
@@ -67,9 +79,7 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
     this.options = { ...DEFAULT_SQLITE_OPTIONS, ...options };
-    if (!Number.isInteger(this.options.maxBatch) || this.options.maxBatch < 1) {
-      throw new CrosstalkError('INVALID_OPTION', `Expected \`maxBatch\` to be an integer >= 1, got ${this.options.maxBatch}`, { option: 'maxBatch' });
-    }
+    checkOptions(this.options);
     try {
       this.db = new Database(path, this.options.readonly ? { readonly: true, fileMustExist: true } : {});
     } catch (e) {
@@ -96,9 +106,11 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
     }
     if (this.writer && this.options.sweepIntervalMs > 0) {
       this.sweeper = setInterval(() => {
-        this.sweep().catch(() => {
-          /* retried at the next interval; expired rows are never returned anyway */
-        });
+        // a failed sweep is retried at the next interval; expired rows are never returned anyway
+        this.sweep().then(
+          (n) => this.options.onSweep?.(n),
+          (e) => this.options.onSweep?.(0, e),
+        );
       }, this.options.sweepIntervalMs);
       this.sweeper.unref();
     }
@@ -237,27 +249,28 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
   }
 
   async sweep(): Promise<number> {
-    this.open();
-    if (!this.writeGroup) return 0;
+    this.ready();
+    if (!this.writer) return 0;
     const del = this.statement(
       'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE expires_ms <= ? ORDER BY expires_ms LIMIT ?)',
     );
     let total = 0;
     // in chunks, yielding between them, so a large sweep never stalls publishers for long
     for (;;) {
+      if (this.closed) return total;
       const n = this.run('sweep', () => del.run(Date.now(), SWEEP_CHUNK).changes);
       total += n;
-      if (n > 0) this.unsynced = true;
-      if (n < SWEEP_CHUNK || this.closed) return total;
+      if (n > 0) this.writer.noteWrite();
+      if (n < SWEEP_CHUNK) return total;
       await new Promise((r) => setImmediate(r));
     }
   }
 
   async getCheckpoint(name: string): Promise<number | null> {
     checkCheckpointName(name);
-    const buffered = this.pendingCheckpoints.get(name);
+    const buffered = this.writer?.bufferedCheckpoint(name);
     if (buffered !== undefined) return buffered;
-    this.open();
+    this.ready();
     const v = this.run('checkpoint read', () =>
       this.statement('SELECT last_sequence FROM checkpoints WHERE name = ?').pluck().get(name),
     );
@@ -266,10 +279,7 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
 
   setCheckpoint(name: string, sequence: number): void {
     checkCheckpointName(name);
-    if (this.closed) throw unavailable(`SQLite store ${this.path} is closed`);
-    if (!this.writeGroup) throw unavailable(`SQLite store ${this.path} is open read-only`);
-    this.pendingCheckpoints.set(name, sequence);
-    this.schedule();
+    this.writable().setCheckpoint(name, sequence);
   }
 
   /**
@@ -277,7 +287,8 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
    * `data.user = u`) use it; returns the index name. Idempotent.
    */
   async createIndex(path: string): Promise<string | null> {
-    this.open();
+    this.writable();
+    this.ready();
     const expression = indexExpressionsFor(path);
     if (expression === null) return null; // a column with its own index, or the primary key
     const name = `events_x_${path.replace(/[^A-Za-z0-9]/g, '_')}_${hash(path)}`;
@@ -287,12 +298,14 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
       this.db.exec(`ANALYZE "${name}"`);
       this.db.prepare('INSERT OR REPLACE INTO json_indexes (path, name, expression) VALUES (?, ?, ?)').run(path, name, expression);
     });
+    this.writer!.noteWrite();
     this.statements.clear();
     return name;
   }
 
   async dropIndex(path: string): Promise<boolean> {
-    this.open();
+    this.writable();
+    this.ready();
     const row = this.db.prepare('SELECT name FROM json_indexes WHERE path = ?').get(path) as { name: string } | undefined;
     if (!row) return false;
     this.run('drop index', () => {
@@ -304,12 +317,12 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
   }
 
   async listIndexes(): Promise<{ path: string; name: string }[]> {
-    this.open();
+    this.ready();
     return this.db.prepare('SELECT path, name FROM json_indexes ORDER BY path').all() as { path: string; name: string }[];
   }
 
   async stats(): Promise<StoreStats> {
-    this.open();
+    this.ready();
     return this.run('stats', () => collectStats(this.db, this.path));
   }
 
@@ -322,18 +335,15 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.sweeper) clearInterval(this.sweeper);
-    if (this.scheduled) clearImmediate(this.scheduled);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.scheduled = this.retryTimer = this.sweeper = null;
-    if (this.writeGroup) {
-      this.commit();
-      // keep the database open (and the rows pending) so a later close can retry
-      this.throwIfFailed();
+    this.sweeper = null;
+    if (this.writer) {
+      this.writer.stop();
+      // on failure the database stays open, the rows pending: a later close() retries
+      this.writer.flush(`SQLite store ${this.path}: close`);
       try {
-        this.sync();
         this.db.pragma('optimize');
-      } catch (e) {
-        throw unavailable(`SQLite store ${this.path}: cannot sync on close: ${(e as Error).message}`, e);
+      } catch {
+        /* statistics are an optimisation */
       }
     }
     this.closed = true;

@@ -159,6 +159,39 @@ describe('crosstalk stats and export', () => {
   });
 });
 
+describe('crosstalk query beside a writing process', () => {
+  it('answers while another process publishes and flushes', async () => {
+    const path = join(tmp.dir, 'busy.db');
+    const writer = spawn(process.execPath, ['--no-node-snapshot', join(import.meta.dirname, 'fixtures', 'writer.mjs'), path], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let acked = 0;
+    // wait for three acknowledged batches, then query in the middle of the next ones
+    await new Promise<void>((resolve, reject) => {
+      const lines = createInterface({ input: writer.stdout });
+      lines.on('line', (l) => {
+        acked += (JSON.parse(l) as { acked: string[] }).acked.length;
+        if (acked >= 3 * 210) {
+          lines.close();
+          resolve();
+        }
+      });
+      writer.on('exit', (code) => reject(new Error(`writer exited (${code})`)));
+    });
+    const [q, st] = await Promise.all([
+      cli(['query', '--store', `sqlite:${path}`, '--json', '-t', 'crash.*', '--order', 'desc', '-n', '3']),
+      cli(['stats', '--store', `sqlite:${path}`, '--json']),
+    ]);
+    writer.kill('SIGKILL');
+    expect(q.code, q.stderr).toBe(0);
+    const got = JSON.parse(q.stdout) as UniversalEvent[];
+    expect(got.length).toBe(3);
+    expect(got[0]!.sequence).toBeGreaterThanOrEqual(acked);
+    expect(st.code, st.stderr).toBe(0);
+    expect(JSON.parse(st.stdout).count).toBeGreaterThanOrEqual(acked);
+  });
+});
+
 describe('crosstalk replay and tail', () => {
   it('replays with a checkpoint, printing the copies', async () => {
     const args = ['replay', '--store', STORE, '-t', 'agent.started', '--speed', '0', '--checkpoint', 'cli', '--json'];

@@ -146,16 +146,23 @@ describe('SqliteStore', () => {
   });
 
   it('sweeps on its own when a sweep interval is set', async () => {
-    const s = new SqliteStore(freshPath(), { sweepIntervalMs: 20 });
+    let swept!: (n: number) => void;
+    const deleted = new Promise<number>((r) => (swept = r));
+    const s = new SqliteStore(freshPath(), { sweepIntervalMs: 20, onSweep: (n) => n > 0 && swept(n) });
     const mk = new EventMaker();
     s.append(mk.make('old', 1, { ts: Date.now() - 5000, ttl_seconds: 1 }));
     s.append(mk.make('new', 2));
     await s.flush();
-    // wait for the sweeper's effect (the expired row leaves the table), polling the stats
-    for (let i = 0; i < 500 && (await s.stats()).expired_pending_sweep > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await deleted).toBe(1);
     expect((await s.stats()).expired_pending_sweep).toBe(0);
     expect(await s.count()).toBe(1);
     await s.close();
+  });
+
+  it('rejects bad options, naming them', () => {
+    for (const [o, name] of [[{ maxBatch: 0 }, 'maxBatch'], [{ sweepIntervalMs: -1 }, 'sweepIntervalMs'], [{ synchronous: 'off' }, 'synchronous'], [{ busyTimeoutMs: Number.NaN }, 'busyTimeoutMs']] as const) {
+      expect(() => new SqliteStore(freshPath(), o as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', option: name }));
+    }
   });
 
   it('reports a missing read-only database and an unusable path as STORE_UNAVAILABLE', () => {

@@ -5,7 +5,7 @@
  * Events stored after the export began are left out, so the output is one
  * consistent range of sequences.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Argv, CommandModule } from 'yargs';
@@ -49,6 +49,14 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       const toStdout = argv.out === '-';
       if (toStdout && argv.format === 'parquet') {
         throw new CrosstalkError('INVALID_OPTION', 'parquet needs a file: add --out FILE', { option: 'out' });
+      }
+      if (!toStdout) {
+        // fail before reading anything when the file cannot be written
+        try {
+          writeFileSync(argv.out, '');
+        } catch (e) {
+          throw new CrosstalkError('INVALID_OPTION', `cannot write --out ${argv.out}: ${(e as Error).message}`, { option: 'out' });
+        }
       }
       await withStore(openReader(argv.store), async (store) => {
         const stopAt = store.lastSequence();
