@@ -32,7 +32,6 @@ export interface MemoryStoreOptions {
 export class MemoryStore implements EventStore, ExtendedEventStore {
   readonly kind = 'memory';
   private entries: Entry[] = [];
-  private readonly ids = new Set<string>();
   private readonly checkpoints = new Map<string, number>();
   private high = 0;
   private closed = false;
@@ -60,8 +59,6 @@ export class MemoryStore implements EventStore, ExtendedEventStore {
 
   append(event: UniversalEvent): void {
     this.assertOpen();
-    // a duplicate id is the same event published again: stored once, like the SQLite store
-    if (this.ids.has(event.id)) return;
     const json = JSON.stringify(event);
     const ts = Date.parse(event.timestamp);
     const entry: Entry = {
@@ -71,7 +68,6 @@ export class MemoryStore implements EventStore, ExtendedEventStore {
       event: JSON.parse(json) as UniversalEvent,
       json,
     };
-    this.ids.add(event.id);
     const last = this.entries[this.entries.length - 1];
     if (!last || last.seq < entry.seq) this.entries.push(entry);
     else this.entries.splice(this.firstAfter(entry.seq), 0, entry);
@@ -147,11 +143,7 @@ export class MemoryStore implements EventStore, ExtendedEventStore {
     this.assertOpen();
     const now = Date.now();
     const before = this.entries.length;
-    this.entries = this.entries.filter((e) => {
-      if (e.expires > now) return true;
-      this.ids.delete(e.event.id);
-      return false;
-    });
+    this.entries = this.entries.filter((e) => e.expires > now);
     return before - this.entries.length;
   }
 

@@ -271,9 +271,13 @@ export function whereSql(q: EventQuery, resolve?: TypeResolver): SqlPart {
  * What `createIndex(path)` indexes: the value and its JSON type, the two
  * expressions a filter on `path` reads. With both in the index, a filter
  * such as `data.x >= v` is answered from the index without reading rows.
- * Null when the path is a column that has an index (or the primary key).
+ * For the `id` and `source.component` columns, the column itself. Null when
+ * the path is a column that has an index already (or the primary key).
  */
 export function indexExpressionsFor(path: string): string | null {
   const t = target(parsePath(path));
-  return t.fixed !== undefined ? null : `${t.value}, ${t.type}`;
+  // seq is the primary key and event_type leads events_type_ts; id and
+  // component are plain columns without an index of their own
+  if (t.fixed !== undefined) return t.value === 'id' || t.value === 'component' ? t.value : null;
+  return `${t.value}, ${t.type}`;
 }

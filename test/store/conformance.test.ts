@@ -240,10 +240,10 @@ describe.each(KINDS)('store conformance: %s', (_name, open) => {
     expect((await store.stats()).expired_pending_sweep).toBe(0);
   });
 
-  it('stores a duplicate id once', async () => {
-    const [a] = add(mk.make('dup', 1));
-    add(mk.make('dup', 2, { id: a!.id }), mk.make('other', 3));
-    expect(await q({})).toEqual([1, 3]);
+  it('finds an event by id through a filter', async () => {
+    const [, b] = add(mk.make('x', 1), mk.make('x', 2), mk.make('y', 3));
+    expect(await q({ filters: { id: b!.id } })).toEqual([2]);
+    expect(await q({ filters: { id: { op: '!=', value: b!.id } } })).toEqual([1, 3]);
   });
 
   it('keeps lastSequence past every sequence it saw or was told about', async () => {

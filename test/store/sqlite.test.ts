@@ -121,6 +121,20 @@ describe('SqliteStore', () => {
     await s.close();
   });
 
+  it('looks events up by id with an index only when one was asked for', async () => {
+    const s = new SqliteStore(freshPath(), { sweepIntervalMs: 0 });
+    const mk = new EventMaker();
+    const events = Array.from({ length: 500 }, () => mk.make('m', {}));
+    for (const e of events) s.append(e);
+    const q = normalizeQuery({ filters: { id: events[321]!.id } });
+    expect(s.explain(q).join(' ')).not.toContain('USING INDEX');
+    const name = await s.createIndex('id');
+    expect(name).toMatch(/^events_x_id_/);
+    expect(s.explain(q).join(' ')).toContain(name);
+    expect((await s.query(q)).map((e) => e.sequence)).toEqual([322]);
+    await s.close();
+  });
+
   it('serves a type pattern with a time range and a correlation id from indexes', async () => {
     const s = new SqliteStore(freshPath(), { sweepIntervalMs: 0 });
     const a = s.explain(normalizeQuery({ event_type: 'order.created', start_time: 0, end_time: 10 })).join(' | ');
