@@ -22,17 +22,20 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 // ---- arguments -----------------------------------------------------------------
 
-/** `[suite...] [--quick] [--check] [--runs N]` */
+/** `[suite...] [--quick] [--check] [--runs N] [--no-json] [--markdown] [--report FILE]` */
 export function parseArgs(argv) {
-  const out = { suites: [], quick: false, check: false, runs: 1, json: true };
+  const out = { suites: [], quick: false, check: false, runs: 1, json: true, markdown: false, report: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') out.quick = true;
     else if (a === '--check') out.check = true;
     else if (a === '--no-json') out.json = false;
+    else if (a === '--markdown') out.markdown = true;
+    else if (a === '--report') out.report = argv[++i] ?? '';
+    else if (a.startsWith('--report=')) out.report = a.slice(9);
     else if (a === '--runs') out.runs = positiveInt('--runs', argv[++i]);
     else if (a.startsWith('--runs=')) out.runs = positiveInt('--runs', a.slice(7));
-    else if (a.startsWith('-')) throw new Error(`unknown option ${a}; known: --quick, --check, --runs N, --no-json`);
+    else if (a.startsWith('-')) throw new Error(`unknown option ${a}; known: --quick, --check, --runs N, --no-json, --markdown, --report FILE`);
     else out.suites.push(a);
   }
   return out;

@@ -1,7 +1,8 @@
 /**
  * The benchmark runner (`npm run bench`):
  *
- *   node --expose-gc scripts/bench/run.js [suite...] [--quick] [--check] [--runs N] [--no-json]
+ *   node --expose-gc scripts/bench/run.js [suite...] [--quick] [--check] [--runs N] [--no-json] [--markdown]
+ *   node scripts/bench/run.js --report bench-results/latest.json [--markdown] [suite...]
  *
  * Runs the named suites (default: every suite found, core first), each in its
  * own child process so one suite's heap cannot colour another's memory
@@ -15,12 +16,14 @@
  * A missing suite is skipped with a note; a suite that throws is reported and
  * makes the exit status 1. `--check` also makes failed correctness checks
  * (rows with unit 'check' and pass false) exit 1; targets never do.
+ * `--markdown` also prints one markdown table per suite (for BENCHMARKS.md);
+ * `--report FILE` prints the tables of a saved result without running anything.
  */
 import { fork } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { failedChecks, formatTable, linkRatios, machine, median, parseArgs, writeResults } from './lib.js';
+import { failedChecks, formatMarkdown, formatTable, linkRatios, machine, median, parseArgs, writeResults } from './lib.js';
 
 const DIR = path.dirname(fileURLToPath(import.meta.url));
 const KNOWN = ['core', 'lua', 'js', 'store'];
@@ -95,6 +98,33 @@ function mergeRuns(runs) {
   });
 }
 
+function printMarkdown(rows, m, runs) {
+  const by = new Map();
+  for (const r of rows) (by.get(r.suite) ?? by.set(r.suite, []).get(r.suite)).push(r);
+  for (const [suite, list] of by) {
+    console.log(`\n### ${suite}\n\n${formatMarkdown(list)}`);
+    const notes = list.filter((r) => r.note).map((r) => `- *${r.name}*: ${r.note}`);
+    if (notes.length) console.log(`\n${notes.join('\n')}`);
+  }
+  console.log(`\n(node ${m.node}, ${m.nproc} cores ${m.cpu}, load ${m.loadavg.join(' ')}${runs > 1 ? `, median of ${runs} runs` : ''})`);
+}
+
+/** Prints a saved result (bench-results/*.json), optionally only some suites. */
+function report(args) {
+  let rec;
+  try {
+    rec = JSON.parse(readFileSync(args.report, 'utf8'));
+  } catch (e) {
+    console.error(`cannot read ${args.report}: ${e.message}`);
+    process.exitCode = 2;
+    return;
+  }
+  const rows = args.suites.length ? rec.rows.filter((r) => args.suites.includes(r.suite)) : rec.rows;
+  console.log(`${args.report}: ${rec.started} … ${rec.finished}, runs ${rec.args?.runs ?? 1}${rec.args?.quick ? ', quick' : ''}`);
+  console.log(formatTable(rows));
+  if (args.markdown) printMarkdown(rows, rec.machine, rec.args?.runs ?? 1);
+}
+
 async function main() {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return child(argv[1], JSON.parse(argv[2]));
@@ -106,6 +136,7 @@ async function main() {
     process.exitCode = 2;
     return;
   }
+  if (args.report !== null) return report(args);
   const suites = args.suites.length ? args.suites : discover();
   const opts = { quick: args.quick, check: args.check };
   const started = new Date().toISOString();
@@ -138,6 +169,7 @@ async function main() {
     }
   }
   console.log(formatTable(rows));
+  if (args.markdown) printMarkdown(rows, machine(), args.runs);
   if (skipped.length) console.log(`\nskipped (no file): ${skipped.join(', ')}`);
   const failed = args.check ? failedChecks(rows) : [];
   if (args.json) {

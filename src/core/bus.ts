@@ -11,6 +11,7 @@ import { compileFilter } from './filter.js';
 import { resolveBusOptions, resolveSubscribeOptions, type BusOptions, type ResolvedBusOptions } from './options.js';
 import { compilePattern, type CompiledPattern } from './pattern.js';
 import { Router } from './router.js';
+import { uuidV4 } from './uuid.js';
 import { historyBacklog } from './history.js';
 import { SubscriptionImpl, unknownSubscription, type SharedCounters, type SubscriptionOwner } from './subscription.js';
 import type {
@@ -27,7 +28,7 @@ import type {
   SubscriptionStats,
 } from './types.js';
 
-/** How many publisher-supplied ids the bus remembers to refuse duplicates. */
+/** How many publisher-supplied ids the bus remembers (at least half of it) to refuse duplicates. */
 export const SUPPLIED_ID_WINDOW = 100_000;
 
 export class BusImpl implements Bus, SubscriptionOwner {
@@ -47,8 +48,12 @@ export class BusImpl implements Bus, SubscriptionOwner {
   private persisted = 0;
   private blockTimeouts = 0;
   private pendingBlocked = new Set<(e: CrosstalkError) => void>();
-  /** ids publishers supplied lately: a repeat is refused, as a retried publish must not deliver twice */
-  private readonly suppliedIds = new Set<string>();
+  /**
+   * Ids publishers supplied lately, in two generations (O(1) eviction): a
+   * repeat is refused, as a retried publish must not deliver twice.
+   */
+  private suppliedIds = new Set<string>();
+  private suppliedIdsOld = new Set<string>();
   closed = false;
 
   constructor(options?: BusOptions) {
@@ -94,7 +99,7 @@ export class BusImpl implements Bus, SubscriptionOwner {
   }
 
   private dispatch(d: Draft): string | Promise<string> {
-    if (d.id !== undefined && this.suppliedIds.has(d.id)) {
+    if (d.id !== undefined && (this.suppliedIds.has(d.id) || this.suppliedIdsOld.has(d.id))) {
       throw new CrosstalkError('INVALID_OPTION', `id ${d.id} was already published on this bus`, { option: 'id', eventType: d.type });
     }
     const targets = this.router.route(d.type);
@@ -119,11 +124,14 @@ export class BusImpl implements Bus, SubscriptionOwner {
 
   private deliver(d: Draft, targets: readonly SubscriptionImpl[]): string {
     if (d.id !== undefined) {
-      if (this.suppliedIds.size >= SUPPLIED_ID_WINDOW) this.suppliedIds.delete(this.suppliedIds.values().next().value!);
+      if (this.suppliedIds.size >= SUPPLIED_ID_WINDOW / 2) {
+        this.suppliedIdsOld = this.suppliedIds;
+        this.suppliedIds = new Set();
+      }
       this.suppliedIds.add(d.id);
     }
     const e: UniversalEvent = {
-      id: d.id ?? randomUUID(),
+      id: d.id ?? uuidV4(),
       event_type: d.type,
       timestamp: isoNow(),
       version: EVENT_VERSION,

@@ -97,12 +97,50 @@ export function isoNow(): string {
  */
 export function checkJson(value: unknown, path: string, maxDepth: number = DEFAULT_MAX_DEPTH): number {
   try {
-    return walk(value, path, 0, maxDepth, []);
+    // Fast pass without paths or a cycle list (a cycle runs into the depth
+    // limit); only a value it refuses is walked again to name the problem.
+    const size = sizeOf(value, 0, maxDepth);
+    return size >= 0 ? size : walk(value, path, 0, maxDepth, []);
   } catch (e) {
     if (e instanceof CrosstalkError) throw e;
     // a throwing getter or a hostile Proxy: the value cannot be read as JSON
     const why = e instanceof Error ? e.message : String(e);
     throw new CrosstalkError('INVALID_DATA', `${path} cannot be read as JSON: ${why}`, { path, cause: e });
+  }
+}
+
+/** The same bound as walk(), or -1 where walk() would throw. */
+function sizeOf(v: unknown, depth: number, maxDepth: number): number {
+  switch (typeof v) {
+    case 'string':
+      return v.length * 6 + 2;
+    case 'number':
+      return Number.isFinite(v) ? 24 : -1;
+    case 'boolean':
+      return 5;
+    case 'object': {
+      if (v === null) return 4;
+      if (depth >= maxDepth) return -1;
+      let size = 2;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          const s = sizeOf(v[i], depth + 1, maxDepth);
+          if (s < 0) return -1;
+          size += s + 1;
+        }
+      } else {
+        const proto = Object.getPrototypeOf(v);
+        if (proto !== Object.prototype && proto !== null) return -1;
+        for (const k in v) {
+          const s = sizeOf((v as Record<string, unknown>)[k], depth + 1, maxDepth);
+          if (s < 0) return -1;
+          size += k.length * 6 + 4 + s;
+        }
+      }
+      return size;
+    }
+    default:
+      return -1;
   }
 }
 

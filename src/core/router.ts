@@ -31,19 +31,49 @@ export class Router<V> {
   private root: TrieNode<V>;
   private nextId = 0;
   private globAlternatives = 0;
-  private readonly cache = new Map<string, readonly V[]>();
+  /**
+   * The route cache in two generations: new answers go to `young`; when it
+   * holds half the limit it becomes `old` and the previous `old` is dropped
+   * whole. A hit in `old` moves back to `young`, so hot types stay. O(1) per
+   * lookup and per eviction (a FIFO Map needs `keys().next()`, which walks
+   * every deleted slot at the front of the table).
+   */
+  private young = new Map<string, readonly V[]>();
+  private old = new Map<string, readonly V[]>();
+  private readonly half: number;
+  /** alternatives with two or more `**`: only they can reach one trie node twice */
+  private multiGlobstar = 0;
+  /** alternatives per value; only a value with several can be found twice */
+  private readonly refs = new Map<V, number>();
+  private sharedValues = 0;
 
   constructor(private readonly cacheLimit = DEFAULT_ROUTE_CACHE_SIZE) {
     this.root = this.node();
+    this.half = Math.max(1, cacheLimit >> 1);
   }
 
   get cacheSize(): number {
-    return this.cache.size;
+    return this.young.size + this.old.size;
+  }
+
+  private clearCache(): void {
+    if (this.young.size > 0) this.young = new Map();
+    if (this.old.size > 0) this.old = new Map();
+  }
+
+  private ref(value: V, delta: number): void {
+    const before = this.refs.get(value) ?? 0;
+    const after = before + delta;
+    if (after <= 0) this.refs.delete(value);
+    else this.refs.set(value, after);
+    if (before <= 1 && after > 1) this.sharedValues++;
+    else if (before > 1 && after <= 1) this.sharedValues--;
   }
 
   add(value: V, pattern: CompiledPattern): void {
-    this.cache.clear();
+    this.clearCache();
     for (const alt of pattern.alternatives) {
+      this.ref(value, 1);
       if (alt.every((s) => s.kind === 'literal')) {
         const type = alt.map((s) => (s as { text: string }).text).join('.');
         let set = this.exact.get(type);
@@ -51,6 +81,7 @@ export class Router<V> {
         set.set(value, (set.get(value) ?? 0) + 1);
       } else {
         this.globAlternatives++;
+        if (globstars(alt) > 1) this.multiGlobstar++;
         let n = this.root;
         for (const seg of alt) n = this.child(n, seg);
         n.values ??= new Map();
@@ -60,28 +91,47 @@ export class Router<V> {
   }
 
   remove(value: V, pattern: CompiledPattern): void {
-    this.cache.clear();
+    this.clearCache();
     for (const alt of pattern.alternatives) {
       if (alt.every((s) => s.kind === 'literal')) {
         const type = alt.map((s) => (s as { text: string }).text).join('.');
         const set = this.exact.get(type);
-        if (set && decrement(set, value) && set.size === 0) this.exact.delete(type);
+        if (set && decrement(set, value)) {
+          this.ref(value, -1);
+          if (set.size === 0) this.exact.delete(type);
+        }
       } else if (this.removeFrom(this.root, alt, 0, value)) {
+        this.ref(value, -1);
         this.globAlternatives--;
+        if (globstars(alt) > 1) this.multiGlobstar--;
       }
     }
   }
 
   /** The values whose patterns match `type` (which must be a valid event type). */
   route(type: string): readonly V[] {
-    const hit = this.cache.get(type);
+    const hit = this.young.get(type);
     if (hit !== undefined) return hit;
+    const aged = this.old.get(type);
+    if (aged !== undefined) {
+      this.remember(type, aged);
+      return aged;
+    }
     return this.resolve(type);
   }
 
   /** The cached answer, or undefined: lets publish skip type validation for known types. */
   cached(type: string): readonly V[] | undefined {
-    return this.cache.get(type);
+    return this.young.get(type) ?? this.old.get(type);
+  }
+
+  private remember(type: string, result: readonly V[]): void {
+    if (this.young.size >= this.half) {
+      // with a limit of 1 there is no room for an old generation
+      this.old = this.cacheLimit > 1 ? this.young : new Map();
+      this.young = new Map();
+    }
+    this.young.set(type, result);
   }
 
   private resolve(type: string): readonly V[] {
@@ -90,32 +140,31 @@ export class Router<V> {
     if (this.globAlternatives === 0) {
       result = exact ? [...exact.keys()] : EMPTY;
     } else {
-      const out = new Set<V>(exact?.keys());
-      this.match(this.root, type.split('.'), 0, out, null);
-      result = out.size === 0 ? EMPTY : [...out];
+      const out: V[] = exact ? [...exact.keys()] : [];
+      this.match(this.root, splitType(type), 0, out, this.multiGlobstar > 0 ? new Set() : null);
+      result = out.length === 0 ? EMPTY : this.sharedValues > 0 && out.length > 1 ? [...new Set(out)] : out;
     }
-    // a limit of 0 turns the cache off (it used to keep one entry)
-    if (this.cacheLimit > 0) {
-      if (this.cache.size >= this.cacheLimit) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(type, result);
-    }
+    // a limit of 0 turns the cache off
+    if (this.cacheLimit > 0) this.remember(type, result);
     return result;
   }
 
-  private match(n: TrieNode<V>, parts: string[], i: number, out: Set<V>, seen: Set<number> | null): void {
+  private match(n: TrieNode<V>, parts: string[], i: number, out: V[], seen: Set<number> | null): void {
     if (n.globstar) {
-      // `**` takes zero or more segments. Several globstars could revisit the
-      // same (node, position) many times; remembering visits keeps it linear.
-      seen ??= new Set();
+      // `**` takes zero or more segments. Several globstars in one alternative
+      // could revisit the same (node, position) many times; remembering visits
+      // (only then) keeps it linear. With one `**` no node is reached twice.
       for (let j = i; j <= parts.length; j++) {
-        const key = n.globstar.id * 256 + j;
-        if (seen.has(key)) continue;
-        seen.add(key);
+        if (seen !== null) {
+          const key = n.globstar.id * 256 + j;
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
         this.match(n.globstar, parts, j, out, seen);
       }
     }
     if (i === parts.length) {
-      if (n.values) for (const v of n.values.keys()) out.add(v);
+      if (n.values) for (const v of n.values.keys()) out.push(v);
       return;
     }
     const part = parts[i]!;
@@ -183,6 +232,27 @@ export class Router<V> {
     }
     return true;
   }
+}
+
+/** `type.split('.')`, about twice as fast: String#split goes through the runtime for strings that are not internalized. */
+function splitType(type: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (;;) {
+    const dot = type.indexOf('.', start);
+    if (dot < 0) {
+      parts.push(start === 0 ? type : type.slice(start));
+      return parts;
+    }
+    parts.push(type.slice(start, dot));
+    start = dot + 1;
+  }
+}
+
+function globstars(alt: readonly Segment[]): number {
+  let n = 0;
+  for (const s of alt) if (s.kind === 'globstar') n++;
+  return n;
 }
 
 function decrement<V>(m: Map<V, number>, v: V): boolean {
