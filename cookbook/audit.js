@@ -1,21 +1,23 @@
 // The audit trail for the payment script (README quick start):
 //
-//   npx crosstalk run cookbook/pay.lua cookbook/audit.js
+//   npx crosstalk run cookbook/lua/pay.lua cookbook/audit.js
 //
 // Subscribes to every order event, prints one audit line per event, and ends
-// with a summary after two quiet seconds. Scripts start together, so it
-// announces `audit.ready` once subscribed; a publisher that must not lose its
-// first events can wait for that.
+// with a summary when the payer says `order.batch_done` (or after two quiet
+// seconds). Scripts start together, so it announces `audit.ready` once
+// subscribed; the payer waits for that before its first payment.
 
 const orders = Event.subscribe('order.*');
 Event.publish('audit.ready', { patterns: orders.patterns });
 
 const totals = {};
 let count = 0;
-for (;;) {
+let done = false;
+while (!done) {
   const batch = Event.receive_batch(orders, { max_events: 100, timeout_ms: 2000 });
   if (batch.length === 0) break; // two quiet seconds: the payment run is over
   for (const e of batch) {
+    if (e.event_type === 'order.batch_done') done = true;
     count++;
     totals[e.event_type] = (totals[e.event_type] || 0) + 1;
     const amount = e.data && typeof e.data.amount === 'number' ? ` ${e.data.amount}` : '';

@@ -31,12 +31,21 @@ import type {
 /** How many publisher-supplied ids the bus remembers (at least half of it) to refuse duplicates. */
 export const SUPPLIED_ID_WINDOW = 100_000;
 
+/** How many closed subscriptions the bus still recognises (at least half of it). */
+export const CLOSED_SUBSCRIPTIONS_REMEMBERED = 10_000;
+
 export class BusImpl implements Bus, SubscriptionOwner {
   readonly counters: SharedCounters = { delivered: 0, dropped: 0, rejected: 0, blocked: 0, filtered: 0 };
   readonly store: EventStore | null;
   private readonly options: ResolvedBusOptions;
   private readonly router: Router<SubscriptionImpl>;
   private readonly subs = new Map<string, SubscriptionImpl>();
+  /**
+   * Recently closed subscriptions, in two generations: a receive on a handle
+   * that was closed answers null (SPEC §3) rather than UNKNOWN_SUBSCRIPTION.
+   */
+  private closedSubs = new Map<string, SubscriptionImpl>();
+  private closedSubsOld = new Map<string, SubscriptionImpl>();
   private readonly persistPatterns: CompiledPattern[];
   private readonly persistCache = new Map<string, boolean>();
   private readonly statusListeners = new Set<(s: BusStatus) => void>();
@@ -240,15 +249,38 @@ export class BusImpl implements Bus, SubscriptionOwner {
   /** SubscriptionOwner: called once when a subscription closes. */
   detach(sub: SubscriptionImpl): void {
     if (!this.subs.delete(sub.id)) return;
+    if (this.closedSubs.size >= CLOSED_SUBSCRIPTIONS_REMEMBERED / 2) {
+      this.closedSubsOld = this.closedSubs;
+      this.closedSubs = new Map();
+    }
+    this.closedSubs.set(sub.id, sub);
     for (const c of sub.compiled) this.router.remove(sub, c);
     if (sub.backpressure === 'block' || sub.backpressure === 'reject') this.strictSubs--;
   }
 
+  /** A live subscription; throws UNKNOWN_SUBSCRIPTION otherwise. */
   getSubscription(sub: Subscription | string): SubscriptionImpl {
     const id = typeof sub === 'string' ? sub : (sub as { id?: unknown } | null)?.id;
     const found = typeof id === 'string' ? this.subs.get(id) : undefined;
     if (!found) throw unknownSubscription(id ?? sub);
     return found;
+  }
+
+  /**
+   * A live or recently closed subscription (receiving on a closed one gives
+   * null); throws UNKNOWN_SUBSCRIPTION for ids this bus never issued or
+   * closed long ago.
+   */
+  findSubscription(sub: Subscription | string): SubscriptionImpl {
+    const id = typeof sub === 'string' ? sub : (sub as { id?: unknown } | null)?.id;
+    const found = typeof id === 'string' ? (this.subs.get(id) ?? this.closedSubs.get(id) ?? this.closedSubsOld.get(id)) : undefined;
+    if (!found) throw unknownSubscription(id ?? sub);
+    return found;
+  }
+
+  /** The data limits every publish is held to. */
+  get limits(): { readonly max_event_bytes: number; readonly max_depth: number } {
+    return { max_event_bytes: this.options.max_event_bytes, max_depth: this.options.max_depth };
   }
 
   /** False when it was already closed (or is unknown): idempotent. */

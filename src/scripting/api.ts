@@ -65,13 +65,20 @@ export class SubscriptionHandle {
 
 export type Binding = (ctx: ScriptContext, args: readonly unknown[]) => unknown;
 
-/** A subscription named by handle, `{id}` table or id string. */
-function subscriptionArg(ctx: ScriptContext, v: unknown): SubscriptionImpl {
+function subscriptionId(v: unknown): string {
   const id = typeof v === 'string' ? v : v !== null && typeof v === 'object' ? (v as { id?: unknown }).id : undefined;
   if (typeof id !== 'string') {
     throw new CrosstalkError('UNKNOWN_SUBSCRIPTION', `expected a subscription handle or id, got ${describeValue(v)}`);
   }
-  return ctx.bus.getSubscription(id);
+  return id;
+}
+
+/**
+ * A subscription named by handle, `{id}` table or id string. A closed one is
+ * still found (receive then answers nil/null, as SPEC §3 says).
+ */
+function subscriptionArg(ctx: ScriptContext, v: unknown): SubscriptionImpl {
+  return ctx.bus.findSubscription(subscriptionId(v));
 }
 
 function publish(ctx: ScriptContext, args: readonly unknown[]): string | Promise<string> {
@@ -93,11 +100,7 @@ function subscribe(ctx: ScriptContext, args: readonly unknown[]): SubscriptionHa
 }
 
 function unsubscribe(ctx: ScriptContext, args: readonly unknown[]): boolean {
-  const v = args[0];
-  const id = typeof v === 'string' ? v : v !== null && typeof v === 'object' ? (v as { id?: unknown }).id : undefined;
-  if (typeof id !== 'string') {
-    throw new CrosstalkError('UNKNOWN_SUBSCRIPTION', `expected a subscription handle or id, got ${describeValue(v)}`);
-  }
+  const id = subscriptionId(args[0]);
   ctx.subscriptions.delete(id);
   return ctx.bus.unsubscribe(id);
 }
@@ -124,7 +127,7 @@ export const EVENT_API: Readonly<Record<string, Binding>> = Object.freeze({
   query,
   replay,
   list_subscriptions: (ctx) => ctx.bus.listSubscriptions(),
-  subscription_stats: (ctx, [sub]) => subscriptionArg(ctx, sub).stats(),
+  subscription_stats: (ctx, [sub]) => ctx.bus.subscriptionStats(subscriptionId(sub)),
   unsubscribe,
   unsubscribe_pattern: (ctx, [pattern]) => ctx.bus.unsubscribePattern(pattern as string),
   get_stats: (ctx) => ctx.bus.stats(),

@@ -61,6 +61,30 @@ describe('publish', () => {
   });
 });
 
+describe('payload size', () => {
+  it('events just under the limit cross whole; just over, PAYLOAD_TOO_LARGE at the call', async () => {
+    const run = newRun();
+    const host = run.bus.subscribe('big.*');
+    const result = await runJs(
+      run,
+      `
+      Event.publish('big.ascii', { s: 'a'.repeat(1000 * 1000) });
+      Event.publish('big.utf8', { s: 'é'.repeat(500 * 1000) });
+      for (const [label, s] of [['ascii', 'a'.repeat(1048576)], ['utf8', 'é'.repeat(524288)], ['astral', '𝄞'.repeat(262144)]]) {
+        try { Event.publish('big.over', { s }); } catch (e) { console.log(label, e.code); }
+      }
+    `,
+    );
+    expectOk(result);
+    expect(run.out()).toEqual(['ascii PAYLOAD_TOO_LARGE', 'utf8 PAYLOAD_TOO_LARGE', 'astral PAYLOAD_TOO_LARGE']);
+    const [a, u] = host.drain();
+    expect((a!.data as { s: string }).s).toHaveLength(1000 * 1000);
+    expect((u!.data as { s: string }).s).toBe('é'.repeat(500 * 1000));
+    expect(host.poll()).toBeNull();
+    await run.bus.close();
+  });
+});
+
 describe('subscribe and receive', () => {
   it('receives its own events, in order, as plain objects', async () => {
     const { result, out } = await runOne(`

@@ -153,4 +153,33 @@ describe('batching', () => {
     expect(strict!.drain().map((e) => e.data)).toEqual([0]);
     await run.bus.close();
   });
+
+  it('such a failure never surfaces from a later publish; if nothing else calls, it fails the script at its end', async () => {
+    const run = newRun();
+    const result = await engine.run(
+      run.bus,
+      {
+        name: 'late.js',
+        source: `
+        console.log('subscribe now');
+        for (let i = 0; i < 3; i++) Event.publish('r.x', i);
+        const until = Date.now() + 500; while (Date.now() < until) {}
+        for (let i = 0; i < 2000; i++) Event.publish('other.y', i);
+        console.log('published all');
+      `,
+      },
+      {
+        limits: { timeoutMs: 10_000, memoryLimitMb: 64 },
+        output: (_s, text) => {
+          run.lines.push({ script: 'late.js', text, stream: 'stdout' });
+          if (text === 'subscribe now') setTimeout(() => run.bus.subscribe('r.x', { backpressure: 'reject', max_queue_size: 1 }), 0);
+        },
+      },
+    );
+    expect(run.out()).toEqual(['subscribe now', 'published all']);
+    expect(result).toMatchObject({ ok: false, error: { code: 'QUEUE_FULL' } });
+    expect(result.error!.message).toMatch(/^batched publish of r\.x failed/);
+    expect(run.bus.stats().published).toBe(1 + 2000);
+    await run.bus.close();
+  });
 });

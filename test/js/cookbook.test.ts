@@ -72,13 +72,24 @@ describe('cookbook', () => {
     const audit = start(run, 'audit.js');
     await ready.receive(5000);
     run.bus.publish('order.created', { amount: 30 });
-    run.bus.publish('order.paid', { amount: 30 });
     run.bus.publish('invoice.sent', { amount: 30 });
+    run.bus.publish('order.batch_done', { count: 1 });
     expectOk(await audit);
     const out = run.out('audit.js');
     expect(out).toHaveLength(3);
     expect(out[0]).toMatch(/#\d+ order\.created 30 from host \(host\)$/);
-    expect(out[2]).toBe('audited 2 order events: {"order.created":1,"order.paid":1}; dropped 0');
+    expect(out[2]).toBe('audited 2 order events: {"order.created":1,"order.batch_done":1}; dropped 0');
     await run.bus.close();
-  }, 20_000);
+  });
+
+  it('audit.js next to lua/pay.lua (the README quick start)', async () => {
+    const run = newRun();
+    const [pay, audit] = await Promise.all([start(run, 'lua/pay.lua', new LuaEngine()), start(run, 'audit.js')]);
+    expectOk(pay);
+    expectOk(audit);
+    const out = run.out('audit.js');
+    expect(out.filter((l) => / order\.paid \d/.test(l) && l.endsWith('from pay.lua (lua)'))).toHaveLength(4);
+    expect(out.at(-1)).toBe('audited 5 order events: {"order.paid":4,"order.batch_done":1}; dropped 0');
+    await run.bus.close();
+  });
 });

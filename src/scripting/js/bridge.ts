@@ -37,7 +37,7 @@ export const BATCH_MAX_CHARS = 1 << 20;
 /** Longest line a script may print; longer ones are cut. */
 export const MAX_PRINT_CHARS = 1 << 20;
 /** A filter function gets this long per event before the script is stopped. */
-export const FILTER_BUDGET_MS = 250;
+export const FILTER_BUDGET_MS = 500;
 
 /** What a script failure or stop looks like on the wire and in results. */
 export interface WireError {
@@ -80,6 +80,9 @@ export interface BridgeHooks {
 export class HostBridge {
   /** set when the script must stop: the next call gets it as a fatal error */
   stopping: WireError | null = null;
+  /** settles with the fatal answer when the script is stopped, releasing any call that waits */
+  private readonly stopped: Promise<string>;
+  private release!: (answer: string) => void;
   /** the isolate's control function, once the prelude ran */
   control: ivm.Reference<(op: string, a?: unknown, b?: unknown) => unknown> | null = null;
   private inCall = false;
@@ -94,7 +97,20 @@ export class HostBridge {
     private readonly script: string,
     private readonly output: ScriptOutput,
     private readonly hooks: BridgeHooks,
-  ) {}
+  ) {
+    this.stopped = new Promise<string>((resolve) => (this.release = resolve));
+  }
+
+  /**
+   * The script must stop: a call waiting on the host (a receive, a blocked
+   * publish) is answered at once with the fatal error, so the isolate can be
+   * disposed; later calls get the same answer.
+   */
+  stop(reason: WireError): void {
+    if (this.stopping !== null) return;
+    this.stopping = reason;
+    this.release(this.fatal());
+  }
 
   /** True while the isolate is inside a host call, so it is safe to stop or to call back into. */
   get parked(): boolean {
@@ -164,28 +180,29 @@ export class HostBridge {
 
   private wait(p: Promise<string>): Promise<string> {
     this.waits++;
-    return p.finally(() => {
+    return Promise.race([p, this.stopped]).finally(() => {
       this.waits--;
     });
   }
 
   private answer(name: unknown, args: unknown, fk: unknown): Answer {
     if (name === '__batch') return '';
-    if (this.stopping !== null) return this.fatal();
-    if (this.deferred !== null) {
-      const d = this.deferred;
-      this.deferred = null;
-      return this.failed(d);
-    }
     if (!Array.isArray(args)) return this.error(new CrosstalkError('SCRIPT_ERROR', 'malformed host call'));
-    if (name === '__flush') return this.batchFlag() + (args[0] === true ? 'i' + idPool(ID_POOL_SIZE) : 'v');
     if (name === '__print') {
+      // printing is not an Event call: it neither reports a failed batch nor stops
       const [stream, text] = args as [unknown, unknown];
       let s = String(text);
       if (s.length > MAX_PRINT_CHARS) s = `${s.slice(0, MAX_PRINT_CHARS)}... (${s.length - MAX_PRINT_CHARS} more characters cut)`;
       this.output(this.script, s, stream === 'stderr' ? 'stderr' : 'stdout');
       return this.batchFlag() + 'v';
     }
+    if (this.stopping !== null) return this.fatal();
+    if (this.deferred !== null) {
+      const d = this.deferred;
+      this.deferred = null;
+      return this.failed(d);
+    }
+    if (name === '__flush') return this.batchFlag() + (args[0] === true ? 'i' + idPool(ID_POOL_SIZE) : 'v');
     if (typeof name !== 'string' || !Object.hasOwn(EVENT_API, name)) {
       return this.error(new CrosstalkError('SCRIPT_ERROR', `Event has no function ${JSON.stringify(String(name))}`));
     }
@@ -264,6 +281,26 @@ export class HostBridge {
     return failed;
   }
 
+  /** A filter that printed or threw answers `[keep, [[stream, text], ...], error message or null]`. */
+  private filterReport(r: string): boolean {
+    let report: unknown;
+    try {
+      report = JSON.parse(r);
+    } catch {
+      report = null;
+    }
+    if (!Array.isArray(report)) throw new CrosstalkError('SCRIPT_ERROR', 'filter function failed: malformed answer');
+    const [keep, lines, error] = report as [unknown, unknown, unknown];
+    if (Array.isArray(lines)) {
+      for (const line of lines) {
+        const [stream, text] = Array.isArray(line) ? line : ['stdout', line];
+        this.output(this.script, String(text).slice(0, MAX_PRINT_CHARS), stream === 'stderr' ? 'stderr' : 'stdout');
+      }
+    }
+    if (typeof error === 'string') throw new CrosstalkError('SCRIPT_ERROR', `filter function failed: ${error}`);
+    return keep === true;
+  }
+
   /** A host predicate standing for the script's filter function number `k`. */
   private filterFunction(k: number): (e: UniversalEvent) => boolean {
     return (event) => {
@@ -283,15 +320,7 @@ export class HostBridge {
         if (/disposed/i.test(msg)) return false;
         throw new CrosstalkError('SCRIPT_ERROR', `filter function failed: ${msg}`, { cause: e });
       }
-      if (typeof r === 'string') {
-        // the filter printed or threw: [keep, [[stream, text], ...], error]
-        const [keep, lines, error] = JSON.parse(r) as [boolean, [string, string][], string | null];
-        for (const [stream, text] of lines) {
-          this.output(this.script, String(text).slice(0, MAX_PRINT_CHARS), stream === 'stderr' ? 'stderr' : 'stdout');
-        }
-        if (typeof error === 'string') throw new CrosstalkError('SCRIPT_ERROR', `filter function failed: ${error}`);
-        return keep === true;
-      }
+      if (typeof r === 'string') return this.filterReport(r);
       return r === true;
     };
   }

@@ -11,20 +11,29 @@
  * its running time (isolated-vm's run timeout stops busy loops even when the
  * host is busy). Either way the isolate is disposed and the host and other
  * scripts go on.
+ *
+ * What a stop keeps: events a script published are handed to the bus at its
+ * next host call, when a batch fills and at its end; a script stopped while
+ * waiting on the host has nothing pending, and one stopped by the run timeout
+ * hands its batch over before it is disposed. Only a script killed for memory,
+ * or one that spins without calling the host for STOP_GRACE_MS past its
+ * wall-clock budget, can lose its last unsent batch (at most BATCH_MAX_EVENTS).
  */
 import ivm from 'isolated-vm';
-import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENT_BYTES, PRIORITIES } from '../../core/event.js';
+import { PRIORITIES } from '../../core/event.js';
 import { EVENT_INIT_KEYS, PUBLISH_OPTION_KEYS } from '../../core/draft.js';
 import type { BusImpl } from '../../core/bus.js';
 import type { Bus } from '../../core/types.js';
 import { CAMEL_ALIASES, createScriptContext, EVENT_API, type ScriptServices } from '../api.js';
-import type { RunOptions, ScriptEngine, ScriptFailure, ScriptFile, ScriptResult } from '../engine.js';
+import { DEFAULT_SCRIPT_LIMITS, type RunOptions, type ScriptEngine, type ScriptFailure, type ScriptFile, type ScriptResult } from '../engine.js';
 import { ASYNC_BATCH_DEPTH, BATCH_MAX_CHARS, BATCH_MAX_EVENTS, HostBridge, idPool, type WireError } from './bridge.js';
 import { classifyRunError, failureFromCompile, failureFromIsolate, failureFromRejection, failureOf } from './failure.js';
 import { PRELUDE_SOURCE } from './prelude.js';
 
 /** isolated-vm refuses smaller heaps. */
 export const MIN_MEMORY_LIMIT_MB = 8;
+/** Longer budgets than a timer can hold count as no limit. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 /**
  * After a stop, a script that is running (not waiting on the host) gets this
  * long to reach a host call (which hands over its batch) or to hit the run
@@ -50,9 +59,8 @@ export class JsEngine implements ScriptEngine {
 
 /** The bus's event limits, so the isolate checks publishes exactly as the bus will. */
 function busLimits(bus: BusImpl): { maxDepth: number; maxBytes: number } {
-  const o = (bus as unknown as { limits?: { max_depth?: number; max_event_bytes?: number }; options?: { max_depth?: number; max_event_bytes?: number } });
-  const l = o.limits ?? o.options ?? {};
-  return { maxDepth: l.max_depth ?? DEFAULT_MAX_DEPTH, maxBytes: l.max_event_bytes ?? DEFAULT_MAX_EVENT_BYTES };
+  const l = bus.limits;
+  return { maxDepth: l.max_depth, maxBytes: l.max_event_bytes };
 }
 
 /** The body as an async function; the prefix shares line 1 so line numbers stay true. */
@@ -77,10 +85,21 @@ class JsScriptRun {
   ) {
     this.ctx = createScriptContext(bus, { component: file.name, language: 'javascript' }, services);
     this.isolate = new ivm.Isolate({
-      memoryLimit: Math.max(MIN_MEMORY_LIMIT_MB, options.limits.memoryLimitMb),
+      memoryLimit: this.memoryLimitMb(),
       onCatastrophicError: (message) => this.stop({ code: 'SCRIPT_ERROR', message: `the isolate failed: ${message}` }),
     });
     this.bridge = new HostBridge(this.ctx, file.name, options.output, { stop: (r) => this.stop(r) });
+  }
+
+  private memoryLimitMb(): number {
+    const mb = this.options.limits.memoryLimitMb;
+    return Number.isFinite(mb) ? Math.max(MIN_MEMORY_LIMIT_MB, Math.ceil(mb)) : DEFAULT_SCRIPT_LIMITS.memoryLimitMb;
+  }
+
+  /** 0 = no limit */
+  private timeoutMs(): number {
+    const ms = this.options.limits.timeoutMs;
+    return Number.isFinite(ms) && ms > 0 && ms <= MAX_TIMEOUT_MS ? Math.ceil(ms) : 0;
   }
 
   private result(error?: ScriptFailure): ScriptResult {
@@ -112,7 +131,7 @@ class JsScriptRun {
       }
       if (fn.typeof !== 'function') return this.result({ code: 'SCRIPT_ERROR', message: 'the script body did not compile to a function' });
 
-      const timeoutMs = this.options.limits.timeoutMs;
+      const timeoutMs = this.timeoutMs();
       if (timeoutMs > 0) {
         this.timers.push(setTimeout(() => this.stop({ code: 'SCRIPT_TIMEOUT', message: `ran longer than ${timeoutMs} ms` }), timeoutMs));
       }
@@ -160,13 +179,14 @@ class JsScriptRun {
 
   /**
    * Stops the script. A parked isolate (waiting on the host) has no events
-   * left in its batch, so it is disposed at once; a running one is told at
-   * its next host call and disposed after a short grace.
+   * left in its batch: its wait is answered with the stop and it is disposed
+   * right after; a running one is told at its next host call and disposed
+   * after a short grace.
    */
   private stop(reason: WireError): void {
     if (this.stopReason !== null || this.isolate.isDisposed) return;
     this.stopReason = reason;
-    this.bridge.stopping = reason;
+    this.bridge.stop(reason);
     const dispose = () => {
       if (!this.isolate.isDisposed) this.isolate.dispose();
     };
@@ -180,12 +200,12 @@ class JsScriptRun {
       // the isolate survives a run timeout: keep it alive long enough to hand over its batch
       for (const t of this.timers) clearTimeout(t);
       await this.rescue();
-      return this.stopReason !== null ? failureOf(this.stopReason) : { code: 'SCRIPT_TIMEOUT', message: `ran longer than ${this.options.limits.timeoutMs} ms` };
+      return this.stopReason !== null ? failureOf(this.stopReason) : { code: 'SCRIPT_TIMEOUT', message: `ran longer than ${this.timeoutMs()} ms` };
     }
     if (this.stopReason !== null) return failureOf(this.stopReason);
     switch (kind) {
       case 'memory':
-        return { code: 'SCRIPT_MEMORY', message: `exceeded its memory limit of ${Math.max(MIN_MEMORY_LIMIT_MB, this.options.limits.memoryLimitMb)} MB` };
+        return { code: 'SCRIPT_MEMORY', message: `exceeded its memory limit of ${this.memoryLimitMb()} MB` };
       case 'disposed':
         return { code: 'SCRIPT_MEMORY', message: 'the isolate was disposed (out of memory)' };
       default:

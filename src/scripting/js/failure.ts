@@ -8,6 +8,16 @@ import type { ScriptFailure } from '../engine.js';
 import type { WireError } from './bridge.js';
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+/** The prelude's frames say nothing to the script's author. */
+const PRELUDE_FRAME = /^\s+at .*crosstalk:prelude:\d+:\d+\)?$/;
+
+function scriptStack(stack: string): string {
+  return stack
+    .split('\n')
+    .filter((l) => !PRELUDE_FRAME.test(l))
+    .join('\n')
+    .slice(0, 10_000);
+}
 
 /** The isolate's JSON description of an uncaught error (prelude `describe`). */
 export function failureFromIsolate(json: string): ScriptFailure {
@@ -22,7 +32,7 @@ export function failureFromIsolate(json: string): ScriptFailure {
     message: typeof d.message === 'string' ? d.message.slice(0, 10_000) : 'unknown error',
   };
   if (typeof d.line === 'number' && Number.isInteger(d.line) && d.line > 0) f.line = d.line;
-  if (typeof d.stack === 'string') f.traceback = d.stack.slice(0, 10_000);
+  if (typeof d.stack === 'string') f.traceback = scriptStack(d.stack);
   return f;
 }
 
@@ -51,7 +61,7 @@ export function failureFromRejection(e: unknown, script: string): ScriptFailure 
     const line = Number.parseInt(stack.slice(at + script.length + 1), 10);
     if (Number.isInteger(line) && line > 0) f.line = line;
   }
-  if (stack) f.traceback = stack.slice(0, 10_000);
+  if (stack) f.traceback = scriptStack(stack);
   return f;
 }
 

@@ -3,6 +3,8 @@
  * isolate before the script. It builds the `Event` global (SPEC §4 names and
  * camelCase aliases, generated from the host's binding table), subscription
  * handles, `console`, the `CrosstalkError` class, and the publish batch.
+ * The call-site checks (isolate-checks.ts), the console (isolate-console.ts)
+ * and the event decoder (codec.ts) are spliced in as source.
  *
  * It is evaluated as a closure with two arguments, `$0` the host call
  * Reference (see bridge.ts for the wire format) and `$1` the config JSON, and
@@ -23,8 +25,14 @@
  *   that waits for the host.
  * - A batched event is serialized when `publish` is called, so the script may
  *   mutate its data afterwards.
+ * - A batched publish the host refuses (a `reject` subscription appeared
+ *   meanwhile) is reported at the script's next Event call that is not a
+ *   publish, or fails the script at its end; never from a later publish,
+ *   whose own event did go out.
  */
 import { DECODE_SOURCE } from './codec.js';
+import { CHECKS_SOURCE } from './isolate-checks.js';
+import { CONSOLE_SOURCE } from './isolate-console.js';
 
 export const PRELUDE_SOURCE = String.raw`
 'use strict';
@@ -39,7 +47,6 @@ const ObjectProto = Object.prototype;
 const isArray = Array.isArray;
 const freeze = Object.freeze;
 const defineProperty = Object.defineProperty;
-const hasOwn = Object.hasOwn;
 const ErrorCtor = Error;
 const StringCtor = String;
 const isFiniteNum = Number.isFinite;
@@ -76,179 +83,7 @@ const PRIORITIES = cfg.priorities;
 const BATCHABLE = freeze({ priority: 1, metadata: 1, correlation_id: 1, language: 1, event_type: 1, data: 1 });
 
 ${DECODE_SOURCE}
-// ---- errors -------------------------------------------------------------------
-
-class CrosstalkError extends ErrorCtor {
-  constructor(code, message, details) {
-    super(message);
-    defineProperty(this, 'code', { value: StringCtor(code), enumerable: true });
-    if (details) for (const k of ['path', 'pattern', 'subscriptionId', 'option', 'eventType']) {
-      if (typeof details[k] === 'string') defineProperty(this, k, { value: details[k], enumerable: true });
-    }
-  }
-  toString() { return this.code + ': ' + this.message; }
-}
-defineProperty(CrosstalkError.prototype, 'name', { value: 'CrosstalkError' });
-const ownErrors = new WeakSetCtor();
-function fail(code, message, details) {
-  const e = new CrosstalkError(code, message, details);
-  weakAdd(ownErrors, e);
-  return e;
-}
-
-function describeValue(v) {
-  if (typeof v === 'string') return jsonStringify(v.length > 60 ? sliceStr(v, 0, 57) + '...' : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return StringCtor(v);
-  if (typeof v === 'bigint') return StringCtor(v) + 'n';
-  if (typeof v === 'function') return 'a function';
-  if (typeof v === 'symbol') return 'a symbol';
-  if (isArray(v)) return 'an array of ' + v.length;
-  return 'an object';
-}
-
-function describeKind(v) {
-  let name;
-  try { name = v.constructor && v.constructor.name; } catch (e) { name = undefined; }
-  return typeof name === 'string' && name ? 'a ' + name : 'an exotic object';
-}
-
-// ---- JSON checks (the host's checkJson, so errors name the same path) -----------
-
-/**
- * The size bound the host computes, or -1 when the value is not plain JSON
- * within the depth limit. No paths are built here: this runs on every
- * publish; checkJson below names the culprit once something is wrong.
- */
-function jsonSize(v, depth, seen) {
-  switch (typeof v) {
-    case 'string': return v.length * 6 + 2;
-    case 'number': return isFiniteNum(v) ? 24 : -1;
-    case 'boolean': return 5;
-    case 'object': {
-      if (v === null) return 4;
-      if (depth >= MAX_DEPTH) return -1;
-      for (let i = 0; i < seen.length; i++) if (seen[i] === v) return -1;
-      seen[seen.length] = v;
-      let size = 2;
-      if (isArray(v)) {
-        for (let i = 0; i < v.length; i++) {
-          const n = jsonSize(v[i], depth + 1, seen);
-          if (n < 0) return -1;
-          size += n + 1;
-        }
-      } else {
-        const proto = getProto(v);
-        if (proto !== ObjectProto && proto !== null) return -1;
-        const keys = objectKeys(v);
-        for (let i = 0; i < keys.length; i++) {
-          const k = keys[i];
-          const n = jsonSize(v[k], depth + 1, seen);
-          if (n < 0) return -1;
-          size += k.length * 6 + 4 + n;
-        }
-      }
-      seen.length--;
-      return size;
-    }
-    default: return -1;
-  }
-}
-
-/** The host's size bound of plain JSON; throws INVALID_DATA naming the path of the first bad value. */
-function checkJson(v, path) {
-  const n = jsonSize(v, 0, []);
-  if (n >= 0) return n;
-  explain(v, path, 0, []);
-  // a getter or proxy answered differently the second time
-  throw fail('INVALID_DATA', path + ' is not plain JSON', { path });
-}
-
-function explain(v, path, depth, seen) {
-  switch (typeof v) {
-    case 'string': case 'boolean': return;
-    case 'number':
-      if (!isFiniteNum(v)) throw fail('INVALID_DATA', path + ' is ' + v + '; JSON numbers must be finite', { path });
-      return;
-    case 'undefined': throw fail('INVALID_DATA', path + ' is undefined; use null', { path });
-    case 'object': {
-      if (v === null) return;
-      if (depth >= MAX_DEPTH) throw fail('INVALID_DATA', path + ' nests deeper than ' + MAX_DEPTH + ' levels', { path });
-      for (let i = 0; i < seen.length; i++) {
-        if (seen[i] === v) throw fail('INVALID_DATA', path + ' is a cycle (refers to an enclosing value)', { path });
-      }
-      seen[seen.length] = v;
-      if (isArray(v)) {
-        for (let i = 0; i < v.length; i++) explain(v[i], path + '[' + i + ']', depth + 1, seen);
-      } else {
-        const proto = getProto(v);
-        if (proto !== ObjectProto && proto !== null) {
-          throw fail('INVALID_DATA', path + ' is ' + describeKind(v) + ', not a plain object', { path });
-        }
-        const keys = objectKeys(v);
-        for (let i = 0; i < keys.length; i++) explain(v[keys[i]], path + '.' + keys[i], depth + 1, seen);
-      }
-      seen.length--;
-      return;
-    }
-    default:
-      throw fail('INVALID_DATA', path + ' is ' + describeValue(v) + ', which JSON cannot carry', { path });
-  }
-}
-
-/** Exact UTF-8 length of a well-formed JSON string (lone surrogates are escaped by JSON). */
-function utf8Length(s) {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = charCodeAt(s, i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) { n += 4; i++; }
-    else n += 3;
-  }
-  return n;
-}
-
-function checkEventType(t) {
-  if (typeof t !== 'string') throw fail('INVALID_EVENT_TYPE', 'event_type must be a string, got ' + describeValue(t));
-  if (t.length === 0) throw fail('INVALID_EVENT_TYPE', 'event_type must not be empty', { eventType: t });
-  if (t.length > TYPE_MAX) {
-    throw fail('INVALID_EVENT_TYPE', 'event_type is ' + t.length + ' characters; the limit is ' + TYPE_MAX, { eventType: sliceStr(t, 0, 64) });
-  }
-  if (!reTest(EVENT_TYPE_RE, t)) {
-    throw fail('INVALID_EVENT_TYPE', 'invalid event_type ' + describeValue(t) +
-      ": dot-separated non-empty segments of letters, digits, '_', '-', ':'", { eventType: t });
-  }
-}
-
-function rejectUnknownKeys(obj, known, what) {
-  const keys = objectKeys(obj);
-  for (let i = 0; i < keys.length; i++) {
-    let ok = false;
-    for (let j = 0; j < known.length; j++) if (known[j] === keys[i]) { ok = true; break; }
-    if (!ok) {
-      throw fail('INVALID_OPTION', 'unknown ' + what + ' option ' + describeValue(keys[i]) + '; known: ' + known.join(', '), { option: keys[i] });
-    }
-  }
-}
-
-/**
- * Values crossing to the host as call arguments: anything structured clone
- * would refuse or the host cannot use (functions, symbols) is refused here,
- * with the call and the place named. Handles become their id.
- */
-function checkArg(fn, v, path, depth, budget) {
-  if (typeof v === 'function' || typeof v === 'symbol') {
-    throw fail('INVALID_OPTION', fn + ': ' + path + ' is ' + describeValue(v) + ', which cannot be passed to the host', { option: path });
-  }
-  if (typeof v === 'string') { budget.n -= v.length; }
-  else if (v !== null && typeof v === 'object') {
-    if (depth > MAX_DEPTH) throw fail('INVALID_OPTION', fn + ': ' + path + ' nests deeper than ' + MAX_DEPTH + ' levels', { option: path });
-    const keys = objectKeys(v);
-    budget.n -= keys.length + 1;
-    for (let i = 0; i < keys.length; i++) checkArg(fn, v[keys[i]], path + '.' + keys[i], depth + 1, budget);
-  }
-  if (budget.n < 0) throw fail('INVALID_OPTION', fn + ': the arguments are too large to pass to the host');
-}
+${CHECKS_SOURCE}
 
 // ---- host calls and the publish batch ------------------------------------------
 
@@ -261,6 +96,8 @@ let pbytes = 0;
 let inflight = 0;
 let inFilter = false;
 let dead = null;
+// a batched publish the host refused, reported at the next call that is not a publish
+let deferred = null;
 let filterOut = null;
 
 function takeBatch() {
@@ -279,6 +116,7 @@ function guard(name) {
 
 /** One crossing: the pending batch, then the call. Returns the decoded result. */
 function callHost(name, args, fk) {
+  if (name !== '__flush' && name !== '__print') throwDeferred();
   const batch = takeBatch();
   let r;
   try {
@@ -303,27 +141,56 @@ function flush(wantIds) {
   callHost('__flush', [wantIds], -1);
 }
 
-function publishBatched(type, data, dataSize, fields) {
-  if (idPos >= ids.length) flush(true);
+/**
+ * A flush on behalf of a publish: the event being published is in the batch
+ * and was published, so a failure of an earlier batched event must not be
+ * thrown from this call (the script would take it for its own and retry).
+ */
+function flushFromPublish(wantIds) {
+  try {
+    flush(wantIds);
+  } catch (e) {
+    if (dead !== null) throw e;
+    if (deferred === null) deferred = e;
+  }
+}
+
+function throwDeferred() {
+  if (deferred !== null) {
+    const e = deferred;
+    deferred = null;
+    throw e;
+  }
+}
+
+/**
+ * PAYLOAD_TOO_LARGE as the host would say it. Called only when the size bound
+ * says the event may not fit: UTF-16 length is a lower bound of UTF-8 bytes,
+ * so the exact count is needed only when that bound still fits.
+ */
+function checkSize(type, dataJson, metaJson) {
+  let n = dataJson.length + metaJson.length + 512;
+  if (n <= MAX_BYTES) n = utf8Length(dataJson) + utf8Length(metaJson) + 512;
+  if (n > MAX_BYTES) {
+    throw fail('PAYLOAD_TOO_LARGE', 'event ' + type + ' is about ' + n + ' bytes serialized; the limit is ' + MAX_BYTES, { eventType: type });
+  }
+}
+
+function publishBatched(type, data, size, fields) {
+  const dataJson = jsonStringify(data);
+  const metaJson = fields !== undefined && fields.metadata !== undefined ? jsonStringify(fields.metadata) : '{}';
+  if (size + 512 > MAX_BYTES) checkSize(type, dataJson, metaJson);
+  if (idPos >= ids.length) flushFromPublish(true);
   const id = sliceStr(ids, idPos, idPos + 36);
   idPos += 36;
-  let part = '{"event_type":' + jsonStringify(type) + ',"id":"' + id + '","data":' + jsonStringify(data);
-  let approx = dataSize;
+  let part = '{"event_type":' + (type === lastType ? lastTypeJson : jsonStringify(type)) + ',"id":"' + id + '","data":' + dataJson;
   if (fields !== undefined) {
-    if (fields.metadata !== undefined) { part += ',"metadata":' + jsonStringify(fields.metadata); }
+    if (fields.metadata !== undefined) part += ',"metadata":' + metaJson;
     if (fields.priority !== undefined) part += ',"priority":' + jsonStringify(fields.priority);
     if (fields.correlation_id !== undefined) part += ',"correlation_id":' + jsonStringify(fields.correlation_id);
     if (fields.language !== undefined) part += ',"language":' + jsonStringify(fields.language);
   }
   part += '}';
-  if (approx + 512 > MAX_BYTES) {
-    // the size bound overestimates: measure, as the host would
-    const exact = utf8Length(jsonStringify(data)) + (fields && fields.metadata !== undefined ? utf8Length(jsonStringify(fields.metadata)) : 2) + 512;
-    if (exact > MAX_BYTES) {
-      idPos -= 36;
-      throw fail('PAYLOAD_TOO_LARGE', 'event ' + type + ' is about ' + exact + ' bytes serialized; the limit is ' + MAX_BYTES, { eventType: type });
-    }
-  }
   parts = nparts === 0 ? part : parts + ',' + part;
   nparts++;
   pbytes += part.length;
@@ -337,7 +204,7 @@ function batchFull() {
     hostSend(hostRef, undefined, ['__batch', null, takeBatch(), -1], COPY_ARGS);
     inflight++;
   } else {
-    flush(true);
+    flushFromPublish(true);
   }
 }
 
@@ -356,7 +223,9 @@ function batchableFields(f) {
   return true;
 }
 
+// the last event type that passed the check, and its JSON
 let lastType = null;
+let lastTypeJson = '';
 
 function publish(first, data, options) {
   guard('publish');
@@ -386,6 +255,7 @@ function publish(first, data, options) {
   if (type !== lastType) {
     checkEventType(type);
     lastType = type;
+    lastTypeJson = jsonStringify(type);
   }
   if (data === undefined) data = null;
   let size = checkJson(data, 'data');
@@ -395,8 +265,8 @@ function publish(first, data, options) {
   if (batching && (fields === undefined || batchableFields(fields))) return publishBatched(type, data, size, fields);
   // through the host at the call: it may fail at routing time or wait (block)
   if (size + 512 > MAX_BYTES) {
-    const exact = utf8Length(jsonStringify(data)) + (fields && fields.metadata !== undefined ? utf8Length(jsonStringify(fields.metadata)) : 2) + 512;
-    if (exact > MAX_BYTES) throw fail('PAYLOAD_TOO_LARGE', 'event ' + type + ' is about ' + exact + ' bytes serialized; the limit is ' + MAX_BYTES, { eventType: type });
+    const meta = fields !== undefined && fields.metadata !== null && typeof fields.metadata === 'object' ? jsonStringify(fields.metadata) : '{}';
+    checkSize(type, jsonStringify(data), meta);
   }
   const args = tableForm ? [first] : [type, data];
   if (!tableForm && nargs > 2) args[2] = options;
@@ -488,52 +358,7 @@ for (const camel of objectKeys(cfg.aliases)) {
 }
 const Event = freeze(api);
 
-// ---- console ----------------------------------------------------------------------
-
-function show(v, depth) {
-  if (typeof v === 'string') return depth === 0 ? v : jsonStringify(v);
-  if (typeof v === 'function') return '[Function' + (v.name ? ': ' + v.name : '') + ']';
-  if (typeof v === 'symbol' || typeof v === 'bigint' || v === undefined || v === null || typeof v !== 'object') {
-    return typeof v === 'bigint' ? StringCtor(v) + 'n' : StringCtor(v);
-  }
-  if (v instanceof ErrorCtor) return typeof v.stack === 'string' ? v.stack : StringCtor(v);
-  if (depth > 4) return isArray(v) ? '[Array]' : '[Object]';
-  if (isArray(v)) {
-    let s = '[';
-    for (let i = 0; i < v.length && i < 100; i++) s += (i ? ', ' : ' ') + show(v[i], depth + 1);
-    if (v.length > 100) s += ', ... ' + (v.length - 100) + ' more';
-    return s + (v.length ? ' ]' : ']');
-  }
-  const keys = objectKeys(v);
-  let s = '{';
-  for (let i = 0; i < keys.length && i < 100; i++) s += (i ? ', ' : ' ') + keys[i] + ': ' + show(v[keys[i]], depth + 1);
-  if (keys.length > 100) s += ', ... ' + (keys.length - 100) + ' more';
-  return s + (keys.length ? ' }' : '}');
-}
-
-function format(args) {
-  let s = '';
-  for (let i = 0; i < args.length; i++) {
-    let part;
-    try { part = show(args[i], 0); } catch (e) { part = '[unprintable]'; }
-    s += (i ? ' ' : '') + part;
-  }
-  return s;
-}
-
-function printer(stream) {
-  return function () {
-    const text = format(arguments);
-    if (inFilter) { (filterOut || (filterOut = []))[filterOut.length] = [stream, text]; return; }
-    if (dead !== null) return;
-    callHost('__print', [stream, text], -1);
-  };
-}
-
-const console = freeze({
-  log: printer('stdout'), info: printer('stdout'), debug: printer('stdout'),
-  error: printer('stderr'), warn: printer('stderr'),
-});
+${CONSOLE_SOURCE}
 
 // ---- the global object ---------------------------------------------------------------
 
@@ -583,8 +408,12 @@ async function run(fn) {
   } catch (e) {
     failure = describe(e);
   }
-  if (dead === null && (nparts > 0 || inflight > 0)) {
+  if (dead === null) {
+    const pending = deferred;
+    deferred = null;
+    // always one last call: it hands over the batch and hears of any batch the host refused
     try { flush(false); } catch (e) { if (failure === null) failure = describe(e); }
+    if (pending !== null && failure === null) failure = describe(pending);
   }
   return failure === null ? '' : jsonStringify(failure);
 }
