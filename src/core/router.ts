@@ -2,63 +2,38 @@
  * The routing index (SPEC §2): which subscriptions does an event type reach?
  *
  * - plain types (including brace alternatives that are plain) sit in a Map: O(1);
- * - globs sit in a segment trie (nested Maps, one node per segment), walked
- *   once per type;
- * - answers are cached per type in a bounded Map; any change to the index
- *   clears the cache, so a cached answer is never stale.
+ * - globs sit in a segment trie (trie.ts), walked once per type;
+ * - answers are cached per type in a bounded cache; any change to the index
+ *   empties it, so a cached answer is never stale.
  *
  * Values are opaque to the router; a value reached by several alternatives
- * appears once in the answer.
+ * appears once in the answer. Answers are frozen and shared.
  */
 import type { CompiledPattern, Segment } from './pattern.js';
+import { Bucket, bucketFor, EMPTY, Lookup, remove, TrieNode, walk } from './trie.js';
 
 export const DEFAULT_ROUTE_CACHE_SIZE = 10_000;
 
-interface TrieNode<V> {
-  readonly id: number;
-  literal: Map<string, TrieNode<V>> | null;
-  star: TrieNode<V> | null;
-  globstar: TrieNode<V> | null;
-  globs: { source: string; re: RegExp; node: TrieNode<V> }[] | null;
-  /** values whose alternative ends here, with how many alternatives end here */
-  values: Map<V, number> | null;
-}
-
-const EMPTY: readonly never[] = Object.freeze([]);
-
 export class Router<V> {
-  private readonly exact = new Map<string, Map<V, number>>();
-  private root: TrieNode<V>;
-  private nextId = 0;
+  private readonly exact = new Map<string, Bucket<V>>();
+  private readonly root = new TrieNode<V>();
   private globAlternatives = 0;
-  /**
-   * The route cache in two generations: new answers go to `young`; when it
-   * holds half the limit it becomes `old` and the previous `old` is dropped
-   * whole. A hit in `old` moves back to `young`, so hot types stay. O(1) per
-   * lookup and per eviction (a FIFO Map needs `keys().next()`, which walks
-   * every deleted slot at the front of the table).
-   */
-  private young = new Map<string, readonly V[]>();
-  private old = new Map<string, readonly V[]>();
-  private readonly half: number;
   /** alternatives with two or more `**`: only they can reach one trie node twice */
   private multiGlobstar = 0;
-  /** alternatives per value; only a value with several can be found twice */
+  /** alternatives per value; only a value with several can be reached twice */
   private readonly refs = new Map<V, number>();
-  private sharedValues = 0;
+  /** bumped whenever a value gains or loses its second alternative: buckets' `shared` flags go stale */
+  private epoch = 0;
+  private readonly lookup = new Lookup<V>();
+  private readonly cache: RouteCache<V> | null;
 
-  constructor(private readonly cacheLimit = DEFAULT_ROUTE_CACHE_SIZE) {
-    this.root = this.node();
-    this.half = Math.max(1, cacheLimit >> 1);
+  constructor(cacheLimit = DEFAULT_ROUTE_CACHE_SIZE) {
+    // a limit of 0 turns the cache off
+    this.cache = cacheLimit > 0 ? new RouteCache(cacheLimit) : null;
   }
 
   get cacheSize(): number {
-    return this.young.size + this.old.size;
-  }
-
-  private clearCache(): void {
-    if (this.young.size > 0) this.young = new Map();
-    if (this.old.size > 0) this.old = new Map();
+    return this.cache === null ? 0 : this.cache.size;
   }
 
   private ref(value: V, delta: number): void {
@@ -66,41 +41,37 @@ export class Router<V> {
     const after = before + delta;
     if (after <= 0) this.refs.delete(value);
     else this.refs.set(value, after);
-    if (before <= 1 && after > 1) this.sharedValues++;
-    else if (before > 1 && after <= 1) this.sharedValues--;
+    if (before > 1 !== after > 1) this.epoch++;
   }
 
   add(value: V, pattern: CompiledPattern): void {
-    this.clearCache();
+    this.cache?.clear();
     for (const alt of pattern.alternatives) {
       this.ref(value, 1);
-      if (alt.every((s) => s.kind === 'literal')) {
-        const type = alt.map((s) => (s as { text: string }).text).join('.');
-        let set = this.exact.get(type);
-        if (!set) this.exact.set(type, (set = new Map()));
-        set.set(value, (set.get(value) ?? 0) + 1);
+      const type = plainType(alt);
+      if (type !== null) {
+        let b = this.exact.get(type);
+        if (!b) this.exact.set(type, (b = new Bucket()));
+        b.add(value);
       } else {
         this.globAlternatives++;
         if (globstars(alt) > 1) this.multiGlobstar++;
-        let n = this.root;
-        for (const seg of alt) n = this.child(n, seg);
-        n.values ??= new Map();
-        n.values.set(value, (n.values.get(value) ?? 0) + 1);
+        bucketFor(this.root, alt).add(value);
       }
     }
   }
 
   remove(value: V, pattern: CompiledPattern): void {
-    this.clearCache();
+    this.cache?.clear();
     for (const alt of pattern.alternatives) {
-      if (alt.every((s) => s.kind === 'literal')) {
-        const type = alt.map((s) => (s as { text: string }).text).join('.');
-        const set = this.exact.get(type);
-        if (set && decrement(set, value)) {
+      const type = plainType(alt);
+      if (type !== null) {
+        const b = this.exact.get(type);
+        if (b && b.remove(value)) {
           this.ref(value, -1);
-          if (set.size === 0) this.exact.delete(type);
+          if (b.counts === null) this.exact.delete(type);
         }
-      } else if (this.removeFrom(this.root, alt, 0, value)) {
+      } else if (remove(this.root, alt, 0, value)) {
         this.ref(value, -1);
         this.globAlternatives--;
         if (globstars(alt) > 1) this.multiGlobstar--;
@@ -110,159 +81,170 @@ export class Router<V> {
 
   /** The values whose patterns match `type` (which must be a valid event type). */
   route(type: string): readonly V[] {
-    const hit = this.young.get(type);
+    const cache = this.cache;
+    if (cache === null) return this.resolve(type);
+    const out = this.lookup;
+    out.read(type);
+    const hit = cache.get(type, out.typeHash);
     if (hit !== undefined) return hit;
-    const aged = this.old.get(type);
-    if (aged !== undefined) {
-      this.remember(type, aged);
-      return aged;
-    }
-    return this.resolve(type);
+    const result = this.resolve(type);
+    cache.put(type, out.typeHash, result);
+    return result;
   }
 
   /** The cached answer, or undefined: lets publish skip type validation for known types. */
   cached(type: string): readonly V[] | undefined {
-    return this.young.get(type) ?? this.old.get(type);
-  }
-
-  private remember(type: string, result: readonly V[]): void {
-    if (this.young.size >= this.half) {
-      // with a limit of 1 there is no room for an old generation
-      this.old = this.cacheLimit > 1 ? this.young : new Map();
-      this.young = new Map();
-    }
-    this.young.set(type, result);
+    if (this.cache === null) return undefined;
+    this.lookup.read(type);
+    return this.cache.get(type, this.lookup.typeHash);
   }
 
   private resolve(type: string): readonly V[] {
+    const out = this.lookup;
+    out.reached = 0;
     const exact = this.exact.get(type);
-    let result: readonly V[];
-    if (this.globAlternatives === 0) {
-      result = exact ? [...exact.keys()] : EMPTY;
-    } else {
-      const out: V[] = exact ? [...exact.keys()] : [];
-      this.match(this.root, splitType(type), 0, out, this.multiGlobstar > 0 ? new Set() : null);
-      result = out.length === 0 ? EMPTY : this.sharedValues > 0 && out.length > 1 ? [...new Set(out)] : out;
+    if (exact !== undefined) out.push(exact);
+    if (this.globAlternatives > 0) {
+      out.read(type);
+      out.seen = this.multiGlobstar > 0 ? new Set() : null;
+      walk(this.root, out, 0);
     }
-    // a limit of 0 turns the cache off
-    if (this.cacheLimit > 0) this.remember(type, result);
-    return result;
+    return this.merge(out);
   }
 
-  private match(n: TrieNode<V>, parts: string[], i: number, out: V[], seen: Set<number> | null): void {
-    if (n.globstar) {
-      // `**` takes zero or more segments. Several globstars in one alternative
-      // could revisit the same (node, position) many times; remembering visits
-      // (only then) keeps it linear. With one `**` no node is reached twice.
-      for (let j = i; j <= parts.length; j++) {
-        if (seen !== null) {
-          const key = n.globstar.id * 256 + j;
-          if (seen.has(key)) continue;
-          seen.add(key);
-        }
-        this.match(n.globstar, parts, j, out, seen);
-      }
+  /** One bucket's list is the answer as it is; several are joined, deduplicated only when two may share a value. */
+  private merge(out: Lookup<V>): readonly V[] {
+    if (out.reached === 0) return EMPTY;
+    if (out.reached === 1) return this.listOf(out.buckets[0]!);
+    let total = 0;
+    let shared = 0;
+    for (let k = 0; k < out.reached; k++) {
+      const b = out.buckets[k]!;
+      total += this.listOf(b).length;
+      if (b.shared) shared++;
     }
-    if (i === parts.length) {
-      if (n.values) for (const v of n.values.keys()) out.push(v);
-      return;
+    const result: V[] = new Array(total);
+    let at = 0;
+    for (let k = 0; k < out.reached; k++) {
+      const list = out.buckets[k]!.list!;
+      for (let m = 0; m < list.length; m++) result[at++] = list[m]!;
     }
-    const part = parts[i]!;
-    const lit = n.literal?.get(part);
-    if (lit) this.match(lit, parts, i + 1, out, seen);
-    if (n.star) this.match(n.star, parts, i + 1, out, seen);
-    if (n.globs) for (const g of n.globs) if (g.re.test(part)) this.match(g.node, parts, i + 1, out, seen);
+    return Object.freeze(shared > 1 ? [...new Set(result)] : result);
   }
 
-  private node(): TrieNode<V> {
-    return { id: this.nextId++, literal: null, star: null, globstar: null, globs: null, values: null };
-  }
-
-  private child(n: TrieNode<V>, seg: Segment): TrieNode<V> {
-    switch (seg.kind) {
-      case 'literal': {
-        n.literal ??= new Map();
-        let c = n.literal.get(seg.text);
-        if (!c) n.literal.set(seg.text, (c = this.node()));
-        return c;
-      }
-      case 'star':
-        return (n.star ??= this.node());
-      case 'globstar':
-        return (n.globstar ??= this.node());
-      case 'glob': {
-        n.globs ??= [];
-        let g = n.globs.find((x) => x.source === seg.re.source);
-        if (!g) n.globs.push((g = { source: seg.re.source, re: seg.re, node: this.node() }));
-        return g.node;
-      }
+  private listOf(b: Bucket<V>): readonly V[] {
+    if (b.list === null) {
+      b.list = Object.freeze([...b.counts!.keys()]);
+      b.epoch = -1;
     }
-  }
-
-  /** Removes one alternative; prunes nodes left empty. True when it was there. */
-  private removeFrom(n: TrieNode<V>, alt: readonly Segment[], i: number, value: V): boolean {
-    if (i === alt.length) return n.values !== null && decrement(n.values, value);
-    const seg = alt[i]!;
-    let c: TrieNode<V> | null | undefined;
-    switch (seg.kind) {
-      case 'literal':
-        c = n.literal?.get(seg.text);
-        break;
-      case 'star':
-        c = n.star;
-        break;
-      case 'globstar':
-        c = n.globstar;
-        break;
-      case 'glob':
-        c = n.globs?.find((x) => x.source === seg.re.source)?.node;
-        break;
+    if (b.epoch !== this.epoch) {
+      b.shared = false;
+      for (const v of b.list) if (this.refs.get(v)! > 1) b.shared = true;
+      b.epoch = this.epoch;
     }
-    if (!c || !this.removeFrom(c, alt, i + 1, value)) return false;
-    if (isEmpty(c)) {
-      if (seg.kind === 'literal') {
-        n.literal!.delete(seg.text);
-        if (n.literal!.size === 0) n.literal = null;
-      } else if (seg.kind === 'star') n.star = null;
-      else if (seg.kind === 'globstar') n.globstar = null;
-      else {
-        n.globs = n.globs!.filter((x) => x.node !== c);
-        if (n.globs.length === 0) n.globs = null;
-      }
-    }
-    return true;
+    return b.list;
   }
 }
 
-/** `type.split('.')`, about twice as fast: String#split goes through the runtime for strings that are not internalized. */
-function splitType(type: string): string[] {
-  const parts: string[] = [];
-  let start = 0;
-  for (;;) {
-    const dot = type.indexOf('.', start);
-    if (dot < 0) {
-      parts.push(start === 0 ? type : type.slice(start));
-      return parts;
-    }
-    parts.push(type.slice(start, dot));
-    start = dot + 1;
+/**
+ * The route cache: at most `limit` answers in sets of two slots, chosen by a
+ * hash of the type (read in the same pass as its segments). A hit in a set's
+ * second slot moves to the first; a new answer takes the first slot and
+ * pushes the second out. O(1) per lookup with no allocation, and `clear` is
+ * O(1): a slot counts only while it carries the current stamp. The table
+ * grows with use up to the limit.
+ */
+class RouteCache<V> {
+  /** [stamp, hash, type, answer] per slot, `ways` slots per set */
+  private slots: (number | string | (readonly V[]) | null)[] = [];
+  private sets = 0;
+  private readonly maxSets: number;
+  private readonly ways: number;
+  private stamp = 1;
+  size = 0;
+
+  constructor(limit: number) {
+    this.ways = limit > 1 ? 2 : 1;
+    this.maxSets = Math.floor(limit / this.ways);
   }
+
+  get(type: string, h: number): readonly V[] | undefined {
+    if (this.sets === 0) return undefined;
+    const s = this.slots;
+    const at = (h % this.sets) * this.ways * 4;
+    if (s[at] === this.stamp && s[at + 1] === h && s[at + 2] === type) return s[at + 3] as readonly V[];
+    if (this.ways === 2 && s[at + 4] === this.stamp && s[at + 5] === h && s[at + 6] === type) {
+      const answer = s[at + 7] as readonly V[];
+      this.move(at, at + 4);
+      this.write(at, h, type, answer);
+      return answer;
+    }
+    return undefined;
+  }
+
+  put(type: string, h: number, answer: readonly V[]): void {
+    if (this.size >= ((this.sets * this.ways * 3) >> 2)) this.grow();
+    const s = this.slots;
+    const at = (h % this.sets) * this.ways * 4;
+    // the slot that falls out
+    const out = this.ways === 2 ? at + 4 : at;
+    if (s[out] !== this.stamp) this.size++;
+    if (this.ways === 2) this.move(at + 4, at);
+    this.write(at, h, type, answer);
+  }
+
+  clear(): void {
+    if (this.size === 0) return;
+    this.size = 0;
+    if (++this.stamp > 0x3fffffff) {
+      this.stamp = 1;
+      this.slots.fill(0);
+    }
+  }
+
+  private move(to: number, from: number): void {
+    const s = this.slots;
+    s[to] = s[from]!;
+    s[to + 1] = s[from + 1]!;
+    s[to + 2] = s[from + 2]!;
+    s[to + 3] = s[from + 3]!;
+  }
+
+  private write(at: number, h: number, type: string, answer: readonly V[]): void {
+    const s = this.slots;
+    s[at] = this.stamp;
+    s[at + 1] = h;
+    s[at + 2] = type;
+    s[at + 3] = answer;
+  }
+
+  /** Starts at 256 sets, then quadruples up to the limit, keeping what it holds. */
+  private grow(): void {
+    if (this.sets === this.maxSets) return;
+    const old = this.slots;
+    this.sets = Math.min(this.maxSets, Math.max(256, this.sets * 4));
+    this.slots = new Array(this.sets * this.ways * 4).fill(0);
+    this.size = 0;
+    // oldest first, so each set keeps its most recent answers
+    for (let at = old.length - 4; at >= 0; at -= 4) {
+      if (old[at] === this.stamp) this.put(old[at + 2] as string, old[at + 1] as number, old[at + 3] as readonly V[]);
+    }
+  }
+}
+
+/** The type an alternative of only literal segments stands for; null for a glob. */
+function plainType(alt: readonly Segment[]): string | null {
+  let type = '';
+  for (let i = 0; i < alt.length; i++) {
+    const s = alt[i]!;
+    if (s.kind !== 'literal') return null;
+    type = i === 0 ? s.text : `${type}.${s.text}`;
+  }
+  return type;
 }
 
 function globstars(alt: readonly Segment[]): number {
   let n = 0;
   for (const s of alt) if (s.kind === 'globstar') n++;
   return n;
-}
-
-function decrement<V>(m: Map<V, number>, v: V): boolean {
-  const c = m.get(v);
-  if (c === undefined) return false;
-  if (c <= 1) m.delete(v);
-  else m.set(v, c - 1);
-  return true;
-}
-
-function isEmpty<V>(n: TrieNode<V>): boolean {
-  return !n.literal && !n.star && !n.globstar && !n.globs && (!n.values || n.values.size === 0);
 }

@@ -59,6 +59,17 @@ export const INSERT_SQL =
 export const ROW_WIDTH = 8;
 
 /**
+ * Rows per multi-row INSERT. One statement call binds and inserts a whole
+ * chunk: the per-call cost (crossing into C++, stepping and resetting the
+ * statement) is paid once per chunk instead of once per row. 50–200 measured
+ * alike; 100 keeps each statement at 800 parameters.
+ */
+export const CHUNK_ROWS = 100;
+
+/** The INSERT for CHUNK_ROWS rows at once. */
+export const INSERT_CHUNK_SQL = INSERT_SQL + ', (?, ?, ?, ?, ?, ?, ?, ?)'.repeat(CHUNK_ROWS - 1);
+
+/**
  * Pragmas for a writing connection. WAL lets readers in other processes
  * query while this one writes. synchronous=NORMAL: a committed group
  * survives a crash of this process (it is in the OS's page cache) but not
@@ -69,7 +80,7 @@ export function configureWriter(db: Database.Database, synchronous: 'normal' | '
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-  // 64 MiB page cache: the id index takes random inserts (UUIDs)
+  // 64 MiB page cache: index pages stay in memory between group commits
   db.pragma('cache_size = -65536');
   // fewer, larger checkpoints: each one fsyncs; the WAL is cut back after
   db.pragma('wal_autocheckpoint = 4000');

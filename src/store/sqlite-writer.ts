@@ -1,5 +1,6 @@
 /**
- * Group commit for the SQLite store.
+ * Group commit for the SQLite store, on the store's own connection (the
+ * `inline` writer; thread-writer.ts is the other one).
  *
  * `append` only serialises the event into a pending buffer; one transaction
  * per event-loop turn (or per `maxBatch` events, whichever comes first)
@@ -8,9 +9,7 @@
  *
  * Durability: a committed group survives a crash of the process (it is in
  * the WAL, in the OS's page cache); `flush()` also fsyncs the WAL, so what
- * it acknowledges survives a power cut too. With synchronous=NORMAL SQLite
- * syncs the WAL only at checkpoints, so `sync()` runs one small write with
- * synchronous=FULL, whose fsync covers every earlier frame of the file.
+ * it acknowledges survives a power cut too (GroupCommit.sync).
  *
  * Failure: a failed commit keeps its rows pending (in order: later events
  * wait behind them, so sequences become visible in order), retries with
@@ -21,10 +20,8 @@ import type Database from 'better-sqlite3';
 import { CrosstalkError } from '../core/errors.js';
 import type { UniversalEvent } from '../core/event.js';
 import type { TypeCatalog } from './catalog.js';
-import { INSERT_SQL, ROW_WIDTH } from './schema.js';
-
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 5000;
+import { GroupCommit, RETRY_MAX_MS, RETRY_MIN_MS } from './group-commit.js';
+import { RowBuffer, rowCount, type RowChunks } from './rows.js';
 
 /** Counters of the group-commit writer. */
 export interface WriterStats {
@@ -45,11 +42,40 @@ export interface GroupWriterOptions {
   maxBatch: number;
 }
 
-type WriteGroup = (rows: unknown[], checkpoints: Map<string, number>, types: readonly string[], high: number) => void;
+/** What the store needs of a writer, inline or on a thread. */
+export interface StoreWriter {
+  /** the highest sequence appended or marked */
+  readonly highSequence: number;
+  append(event: UniversalEvent): void;
+  markSequence(sequence: number): void;
+  setCheckpoint(name: string, sequence: number): void;
+  /** a checkpoint set but not committed yet */
+  bufferedCheckpoint(name: string): number | undefined;
+  /** other writes to the database (sweeps, indexes) also need the next sync */
+  noteWrite(): void;
+  /**
+   * Resolves once everything appended before the call is committed, or its
+   * commit failed (the failure is kept for flush): after it, a read sees
+   * every event that can be seen.
+   */
+  settle(): void | Promise<void>;
+  /** Resolves when the writer can write (a writer thread has opened its connection); STORE_UNAVAILABLE if it cannot. */
+  opened(): Promise<void>;
+  /** Commits and makes everything committed durable; STORE_UNAVAILABLE when pending rows cannot be written. */
+  flush(where: string): Promise<void>;
+  /** Flushes and stops; on failure it stays usable, the rows pending, and a later close retries. */
+  close(where: string): Promise<void>;
+  stats(): WriterStats;
+}
 
-export class GroupWriter {
-  /** flat rows, ROW_WIDTH values each, not committed yet */
-  private pending: unknown[] = [];
+export function pendingError(where: string, rows: number, cause: Error): CrosstalkError {
+  return new CrosstalkError('STORE_UNAVAILABLE', `${where}: cannot write ${rows} pending event(s): ${cause.message}`, { cause });
+}
+
+export class GroupWriter implements StoreWriter {
+  private readonly buffer = new RowBuffer();
+  /** rows of a failed commit, written before anything buffered after them */
+  private retained: RowChunks = [];
   private checkpoints = new Map<string, number>();
   private high: number;
   private highWritten: number;
@@ -61,66 +87,35 @@ export class GroupWriter {
   /** writes since the last fsync of the WAL */
   private unsynced = false;
   private stopped = false;
+  /** flushed for close (by this caller): an append now would never be written */
+  private closing: string | null = null;
   private readonly counters = { commits: 0, rows: 0, failures: 0, syncs: 0 };
-  private readonly writeGroup: WriteGroup;
-  private readonly markSynced: Database.Statement;
-  // many events share a millisecond: each timestamp string is parsed once
-  private lastTimestamp = '';
-  private lastTsMs = 0;
+  private readonly group: GroupCommit;
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly catalog: TypeCatalog,
     private readonly options: GroupWriterOptions,
     highSequence: number,
   ) {
     this.high = this.highWritten = highSequence;
-    const insert = db.prepare(INSERT_SQL);
-    const addType = db.prepare('INSERT OR IGNORE INTO event_types (event_type) VALUES (?)');
-    const setCheckpoint = db.prepare(
-      'INSERT INTO checkpoints (name, last_sequence, updated_ms) VALUES (?, ?, ?) ' +
-        'ON CONFLICT(name) DO UPDATE SET last_sequence = excluded.last_sequence, updated_ms = excluded.updated_ms',
-    );
-    const setHigh = db.prepare(
-      "INSERT INTO meta (key, value) VALUES ('high_sequence', ?) ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
-    );
-    this.markSynced = db.prepare("INSERT INTO meta (key, value) VALUES ('synced_ms', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    this.writeGroup = db.transaction((rows: unknown[], checkpoints: Map<string, number>, types: readonly string[], high: number) => {
-      for (const t of types) addType.run(t);
-      for (let i = 0; i < rows.length; i += ROW_WIDTH) {
-        insert.run(rows[i], rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4], rows[i + 5], rows[i + 6], rows[i + 7]);
-      }
-      const now = Date.now();
-      for (const [name, seq] of checkpoints) setCheckpoint.run(name, seq, now);
-      if (high > this.highWritten) setHigh.run(high);
-    });
+    this.group = new GroupCommit(db, options.synchronous, highSequence);
   }
 
   get highSequence(): number {
     return this.high;
   }
 
+  private get pending(): number {
+    return rowCount(this.retained) + this.buffer.count;
+  }
+
   append(event: UniversalEvent): void {
-    if (event.timestamp !== this.lastTimestamp) {
-      this.lastTimestamp = event.timestamp;
-      this.lastTsMs = Date.parse(event.timestamp);
-    }
-    const ts = this.lastTsMs;
-    const ttl = event.ttl_seconds;
-    // serialised now, so later changes to the event object cannot change what is stored
-    this.pending.push(
-      event.sequence,
-      event.id,
-      event.event_type,
-      ts,
-      event.source.component,
-      event.source.correlation_id ?? null,
-      typeof ttl === 'number' ? ts + ttl * 1000 : null,
-      JSON.stringify(event),
-    );
+    if (this.closing !== null) throw new CrosstalkError('STORE_UNAVAILABLE', `${this.closing}: the store is closing`);
+    this.buffer.push(event);
     this.catalog.note(event.event_type);
     if (event.sequence > this.high) this.high = event.sequence;
-    if (this.pending.length >= this.options.maxBatch * ROW_WIDTH) this.commit();
+    if (this.buffer.count >= this.options.maxBatch) this.commit();
     else this.schedule();
   }
 
@@ -133,12 +128,10 @@ export class GroupWriter {
     this.schedule();
   }
 
-  /** a checkpoint set but not committed yet */
   bufferedCheckpoint(name: string): number | undefined {
     return this.checkpoints.get(name);
   }
 
-  /** other writes on the connection (sweeps, indexes) also need the next sync */
   noteWrite(): void {
     this.unsynced = true;
   }
@@ -153,13 +146,17 @@ export class GroupWriter {
 
   /** Commits everything pending in one transaction. Never throws: a failure is kept for flush(). */
   commit(): void {
-    if (this.pending.length === 0 && this.checkpoints.size === 0 && this.high <= this.highWritten) return;
-    const rows = this.pending;
-    const checkpoints = this.checkpoints;
+    if (this.buffer.count > 0) {
+      // what failed before goes first, in one list of chunks
+      const taken = this.buffer.take();
+      this.retained = this.retained.length === 0 ? taken : this.retained.concat(taken);
+    }
+    if (this.retained.length === 0 && this.checkpoints.size === 0 && this.high <= this.highWritten) return;
+    const chunks = this.retained;
     const types = this.catalog.uncommitted;
     const high = this.high;
     try {
-      this.writeGroup(rows, checkpoints, types, high);
+      this.group.write({ chunks, types, checkpoints: [...this.checkpoints], high });
     } catch (e) {
       this.failure = e as Error;
       this.counters.failures++;
@@ -167,7 +164,7 @@ export class GroupWriter {
       return;
     }
     // nothing can append during the synchronous transaction above
-    this.pending = [];
+    this.retained = [];
     this.checkpoints = new Map();
     this.catalog.committed(types.length);
     this.highWritten = high;
@@ -175,7 +172,13 @@ export class GroupWriter {
     this.retryDelay = RETRY_MIN_MS;
     this.unsynced = true;
     this.counters.commits++;
-    this.counters.rows += rows.length / ROW_WIDTH;
+    this.counters.rows += rowCount(chunks);
+  }
+
+  async opened(): Promise<void> {}
+
+  settle(): void {
+    this.commit();
   }
 
   private retryLater(): void {
@@ -183,47 +186,45 @@ export class GroupWriter {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.commit();
-      if (this.pending.length > 0 && this.failure === null) this.schedule();
+      if (this.buffer.count > 0 && this.failure === null) this.schedule();
     }, this.retryDelay);
     this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
   }
 
   /** Commits, and throws STORE_UNAVAILABLE if what is pending cannot be written. */
-  commitOrThrow(where: string): void {
+  private commitOrThrow(where: string): void {
     this.commit();
-    if (this.failure === null) return;
-    const rows = this.pending.length / ROW_WIDTH;
-    throw new CrosstalkError('STORE_UNAVAILABLE', `${where}: cannot write ${rows} pending event(s): ${this.failure.message}`, {
-      cause: this.failure,
-    });
+    if (this.failure !== null) throw pendingError(where, this.pending, this.failure);
   }
 
-  /** Commits and makes everything committed so far durable (see the file comment). */
-  flush(where: string): void {
+  async flush(where: string): Promise<void> {
+    this.flushNow(where);
+  }
+
+  private flushNow(where: string): void {
     this.commitOrThrow(where);
     if (!this.unsynced) return;
-    if (this.options.synchronous === 'normal') {
-      try {
-        this.db.pragma('synchronous = FULL');
-        try {
-          this.markSynced.run(Date.now());
-        } finally {
-          this.db.pragma('synchronous = NORMAL');
-        }
-      } catch (e) {
-        throw new CrosstalkError('STORE_UNAVAILABLE', `${where}: cannot sync: ${(e as Error).message}`, { cause: e });
-      }
+    try {
+      this.group.sync();
+    } catch (e) {
+      throw new CrosstalkError('STORE_UNAVAILABLE', `${where}: cannot sync: ${(e as Error).message}`, { cause: e });
     }
     this.unsynced = false;
     this.counters.syncs++;
   }
 
+  async close(where: string): Promise<void> {
+    this.stop();
+    this.flushNow(where);
+    this.closing = where;
+  }
+
   stats(): WriterStats {
-    return { ...this.counters, pending: this.pending.length / ROW_WIDTH };
+    return { ...this.counters, pending: this.pending };
   }
 
   /** Stops the timers; what is still pending stays (a later flush can write it). */
-  stop(): void {
+  private stop(): void {
     this.stopped = true;
     if (this.scheduled) clearImmediate(this.scheduled);
     if (this.retryTimer) clearTimeout(this.retryTimer);

@@ -1,9 +1,14 @@
 /**
  * The default store: SQLite through better-sqlite3, in WAL mode.
  *
- * Writes go through a group-commit writer (sqlite-writer.ts): `append`
- * buffers, one transaction per event-loop turn writes the buffer, `flush()`
- * makes it durable. Reads see every event appended before them.
+ * Writes go through a group-commit writer: `append` buffers, one
+ * transaction per event-loop turn writes the buffer, `flush()` makes it
+ * durable. Reads see every event appended before them. The writer runs the
+ * transactions on a worker thread with a connection of its own
+ * (`writer: 'thread'`, thread-writer.ts), so SQLite's work overlaps
+ * publishing, or on this connection (`'inline'`, sqlite-writer.ts). Reads,
+ * sweeps and index changes always use this connection (WAL: readers see
+ * every committed group).
  *
  * Single writer: one process writes a database file (the sequence comes from
  * the writing bus). Any number of processes may read it at the same time,
@@ -16,7 +21,8 @@ import type { EventQuery, EventStore } from '../core/types.js';
 import { TypeCatalog } from './catalog.js';
 import { checkCheckpointName } from './checkpoint.js';
 import { collectStats } from './sqlite-stats.js';
-import { GroupWriter, type WriterStats } from './sqlite-writer.js';
+import { GroupWriter, type StoreWriter, type WriterStats } from './sqlite-writer.js';
+import { ThreadWriter } from './thread-writer.js';
 import { configureReader, configureWriter, registerFunctions, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { indexExpressionsFor, whereSql, type SqlPart } from './sql.js';
 import type { ExtendedEventStore, StoreStats } from './types.js';
@@ -36,6 +42,13 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** called after each sweep by the sweeper, with how many expired events it deleted (or the error) */
   onSweep?: (deleted: number, error?: unknown) => void;
+  /**
+   * where group commits run: `thread` (default), a worker thread with its own
+   * connection, so inserting overlaps publishing; `inline`, this thread, on
+   * the store's connection. A `:memory:` database is always inline (a
+   * thread cannot share it).
+   */
+  writer?: 'thread' | 'inline';
 }
 
 export const DEFAULT_SQLITE_OPTIONS: Required<Omit<SqliteStoreOptions, 'onSweep'>> = {
@@ -44,6 +57,7 @@ export const DEFAULT_SQLITE_OPTIONS: Required<Omit<SqliteStoreOptions, 'onSweep'
   sweepIntervalMs: 60_000,
   readonly: false,
   busyTimeoutMs: 5000,
+  writer: 'thread',
 };
 
 const SWEEP_CHUNK = 5000;
@@ -53,6 +67,7 @@ function checkOptions(o: Required<Omit<SqliteStoreOptions, 'onSweep'>>): void {
   const bad = (name: string, expected: string, got: unknown) =>
     new CrosstalkError('INVALID_OPTION', `Expected \`${name}\` to be ${expected}, got ${describeValue(got)}`, { option: name });
   if (o.synchronous !== 'normal' && o.synchronous !== 'full') throw bad('synchronous', '"normal" or "full"', o.synchronous);
+  if (o.writer !== 'thread' && o.writer !== 'inline') throw bad('writer', '"thread" or "inline"', o.writer);
   if (!Number.isInteger(o.maxBatch) || o.maxBatch < 1) throw bad('maxBatch', 'an integer >= 1', o.maxBatch);
   for (const k of ['sweepIntervalMs', 'busyTimeoutMs'] as const) {
     if (typeof o[k] !== 'number' || !Number.isFinite(o[k]) || o[k] < 0) throw bad(k, 'a finite number of ms >= 0', o[k]);
@@ -68,13 +83,14 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
   private readonly db: Database.Database;
   private readonly options: Required<Omit<SqliteStoreOptions, 'onSweep'>> & Pick<SqliteStoreOptions, 'onSweep'>;
   /** null for a read-only store */
-  private readonly writer: GroupWriter | null;
+  private readonly writer: StoreWriter | null;
   private readonly catalog: TypeCatalog;
   private readonly minExpiry: Database.Statement;
   private readonly statements = new Map<string, Database.Statement>();
   /** what a read-only store last read as the high-water mark */
   private readHigh = 0;
   private sweeper: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
   private closed = false;
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
@@ -96,9 +112,7 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
       this.catalog = new TypeCatalog(this.db, !this.options.readonly);
       this.minExpiry = this.db.prepare('SELECT min(expires_ms) FROM events WHERE expires_ms IS NOT NULL').pluck();
       this.readHigh = this.readHighSequence();
-      this.writer = this.options.readonly
-        ? null
-        : new GroupWriter(this.db, this.catalog, { synchronous: this.options.synchronous, maxBatch: this.options.maxBatch }, this.readHigh);
+      this.writer = this.options.readonly ? null : this.makeWriter();
     } catch (e) {
       this.db.close();
       if (e instanceof CrosstalkError) throw e;
@@ -114,6 +128,19 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
       }, this.options.sweepIntervalMs);
       this.sweeper.unref();
     }
+  }
+
+  private makeWriter(): StoreWriter {
+    const { synchronous, maxBatch, busyTimeoutMs } = this.options;
+    if (this.options.writer === 'thread' && !isMemoryPath(this.path)) {
+      return new ThreadWriter(this.db, this.catalog, { path: this.path, synchronous, maxBatch, busyTimeoutMs }, this.readHigh);
+    }
+    return new GroupWriter(this.db, this.catalog, { synchronous, maxBatch }, this.readHigh);
+  }
+
+  /** which writer runs the group commits (`inline` for a read-only store) */
+  get writerMode(): 'thread' | 'inline' {
+    return this.writer instanceof ThreadWriter ? 'thread' : 'inline';
   }
 
   /** max(seq) and the recorded high-water mark, so a restarted bus continues past both */
@@ -143,7 +170,7 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
     this.writer?.markSequence(sequence);
   }
 
-  private writable(): GroupWriter {
+  private writable(): StoreWriter {
     if (this.closed) throw unavailable(`SQLite store ${this.path} is closed`);
     if (!this.writer) throw unavailable(`SQLite store ${this.path} is open read-only`);
     return this.writer;
@@ -155,7 +182,18 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
 
   async flush(): Promise<void> {
     if (this.closed || !this.writer) return;
-    this.writer.flush(`SQLite store ${this.path}`);
+    await this.writer.flush(`SQLite store ${this.path}`);
+  }
+
+  /**
+   * Resolves once the store can write: at once for the inline writer; with a
+   * writer thread, when the thread has opened its connection (it starts in
+   * the background; events appended before then wait for it). Rejects with
+   * STORE_UNAVAILABLE when the thread cannot start or open the database.
+   */
+  async opened(): Promise<void> {
+    if (this.closed) throw unavailable(`SQLite store ${this.path} is closed`);
+    await this.writer?.opened();
   }
 
   writerStats(): WriterStats {
@@ -173,9 +211,10 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
   }
 
   /** Before a read: open, and everything appended so far committed (read-your-writes). */
-  private ready(): void {
+  private async ready(): Promise<void> {
     if (this.closed) throw unavailable(`SQLite store ${this.path} is closed`);
-    this.writer?.commit();
+    await this.writer?.settle();
+    if (this.closed) throw unavailable(`SQLite store ${this.path} is closed`);
   }
 
   private run<T>(what: string, fn: () => T): T {
@@ -211,7 +250,7 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
   }
 
   async query(q: EventQuery): Promise<UniversalEvent[]> {
-    this.ready();
+    await this.ready();
     // one read transaction: the expiry check and the select see the same snapshot
     return this.run('query', () =>
       this.db.transaction(() => {
@@ -229,7 +268,7 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
   }
 
   async countMatching(q: EventQuery): Promise<number> {
-    this.ready();
+    await this.ready();
     return this.run('count', () =>
       this.db.transaction(() => {
         const now = Date.now();
@@ -242,14 +281,14 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
   }
 
   async count(): Promise<number> {
-    this.ready();
+    await this.ready();
     // all rows minus the expired ones: both counts are served by indexes, no table scan
     const sql = 'SELECT (SELECT count(*) FROM events) - (SELECT count(*) FROM events WHERE expires_ms <= ?)';
     return this.run('count', () => this.statement(sql).pluck().get(Date.now()) as number);
   }
 
   async sweep(): Promise<number> {
-    this.ready();
+    await this.ready();
     if (!this.writer) return 0;
     const del = this.statement(
       'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE expires_ms <= ? ORDER BY expires_ms LIMIT ?)',
@@ -270,7 +309,7 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
     checkCheckpointName(name);
     const buffered = this.writer?.bufferedCheckpoint(name);
     if (buffered !== undefined) return buffered;
-    this.ready();
+    await this.ready();
     const v = this.run('checkpoint read', () =>
       this.statement('SELECT last_sequence FROM checkpoints WHERE name = ?').pluck().get(name),
     );
@@ -288,7 +327,7 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
    */
   async createIndex(path: string): Promise<string | null> {
     this.writable();
-    this.ready();
+    await this.ready();
     const expression = indexExpressionsFor(path);
     if (expression === null) return null; // a column with its own index, or the primary key
     const name = `events_x_${path.replace(/[^A-Za-z0-9]/g, '_')}_${hash(path)}`;
@@ -305,7 +344,7 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
 
   async dropIndex(path: string): Promise<boolean> {
     this.writable();
-    this.ready();
+    await this.ready();
     const row = this.db.prepare('SELECT name FROM json_indexes WHERE path = ?').get(path) as { name: string } | undefined;
     if (!row) return false;
     this.run('drop index', () => {
@@ -317,12 +356,12 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
   }
 
   async listIndexes(): Promise<{ path: string; name: string }[]> {
-    this.ready();
+    await this.ready();
     return this.db.prepare('SELECT path, name FROM json_indexes ORDER BY path').all() as { path: string; name: string }[];
   }
 
   async stats(): Promise<StoreStats> {
-    this.ready();
+    await this.ready();
     return this.run('stats', () => collectStats(this.db, this.path));
   }
 
@@ -332,14 +371,21 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
     return rows.map((r) => r.integrity_check);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    // one shutdown at a time; after a failed one, the next close() tries again
+    this.closing ??= this.shutdown().finally(() => {
+      this.closing = null;
+    });
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
     if (this.writer) {
-      this.writer.stop();
       // on failure the database stays open, the rows pending: a later close() retries
-      this.writer.flush(`SQLite store ${this.path}: close`);
+      await this.writer.close(`SQLite store ${this.path}: close`);
       try {
         this.db.pragma('optimize');
       } catch {
@@ -356,6 +402,11 @@ function hash(s: string): string {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return (h >>> 0).toString(36);
+}
+
+/** an in-memory database lives in one connection: a writer thread could not see it */
+function isMemoryPath(path: string): boolean {
+  return path === '' || path === ':memory:' || path.startsWith('file::memory:');
 }
 
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {

@@ -69,7 +69,7 @@ describe('cookbook', () => {
   it('audit.js audits order events and sums them up', async () => {
     const run = newRun();
     const ready = run.bus.subscribe('audit.ready');
-    const audit = start(run, 'audit.js');
+    const audit = start(run, 'js/audit.js');
     await ready.receive(5000);
     run.bus.publish('order.created', { amount: 30 });
     run.bus.publish('invoice.sent', { amount: 30 });
@@ -84,7 +84,7 @@ describe('cookbook', () => {
 
   it('audit.js next to lua/pay.lua (the README quick start)', async () => {
     const run = newRun();
-    const [pay, audit] = await Promise.all([start(run, 'lua/pay.lua', new LuaEngine()), start(run, 'audit.js')]);
+    const [pay, audit] = await Promise.all([start(run, 'lua/pay.lua', new LuaEngine()), start(run, 'js/audit.js')]);
     expectOk(pay);
     expectOk(audit);
     const out = run.out('audit.js');

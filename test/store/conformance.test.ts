@@ -20,9 +20,11 @@ const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 let dbCount = 0;
 
+// the SQLite store runs the suite with each of its writers
 const KINDS: [string, () => Store][] = [
   ['memory', () => new MemoryStore({ sweepIntervalMs: 0 })],
-  ['sqlite', () => new SqliteStore(join(tmp.dir, `c${++dbCount}.db`), { sweepIntervalMs: 0 })],
+  ['sqlite (inline writer)', () => new SqliteStore(join(tmp.dir, `c${++dbCount}.db`), { sweepIntervalMs: 0, writer: 'inline' })],
+  ['sqlite (writer thread)', () => new SqliteStore(join(tmp.dir, `c${++dbCount}.db`), { sweepIntervalMs: 0, writer: 'thread' })],
 ];
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');

@@ -60,15 +60,14 @@ export interface StoreKind {
 
 export function storeKinds(): StoreKind[] {
   const dirs: (() => void)[] = [];
+  const sqlite = (writer: 'inline' | 'thread') => () => {
+    const t = tempDir();
+    dirs.push(t.cleanup);
+    return new SqliteStore(join(t.dir, 'events.db'), { sweepIntervalMs: 0, writer });
+  };
   return [
     { name: 'memory', open: () => new MemoryStore({ sweepIntervalMs: 0 }) },
-    {
-      name: 'sqlite',
-      open: () => {
-        const t = tempDir();
-        dirs.push(t.cleanup);
-        return new SqliteStore(join(t.dir, 'events.db'), { sweepIntervalMs: 0 });
-      },
-    },
+    { name: 'sqlite (inline writer)', open: sqlite('inline') },
+    { name: 'sqlite (writer thread)', open: sqlite('thread') },
   ];
 }

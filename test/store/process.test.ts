@@ -30,8 +30,9 @@ interface Ack {
 }
 
 /** Starts the writer; `onAck` sees each acknowledged batch; resolves when `enough` returns true. */
-function runWriter(path: string, enough: (acks: Ack[]) => boolean | Promise<boolean>) {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--no-node-snapshot', WRITER, path], { stdio: 'pipe' });
+function runWriter(path: string, enough: (acks: Ack[]) => boolean | Promise<boolean>, writer?: 'inline' | 'thread') {
+  const args = ['--no-node-snapshot', WRITER, path, ...(writer ? ['200', writer] : [])];
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, args, { stdio: 'pipe' });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const acks: Ack[] = [];
@@ -64,9 +65,9 @@ function runWriter(path: string, enough: (acks: Ack[]) => boolean | Promise<bool
 }
 
 describe('crash safety and concurrent readers', () => {
-  it('keeps every acknowledged event after SIGKILL, and the database passes integrity_check', async () => {
-    const path = join(tmp.dir, 'crash.db');
-    const { child, done } = runWriter(path, (acks) => acks.length >= 25);
+  it.each(['inline', 'thread'] as const)('keeps every acknowledged event after SIGKILL, and the database passes integrity_check (%s writer)', async (writer) => {
+    const path = join(tmp.dir, `crash-${writer}.db`);
+    const { child, done } = runWriter(path, (acks) => acks.length >= 25, writer);
     const acks = await done;
     const exited = once(child, 'exit');
     child.kill('SIGKILL');

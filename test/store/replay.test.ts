@@ -24,7 +24,8 @@ const sqlitePath = () => join(tmp.dir, `r${++dbs}.db`);
 
 const KINDS: [string, () => Store][] = [
   ['memory', () => new MemoryStore({ sweepIntervalMs: 0 })],
-  ['sqlite', () => new SqliteStore(sqlitePath(), { sweepIntervalMs: 0 })],
+  ['sqlite (inline writer)', () => new SqliteStore(sqlitePath(), { sweepIntervalMs: 0, writer: 'inline' })],
+  ['sqlite (writer thread)', () => new SqliteStore(sqlitePath(), { sweepIntervalMs: 0, writer: 'thread' })],
 ];
 
 async function take(sub: Subscription, n: number): Promise<UniversalEvent[]> {

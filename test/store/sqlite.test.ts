@@ -1,7 +1,8 @@
 /**
  * What only the SQLite store does: sequences that survive a restart, group
  * commit, durability at flush, failure without loss, expression indexes,
- * read-only readers, and the `--store` spec.
+ * read-only readers, and the `--store` spec. The suite runs once per writer
+ * (inline and thread); what differs between them has a test of its own.
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
@@ -18,18 +19,20 @@ let n = 0;
 const freshPath = () => join(tmp.dir, `s${++n}.db`);
 const turn = () => new Promise((r) => setImmediate(r));
 
-describe('SqliteStore', () => {
+const WRITERS = ['inline', 'thread'] as const;
+
+describe.each(WRITERS)('SqliteStore (%s writer)', (writer) => {
   it('continues the sequence across a reopen, including marked (unpersisted) sequences', async () => {
     const path = freshPath();
-    const a = new SqliteStore(path, { sweepIntervalMs: 0 });
+    const a = new SqliteStore(path, { writer, sweepIntervalMs: 0 });
     const mk = new EventMaker(a.lastSequence());
     for (let i = 0; i < 5; i++) a.append(mk.make('x', i));
     await a.close();
-    const b = new SqliteStore(path, { sweepIntervalMs: 0 });
+    const b = new SqliteStore(path, { writer, sweepIntervalMs: 0 });
     expect(b.lastSequence()).toBe(5);
     b.markSequence(9); // the bus published 6..9 without persisting them
     await b.close();
-    const c = new SqliteStore(path, { sweepIntervalMs: 0 });
+    const c = new SqliteStore(path, { writer, sweepIntervalMs: 0 });
     expect(c.lastSequence()).toBe(9);
     const mk2 = new EventMaker(c.lastSequence());
     c.append(mk2.make('y'));
@@ -37,34 +40,9 @@ describe('SqliteStore', () => {
     await c.close();
   });
 
-  it('group-commits: one transaction per event-loop turn, or per maxBatch events', async () => {
-    const path = freshPath();
-    const s = new SqliteStore(path, { sweepIntervalMs: 0, maxBatch: 5000 });
-    const reader = new Database(path, { readonly: true });
-    const visible = () => reader.prepare('SELECT count(*) FROM events').pluck().get() as number;
-    const mk = new EventMaker();
-    for (let i = 0; i < 1000; i++) s.append(mk.make('burst', i));
-    // appended but not committed: no other connection can see them yet
-    expect(visible()).toBe(0);
-    expect(s.writerStats()).toMatchObject({ commits: 0, pending: 1000 });
-    await turn();
-    expect(visible()).toBe(1000);
-    expect(s.writerStats()).toMatchObject({ commits: 1, rows: 1000, pending: 0 });
-    for (let i = 0; i < 12_000; i++) s.append(mk.make('big', i));
-    // two full batches were committed inline; the rest waits for the turn
-    expect(s.writerStats()).toMatchObject({ commits: 3, pending: 2000 });
-    await s.flush();
-    expect(s.writerStats()).toMatchObject({ commits: 4, rows: 13_000, pending: 0, syncs: 1 });
-    expect(visible()).toBe(13_000);
-    await s.flush(); // nothing new: no second fsync
-    expect(s.writerStats().syncs).toBe(1);
-    reader.close();
-    await s.close();
-  });
-
   it('keeps events pending while the database is locked, fails flush, then writes them', async () => {
     const path = freshPath();
-    const s = new SqliteStore(path, { sweepIntervalMs: 0, busyTimeoutMs: 20 });
+    const s = new SqliteStore(path, { writer, sweepIntervalMs: 0, busyTimeoutMs: 20 });
     const other = new Database(path);
     other.pragma('busy_timeout = 0');
     const mk = new EventMaker();
@@ -84,7 +62,7 @@ describe('SqliteStore', () => {
 
   it('refuses to close while events cannot be written, and closes once they can', async () => {
     const path = freshPath();
-    const s = new SqliteStore(path, { sweepIntervalMs: 0, busyTimeoutMs: 20 });
+    const s = new SqliteStore(path, { writer, sweepIntervalMs: 0, busyTimeoutMs: 20 });
     const other = new Database(path);
     const mk = new EventMaker();
     other.exec('BEGIN IMMEDIATE');
@@ -99,7 +77,7 @@ describe('SqliteStore', () => {
   });
 
   it('offers expression indexes that the planner uses, with identical results', async () => {
-    const s = new SqliteStore(freshPath(), { sweepIntervalMs: 0 });
+    const s = new SqliteStore(freshPath(), { writer, sweepIntervalMs: 0 });
     const mk = new EventMaker();
     for (let i = 0; i < 2000; i++) s.append(mk.make('m', { x: i % 2 ? i : String(i), y: i % 7 }));
     const q = normalizeQuery({ filters: { 'data.x': { op: '>=', value: 1990 } } });
@@ -122,7 +100,7 @@ describe('SqliteStore', () => {
   });
 
   it('looks events up by id with an index only when one was asked for', async () => {
-    const s = new SqliteStore(freshPath(), { sweepIntervalMs: 0 });
+    const s = new SqliteStore(freshPath(), { writer, sweepIntervalMs: 0 });
     const mk = new EventMaker();
     const events = Array.from({ length: 500 }, () => mk.make('m', {}));
     for (const e of events) s.append(e);
@@ -136,7 +114,7 @@ describe('SqliteStore', () => {
   });
 
   it('serves a type pattern with a time range and a correlation id from indexes', async () => {
-    const s = new SqliteStore(freshPath(), { sweepIntervalMs: 0 });
+    const s = new SqliteStore(freshPath(), { writer, sweepIntervalMs: 0 });
     const a = s.explain(normalizeQuery({ event_type: 'order.created', start_time: 0, end_time: 10 })).join(' | ');
     expect(a).toContain('events_type_ts (event_type=? AND ts_ms>? AND ts_ms<?)');
     expect(s.explain(normalizeQuery({ correlation_id: 'c' })).join(' ')).toContain('events_correlation (correlation_id=?)');
@@ -145,7 +123,7 @@ describe('SqliteStore', () => {
 
   it('passes integrity_check and reads through a read-only connection', async () => {
     const path = freshPath();
-    const s = new SqliteStore(path, { sweepIntervalMs: 0 });
+    const s = new SqliteStore(path, { writer, sweepIntervalMs: 0 });
     const mk = new EventMaker();
     for (let i = 0; i < 100; i++) s.append(mk.make('i', i, { ttl_seconds: i % 2 ? 1 : 3600, ts: Date.now() - 5000 }));
     await s.flush();
@@ -162,7 +140,7 @@ describe('SqliteStore', () => {
   it('sweeps on its own when a sweep interval is set', async () => {
     let swept!: (n: number) => void;
     const deleted = new Promise<number>((r) => (swept = r));
-    const s = new SqliteStore(freshPath(), { sweepIntervalMs: 20, onSweep: (n) => n > 0 && swept(n) });
+    const s = new SqliteStore(freshPath(), { writer, sweepIntervalMs: 20, onSweep: (n) => n > 0 && swept(n) });
     const mk = new EventMaker();
     s.append(mk.make('old', 1, { ts: Date.now() - 5000, ttl_seconds: 1 }));
     s.append(mk.make('new', 2));
@@ -174,8 +152,8 @@ describe('SqliteStore', () => {
   });
 
   it('rejects bad options, naming them', () => {
-    for (const [o, name] of [[{ maxBatch: 0 }, 'maxBatch'], [{ sweepIntervalMs: -1 }, 'sweepIntervalMs'], [{ synchronous: 'off' }, 'synchronous'], [{ busyTimeoutMs: Number.NaN }, 'busyTimeoutMs']] as const) {
-      expect(() => new SqliteStore(freshPath(), o as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', option: name }));
+    for (const [o, name] of [[{ maxBatch: 0 }, 'maxBatch'], [{ sweepIntervalMs: -1 }, 'sweepIntervalMs'], [{ synchronous: 'off' }, 'synchronous'], [{ busyTimeoutMs: Number.NaN }, 'busyTimeoutMs'], [{ writer: 'fork' }, 'writer']] as const) {
+      expect(() => new SqliteStore(freshPath(), { writer, ...o } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', option: name }));
     }
   });
 
@@ -183,7 +161,35 @@ describe('SqliteStore', () => {
     expect(() => new SqliteStore(join(tmp.dir, 'missing.db'), { readonly: true })).toThrow(
       expect.objectContaining({ code: 'STORE_UNAVAILABLE' }),
     );
-    expect(() => new SqliteStore(join(tmp.dir, 'no', 'such', 'dir', 'x.db'))).toThrow(expect.objectContaining({ code: 'STORE_UNAVAILABLE' }));
+    expect(() => new SqliteStore(join(tmp.dir, 'no', 'such', 'dir', 'x.db'), { writer })).toThrow(expect.objectContaining({ code: 'STORE_UNAVAILABLE' }));
+  });
+});
+
+// its timing is the inline writer's own; thread-writer.test.ts has the writer thread's
+describe('SqliteStore: the inline writer', () => {
+  it('group-commits: one transaction per event-loop turn, or per maxBatch events', async () => {
+    const path = freshPath();
+    const s = new SqliteStore(path, { writer: 'inline', sweepIntervalMs: 0, maxBatch: 5000 });
+    const reader = new Database(path, { readonly: true });
+    const visible = () => reader.prepare('SELECT count(*) FROM events').pluck().get() as number;
+    const mk = new EventMaker();
+    for (let i = 0; i < 1000; i++) s.append(mk.make('burst', i));
+    // appended but not committed: no other connection can see them yet
+    expect(visible()).toBe(0);
+    expect(s.writerStats()).toMatchObject({ commits: 0, pending: 1000 });
+    await turn();
+    expect(visible()).toBe(1000);
+    expect(s.writerStats()).toMatchObject({ commits: 1, rows: 1000, pending: 0 });
+    for (let i = 0; i < 12_000; i++) s.append(mk.make('big', i));
+    // two full batches were committed inline; the rest waits for the turn
+    expect(s.writerStats()).toMatchObject({ commits: 3, pending: 2000 });
+    await s.flush();
+    expect(s.writerStats()).toMatchObject({ commits: 4, rows: 13_000, pending: 0, syncs: 1 });
+    expect(visible()).toBe(13_000);
+    await s.flush(); // nothing new: no second fsync
+    expect(s.writerStats().syncs).toBe(1);
+    reader.close();
+    await s.close();
   });
 });
 

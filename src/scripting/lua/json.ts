@@ -4,6 +4,7 @@
  * so `JSON.decode(JSON.encode(t))` is what a subscriber would receive.
  */
 import { CrosstalkError } from '../../core/errors.js';
+import { DEFAULT_MAX_DEPTH } from '../../core/event.js';
 import { raise } from './errors.js';
 import { decodeLenient, decodeStrict, encodeUtf8, pushJs, toJs } from './marshal.js';
 import { lauxlib, lua, type LuaCFunction, type LuaState } from './vm.js';
@@ -23,15 +24,20 @@ const decode: LuaCFunction = (L) => {
   if (lua.lua_type(L, 1) !== lua.LUA_TSTRING) {
     return raise(L, new CrosstalkError('INVALID_DATA', `JSON.decode expects a string, got ${decodeLenient(lauxlib.luaL_typename(L, 1))}`));
   }
+  let text: string;
+  try {
+    text = decodeStrict(lua.lua_tostring(L, 1)!);
+  } catch {
+    return raise(L, new CrosstalkError('INVALID_DATA', 'JSON.decode: the text is not valid UTF-8'));
+  }
   let value: unknown;
   try {
-    value = JSON.parse(decodeStrict(lua.lua_tostring(L, 1)!));
+    value = JSON.parse(text);
   } catch (e) {
-    const why = e instanceof SyntaxError ? e.message : 'the text is not valid UTF-8';
-    return raise(L, new CrosstalkError('INVALID_DATA', `JSON.decode: ${why}`));
+    return raise(L, new CrosstalkError('INVALID_DATA', `JSON.decode: ${(e as Error).message}`));
   }
   try {
-    pushJs(L, value);
+    pushJs(L, value, DEFAULT_MAX_DEPTH); // the same limit as event data, so what decodes can be published
   } catch (e) {
     return raise(L, e);
   }

@@ -94,12 +94,15 @@ export function encodeUtf8(s: string): Uint8Array {
 // Short strings repeat (field names, event types, timestamps within a ms), and
 // a reused TString keeps the hash fengari computes for table keys. Strings are
 // immutable and carry no per-state data, so one cache serves every script.
-const MAX_CACHED_LENGTH = 24;
+// UUIDs (event ids) never repeat: caching them would only evict the rest.
+const MAX_CACHED_LENGTH = 64;
 const MAX_CACHE_ENTRIES = 8192;
 let tstrings = new Map<string, TString>();
 
+const isUuidShaped = (s: string) => s.length === 36 && s.charCodeAt(8) === 45 && s.charCodeAt(13) === 45 && s.charCodeAt(23) === 45;
+
 function tstring(L: LuaState, s: string): TString {
-  if (s.length > MAX_CACHED_LENGTH) return luaS_bless(L, encodeUtf8(s));
+  if (s.length > MAX_CACHED_LENGTH || isUuidShaped(s)) return luaS_bless(L, encodeUtf8(s));
   let t = tstrings.get(s);
   if (t === undefined) {
     if (tstrings.size >= MAX_CACHE_ENTRIES) tstrings = new Map();
@@ -268,8 +271,14 @@ function decodeKey(ts: TString): string {
 
 // ---- JS → Lua -------------------------------------------------------------------
 
+/**
+ * Values the bus hands over were checked when published; the default limit
+ * only guards the recursion, with room for the event and list around data.
+ */
+const PUSH_MAX_DEPTH = 256;
+
 /** Pushes a JSON value (undefined/null push nil). INVALID_DATA past the depth limit. */
-export function pushJs(L: LuaState, v: unknown, maxDepth = DEFAULT_MAX_DEPTH): void {
+export function pushJs(L: LuaState, v: unknown, maxDepth = PUSH_MAX_DEPTH): void {
   lua.lua_checkstack(L, 1);
   pushValue(L, toTValue(L, v, 0, maxDepth));
 }
@@ -302,6 +311,8 @@ export function toTValue(L: LuaState, v: unknown, depth: number, maxDepth: numbe
           const x = v[i];
           if (x !== null && x !== undefined) tableAppend(t, intTValue(i + 1), toTValue(L, x, depth + 1, maxDepth));
         }
+      } else if (Object.isFrozen(v)) {
+        appendFrozen(L, t, v as Record<string, unknown>, depth, maxDepth);
       } else {
         const o = v as Record<string, unknown>;
         for (const k in o) {
@@ -315,5 +326,30 @@ export function toTValue(L: LuaState, v: unknown, depth: number, maxDepth: numbe
     }
     default:
       return NIL_TV();
+  }
+}
+
+// A frozen object cannot change, so its encoded keys and string values can be
+// kept: the bus shares one frozen `source` per publisher across all its
+// events, and its instance_id is too long for the short-string cache.
+const frozenStrings = new WeakMap<object, (TString | null)[]>();
+
+function appendFrozen(L: LuaState, t: Table, o: Record<string, unknown>, depth: number, maxDepth: number): void {
+  let cached = frozenStrings.get(o);
+  if (cached === undefined) {
+    cached = [];
+    for (const k in o) {
+      const x = o[k];
+      cached.push(luaS_bless(L, encodeUtf8(k)), typeof x === 'string' ? luaS_bless(L, encodeUtf8(x)) : null);
+    }
+    frozenStrings.set(o, cached);
+  }
+  let i = 0;
+  for (const k in o) {
+    const x = o[k];
+    const ks = cached[i++]!;
+    const vs = cached[i++]!;
+    if (x === null || x === undefined || typeof x === 'function') continue;
+    tableAppend(t, new TValueCtor(T.LNGSTR, ks), vs !== null ? new TValueCtor(T.LNGSTR, vs) : toTValue(L, x, depth + 1, maxDepth));
   }
 }

@@ -7,6 +7,12 @@
  * `print` writes tab-separated `tostring`s as one line to the host's output;
  * `string.rep` refuses results past the memory limit, since one call could
  * otherwise allocate gigabytes before the time budget can intervene.
+ *
+ * Known limit: the budget is checked between Lua instructions, so one call
+ * into the library runs to its end. A pathological pattern
+ * (`("a*"):rep(12) .. "b"` on a long subject) or doubling a string by
+ * concatenation thirty times can still hold the host for seconds; fengari
+ * offers no hook inside its pattern matcher or string allocation.
  */
 import { CrosstalkError } from '../../core/errors.js';
 import { installErrorMetatable, pushError, raise } from './errors.js';
@@ -19,6 +25,8 @@ export interface SandboxOptions {
   print(text: string): void;
   /** the longest string `string.rep` may build, in bytes */
   maxStringBytes: number;
+  /** true once the script is stopped (xpcall then skips the script's message handler) */
+  isStopped?: () => boolean;
 }
 
 const OS_KEPT = ['time', 'clock', 'date', 'difftime'] as const;
@@ -46,7 +54,7 @@ export function createSandbox(options: SandboxOptions): LuaState {
     lauxlib.luaL_requiref(L, name, open, 1);
     lua.lua_pop(L, 1);
   }
-  installPcall(L);
+  installPcall(L, options.isStopped ?? (() => false));
   for (const name of BASE_REMOVED) {
     lua.lua_pushnil(L);
     lua.lua_setglobal(L, name);
@@ -59,6 +67,9 @@ export function createSandbox(options: SandboxOptions): LuaState {
     lua.lua_getfield(L, -2, name);
     lua.lua_setfield(L, -2, name);
   }
+  lua.lua_getfield(L, -1, 'date');
+  lua.lua_pushcclosure(L, utcAwareDate, 1);
+  lua.lua_setfield(L, -2, 'date');
   lua.lua_setglobal(L, 'os');
   lua.lua_pop(L, 1);
 
@@ -90,6 +101,26 @@ const textOnlyLoad: LuaCFunction = (L) => {
   lua.lua_insert(L, 1);
   lua.lua_call(L, lua.lua_gettop(L) - 1, lua.LUA_MULTRET);
   return lua.lua_gettop(L);
+};
+
+/**
+ * fengari's os.date ignores the `!` (UTC) prefix for formats other than
+ * `*t` and prints it; formatting the time shifted by the local offset, with
+ * the `!` removed, gives what Lua prints.
+ */
+const utcAwareDate: LuaCFunction = (L) => {
+  const fmt = lua.lua_type(L, 1) === lua.LUA_TSTRING ? lua.lua_tostring(L, 1)! : null;
+  if (fmt !== null && fmt[0] === 0x21 /* ! */ && !(fmt[1] === 0x2a /* * */ && fmt[2] === 0x74) /* t */) {
+    const t = lua.lua_type(L, 2) === lua.LUA_TNUMBER ? lua.lua_tonumber(L, 2) : Math.floor(Date.now() / 1000);
+    const shift = new Date(t * 1000).getTimezoneOffset() * 60;
+    lua.lua_settop(L, 0);
+    lua.lua_pushstring(L, fmt.subarray(1));
+    lua.lua_pushnumber(L, Math.floor(t + shift));
+  }
+  lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+  lua.lua_insert(L, 1);
+  lua.lua_call(L, lua.lua_gettop(L) - 1, 1);
+  return 1;
 };
 
 function boundedRep(maxBytes: number): LuaCFunction {

@@ -1,0 +1,249 @@
+/**
+ * `crosstalk run <scripts...>`: runs Lua and JavaScript scripts together on
+ * one bus in this process (SPEC §8). The exit status is 1 when any script
+ * failed (each failure named `script:line: CODE: message`, with its
+ * traceback, on stderr), 2 for bad flags, 130/143 when stopped by SIGINT/SIGTERM.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { createBus } from '../../core/bus.js';
+import { CrosstalkError, describeValue } from '../../core/errors.js';
+import type { Bus } from '../../core/types.js';
+import type { ScriptServices } from '../../scripting/api.js';
+import { DEFAULT_SCRIPT_LIMITS, type ScriptEngine, type ScriptFile, type ScriptLimits, type ScriptResult } from '../../scripting/engine.js';
+import { engineFor, supportedExtensions, type EngineEntry } from '../../scripting/engines.js';
+import { openStore, parseStoreSpec } from '../../store/open.js';
+import { replay } from '../../store/replay.js';
+
+export interface RunArgs {
+  scripts: string[];
+  timeout: number;
+  memoryLimit: number;
+  store?: string;
+  json: boolean;
+  prefix?: boolean;
+}
+
+/** What validated flags and files amount to. */
+export interface RunPlan {
+  files: { file: ScriptFile; engine: EngineEntry }[];
+  limits: ScriptLimits;
+  store: string | undefined;
+  json: boolean;
+  prefix: boolean;
+}
+
+/** isolated-vm refuses isolates smaller than this. */
+const MIN_MEMORY_MB = 8;
+
+function invalid(option: string, expected: string, got: unknown): CrosstalkError {
+  return new CrosstalkError('INVALID_OPTION', `Expected --${option} to be ${expected}, got ${describeValue(got)}`, { option });
+}
+
+function single(option: string, v: unknown): unknown {
+  if (Array.isArray(v)) throw invalid(option, 'given once', v.join(' and '));
+  return v;
+}
+
+/** Validates flags and reads every script; throws INVALID_OPTION naming the flag or file. */
+export function planRun(args: RunArgs): RunPlan {
+  const timeout = single('timeout', args.timeout);
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
+    throw invalid('timeout', 'a number of milliseconds >= 0 (0 = no limit)', timeout);
+  }
+  const memory = single('memory-limit', args.memoryLimit);
+  if (typeof memory !== 'number' || !Number.isInteger(memory) || memory < MIN_MEMORY_MB) {
+    throw invalid('memory-limit', `a whole number of MB >= ${MIN_MEMORY_MB}`, memory);
+  }
+  const store = single('store', args.store) as string | undefined;
+  if (store !== undefined) parseStoreSpec(store);
+
+  const scripts = args.scripts ?? [];
+  if (scripts.length === 0) throw new CrosstalkError('INVALID_OPTION', 'name at least one script to run', { option: 'scripts' });
+  const names = scripts.map((p) => basename(p));
+  const files = scripts.map((path, i) => {
+    const engine = engineFor(path);
+    if (!engine) {
+      throw new CrosstalkError('INVALID_OPTION', `cannot run ${path}: unknown extension; crosstalk runs ${supportedExtensions().join(', ')}`, {
+        option: 'scripts',
+      });
+    }
+    let source: string;
+    try {
+      if (!statSync(path).isFile()) throw new Error('not a file');
+      source = readFileSync(path, 'utf8');
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+      throw new CrosstalkError('INVALID_OPTION', `cannot read ${path}: ${why}`, { option: 'scripts' });
+    }
+    // the file name is the script's identity (source.component); keep it unique
+    const name = names.indexOf(names[i]!) === names.lastIndexOf(names[i]!) ? names[i]! : path;
+    return { file: { name, path, source }, engine };
+  });
+  return {
+    files,
+    limits: { timeoutMs: timeout, memoryLimitMb: memory },
+    store,
+    json: args.json === true,
+    prefix: args.prefix ?? files.length > 1,
+  };
+}
+
+// ---- output -----------------------------------------------------------------------
+
+interface Reporter {
+  output(script: string, text: string, stream: 'stdout' | 'stderr'): void;
+  result(r: ScriptResult): void;
+  summary(results: ScriptResult[], interrupted: boolean): void;
+}
+
+function write(stream: NodeJS.WriteStream, text: string): void {
+  // a closed pipe (`| head`) must not crash the run
+  if (!stream.destroyed) stream.write(text, () => undefined);
+}
+
+function textReporter(prefix: boolean): Reporter {
+  return {
+    output(script, text, stream) {
+      const lines = prefix ? text.split('\n').map((l) => `[${script}] ${l}`).join('\n') : text;
+      write(stream === 'stdout' ? process.stdout : process.stderr, `${lines}\n`);
+    },
+    result(r) {
+      if (r.ok || !r.error) return;
+      const e = r.error;
+      const at = e.line === undefined ? r.script : `${r.script}:${e.line}`;
+      let text = `${at}: ${e.code}: ${e.message}\n`;
+      if (e.traceback) text += `${e.traceback.split('\n').map((l) => `    ${l.trim()}`).join('\n')}\n`;
+      write(process.stderr, text);
+    },
+    summary(results, interrupted) {
+      const failed = results.filter((r) => !r.ok).length;
+      if (interrupted) write(process.stderr, 'crosstalk run: interrupted\n');
+      else if (failed > 0) write(process.stderr, `crosstalk run: ${failed} of ${results.length} script${results.length === 1 ? '' : 's'} failed\n`);
+    },
+  };
+}
+
+function jsonReporter(): Reporter {
+  const line = (o: object) => write(process.stdout, `${JSON.stringify(o)}\n`);
+  return {
+    output: (script, text, stream) => line({ type: 'output', script, stream, text }),
+    result: (r) =>
+      line({ type: 'result', script: r.script, ok: r.ok, duration_ms: Math.round(r.durationMs * 10) / 10, ...(r.error ? { error: r.error } : {}) }),
+    summary: (results, interrupted) =>
+      line({
+        type: 'summary',
+        ok: !interrupted && results.every((r) => r.ok),
+        scripts: results.length,
+        failed: results.filter((r) => !r.ok).length,
+        interrupted,
+      }),
+  };
+}
+
+// ---- running ------------------------------------------------------------------------
+
+/** Runs a validated plan to the end; resolves with the exit status. */
+export async function runPlan(plan: RunPlan): Promise<number> {
+  const reporter = plan.json ? jsonReporter() : textReporter(plan.prefix);
+  const store = plan.store === undefined ? null : openStore(plan.store);
+  const bus: Bus = createBus({ store });
+  const services: ScriptServices = {
+    replay: (b, spec, signal) => replay(b, b.store!, spec, signal ? { signal } : {}),
+  };
+  // Engines load first, so scripts start in the order given whatever their language.
+  const engines = new Map<EngineEntry, ScriptEngine | Error>();
+  for (const { engine } of plan.files) {
+    if (engines.has(engine)) continue;
+    try {
+      engines.set(engine, await engine.load({ services }));
+    } catch (e) {
+      engines.set(engine, e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  // First Ctrl-C (or SIGTERM) stops every script (they end "stopped"); a second one kills.
+  let interrupted = false;
+  let exitCode = 130;
+  const controllers = plan.files.map(() => new AbortController());
+  const stopAll = (code: number) => () => {
+    interrupted = true;
+    exitCode = code;
+    for (const c of controllers) c.abort();
+  };
+  const onInt = stopAll(130);
+  const onTerm = stopAll(143);
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+
+  try {
+    const results = await Promise.all(
+      plan.files.map(async ({ file, engine }, i): Promise<ScriptResult> => {
+        const eng = engines.get(engine)!;
+        let r: ScriptResult;
+        try {
+          if (eng instanceof Error) throw eng;
+          r = await eng.run(bus, file, { limits: plan.limits, output: reporter.output, signal: controllers[i]!.signal });
+        } catch (e) {
+          r = { script: file.name, ok: false, durationMs: 0, error: { code: 'SCRIPT_ERROR', message: `could not start: ${(e as Error).message}` } };
+        }
+        reporter.result(r);
+        return r;
+      }),
+    );
+    reporter.summary(results, interrupted);
+    if (interrupted) return exitCode;
+    return results.every((r) => r.ok) ? 0 : 1;
+  } finally {
+    process.removeListener('SIGINT', onInt);
+    process.removeListener('SIGTERM', onTerm);
+    await bus.close();
+  }
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run <scripts..>',
+  describe: 'run Lua and JavaScript scripts together on one bus',
+  builder: (y: Argv<object>) =>
+    y
+      .positional('scripts', { type: 'string', array: true, describe: `script files (${supportedExtensions().join(', ')})` })
+      .option('timeout', {
+        type: 'number',
+        default: DEFAULT_SCRIPT_LIMITS.timeoutMs,
+        describe: 'time budget of each script in ms (0 = none); a script past it stops with SCRIPT_TIMEOUT',
+      })
+      .option('memory-limit', {
+        type: 'number',
+        default: DEFAULT_SCRIPT_LIMITS.memoryLimitMb,
+        describe: 'heap limit of each JS script in MB (SCRIPT_MEMORY past it); caps string.rep in Lua',
+      })
+      .option('store', {
+        type: 'string',
+        describe: 'persist to sqlite:PATH, sqlite (./.crosstalk/events.db) or memory; without it persistent publishes fail',
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON Lines: output, one result per script, a summary' })
+      .option('prefix', { type: 'boolean', describe: 'prefix printed lines with [script] (default: when running several)' })
+      .example('$0 run pay.lua audit.lua', 'a producer and a consumer on one bus')
+      .example('$0 run --timeout 5000 job.lua', 'stop the script after 5 s')
+      .example('$0 run --store sqlite:ev.db pay.lua', 'keep events published with persistent = true')
+      .example('$0 run --json a.lua b.js', 'JSON Lines: output, results, summary') as unknown as Argv<RunArgs>,
+  handler: async (argv) => {
+    let plan: RunPlan;
+    try {
+      plan = planRun(argv);
+    } catch (e) {
+      if (!(e instanceof CrosstalkError)) throw e;
+      process.stderr.write(`crosstalk run: ${e.code}: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    try {
+      process.exitCode = await runPlan(plan);
+    } catch (e) {
+      if (!(e instanceof CrosstalkError)) throw e;
+      process.stderr.write(`crosstalk run: ${e.code}: ${e.message}\n`);
+      process.exitCode = 1;
+    }
+  },
+};

@@ -1,0 +1,137 @@
+/**
+ * `crosstalk run` through the real CLI: bin/crosstalk.js on the built dist/
+ * (`npm test` builds first), on the scripts in test/fixtures/run.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin/crosstalk.js');
+const fx = (name: string) => path.join('test/fixtures/run', name);
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function crosstalk(args: string[], { snapshotFlag = true } = {}): Promise<Ran> {
+  const node = snapshotFlag ? ['--no-node-snapshot', BIN] : [BIN];
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...node, ...args], { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(() => {
+  if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: build first (npx tsc -p tsconfig.json)');
+});
+
+describe('crosstalk run', () => {
+  it('runs scripts together on one bus and exits 0', async () => {
+    const r = await crosstalk(['run', fx('producer.lua'), fx('consumer.lua')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')).toEqual(expect.arrayContaining(['[producer.lua] sent 3', '[consumer.lua] sum\t6\t😀']));
+  });
+
+  it('names the script, line, code and traceback of a failure, exits 1, and lets the others finish', async () => {
+    const r = await crosstalk(['run', fx('fail.lua'), fx('producer.lua'), fx('consumer.lua')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('fail.lua:4: SCRIPT_ERROR: boom 1\n');
+    expect(r.stderr).toMatch(/fail\.lua:4: in (local|upvalue) 'explode'/);
+    expect(r.stderr).toContain('fail.lua:6: in main chunk');
+    expect(r.stderr).toContain('crosstalk run: 1 of 3 scripts failed');
+    expect(r.stdout).toContain('[consumer.lua] sum\t6');
+  });
+
+  it('reports an uncaught bus error with its code and the line of the call; prints one script’s output as is', async () => {
+    const r = await crosstalk(['run', fx('bad_type.lua')]);
+    expect(r.stdout).toBe('before\n');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^bad_type\.lua:4: INVALID_EVENT_TYPE: invalid event_type "not valid!"/);
+  });
+
+  it('--timeout stops a busy script with SCRIPT_TIMEOUT', async () => {
+    const t0 = Date.now();
+    const r = await crosstalk(['run', '--timeout', '200', fx('spin.lua')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^spin\.lua:2: SCRIPT_TIMEOUT: spin\.lua ran past its time budget of 200 ms/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('--json prints output, a result per script and a summary as JSON Lines', async () => {
+    const r = await crosstalk(['run', '--json', fx('producer.lua'), fx('consumer.lua'), fx('fail.lua')]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toContainEqual({ type: 'output', script: 'consumer.lua', stream: 'stdout', text: 'sum\t6\t😀' });
+    const fail = lines.find((l) => l.type === 'result' && l.script === 'fail.lua')!;
+    expect(fail).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR', message: 'boom 1', line: 4 } });
+    expect((fail.error as { traceback: string }).traceback).toContain('fail.lua:6');
+    expect(lines.find((l) => l.type === 'result' && l.script === 'producer.lua')).toMatchObject({ ok: true });
+    expect(lines.at(-1)).toEqual({ type: 'summary', ok: false, scripts: 3, failed: 1, interrupted: false });
+  });
+
+  it('--store memory lets scripts persist and query; without a store persisting fails', async () => {
+    const withStore = await crosstalk(['run', '--store', 'memory', fx('persist.lua')]);
+    expect(withStore.code).toBe(0);
+    expect(withStore.stdout).toBe('stored\t2\t1\t2\n');
+    const without = await crosstalk(['run', fx('persist.lua')]);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toMatch(/^persist\.lua:2: STORE_UNAVAILABLE: /);
+  });
+
+  it.each([
+    [['run', '--timeout', '-1', 'x.lua'], /--timeout to be a number of milliseconds >= 0.*got -1/],
+    [['run', '--timeout', 'soon', 'x.lua'], /--timeout.*got NaN/],
+    [['run', '--timeout', '5', '--timeout', '6', fx('spin.lua')], /--timeout to be given once/],
+    [['run', '--memory-limit', '0', fx('spin.lua')], /--memory-limit to be a whole number of MB >= 8, got 0/],
+    [['run', fx('missing.lua')], /cannot read test\/fixtures\/run\/missing\.lua: no such file/],
+    [['run', fx('notes.txt')], /cannot run test\/fixtures\/run\/notes\.txt: unknown extension; crosstalk runs \.lua, \.js/],
+    [['run', 'test/fixtures/run'], /cannot run test\/fixtures\/run: unknown extension/],
+    [['run', '--store', 'postgres://x', fx('spin.lua')], /store must be "sqlite:PATH" or "memory"/],
+    [['run'], /Not enough non-option arguments|scripts/],
+    [['run', '--bogus', fx('spin.lua')], /Unknown argument: bogus/],
+  ])('rejects bad flags and files with exit 2: %j', async (args, message) => {
+    const r = await crosstalk(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('--help shows the options and examples', async () => {
+    const r = await crosstalk(['run', '--help']);
+    expect(r.code).toBe(0);
+    for (const word of ['--timeout', '--memory-limit', '--store', '--json', 'Examples:', 'crosstalk run pay.lua audit.lua']) {
+      expect(r.stdout).toContain(word);
+    }
+  });
+
+  it('works without --no-node-snapshot (the bin re-runs node with it)', async () => {
+    const r = await crosstalk(['run', fx('producer.lua'), fx('consumer.lua')], { snapshotFlag: false });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('sum\t6');
+  });
+
+  it('Ctrl-C stops the scripts and exits 130', async () => {
+    const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'run', fx('wait.lua')], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d;
+        if (stdout.includes('waiting')) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(stderr).toContain('wait.lua:3: SCRIPT_ERROR: stopped');
+    expect(stderr).toContain('crosstalk run: interrupted');
+  });
+});
