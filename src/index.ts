@@ -11,6 +11,8 @@ export { openStore, parseStoreSpec, DEFAULT_STORE_SPEC } from './store/open.js';
 export { openSqliteStore } from './store/sqlite.js';
 export { createMemoryStore } from './store/memory.js';
 export { replay } from './store/replay.js';
+export { runScripts, scriptFile } from './scripting/host.js';
+export { DEFAULT_SCRIPT_LIMITS } from './scripting/engine.js';
 export { assertEventType, isValidEventType, EVENT_VERSION, PRIORITIES } from './core/event.js';
 export {
   DEFAULT_BACKPRESSURE,
@@ -25,6 +27,8 @@ export type { CompiledPattern } from './core/pattern.js';
 export type { BusOptions } from './core/options.js';
 export type { StoreStats, ExtendedEventStore } from './store/types.js';
 export type { ReplaySpec, ReplayOptions } from './store/replay.js';
+export type { RunScriptsOptions } from './scripting/host.js';
+export type { ScriptFile, ScriptLimits, ScriptOutput, ScriptResult, ScriptFailure } from './scripting/engine.js';
 export type {
   Backpressure,
   Bus,

@@ -7,7 +7,7 @@
  *   empties it, so a cached answer is never stale.
  *
  * Values are opaque to the router; a value reached by several alternatives
- * appears once in the answer. Answers are frozen and shared.
+ * appears once in the answer. Answers are shared: callers must not change them.
  */
 import type { CompiledPattern, Segment } from './pattern.js';
 import { Bucket, bucketFor, EMPTY, Lookup, remove, TrieNode, walk } from './trie.js';
@@ -129,7 +129,7 @@ export class Router<V> {
       const list = out.buckets[k]!.list!;
       for (let m = 0; m < list.length; m++) result[at++] = list[m]!;
     }
-    return Object.freeze(shared > 1 ? [...new Set(result)] : result);
+    return shared > 1 ? [...new Set(result)] : result;
   }
 
   private listOf(b: Bucket<V>): readonly V[] {

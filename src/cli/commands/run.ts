@@ -11,8 +11,9 @@ import { createBus } from '../../core/bus.js';
 import { CrosstalkError, describeValue } from '../../core/errors.js';
 import type { Bus } from '../../core/types.js';
 import type { ScriptServices } from '../../scripting/api.js';
-import { DEFAULT_SCRIPT_LIMITS, type ScriptEngine, type ScriptFile, type ScriptLimits, type ScriptResult } from '../../scripting/engine.js';
+import { DEFAULT_SCRIPT_LIMITS, type ScriptFile, type ScriptLimits, type ScriptResult } from '../../scripting/engine.js';
 import { engineFor, supportedExtensions, type EngineEntry } from '../../scripting/engines.js';
+import { runScripts } from '../../scripting/host.js';
 import { openStore, parseStoreSpec } from '../../store/open.js';
 import { replay } from '../../store/replay.js';
 
@@ -152,25 +153,14 @@ export async function runPlan(plan: RunPlan): Promise<number> {
   const services: ScriptServices = {
     replay: (b, spec, signal) => replay(b, b.store!, spec, signal ? { signal } : {}),
   };
-  // Engines load first, so scripts start in the order given whatever their language.
-  const engines = new Map<EngineEntry, ScriptEngine | Error>();
-  for (const { engine } of plan.files) {
-    if (engines.has(engine)) continue;
-    try {
-      engines.set(engine, await engine.load({ services }));
-    } catch (e) {
-      engines.set(engine, e instanceof Error ? e : new Error(String(e)));
-    }
-  }
-
   // First Ctrl-C (or SIGTERM) stops every script (they end "stopped"); a second one kills.
   let interrupted = false;
   let exitCode = 130;
-  const controllers = plan.files.map(() => new AbortController());
+  const stop = new AbortController();
   const stopAll = (code: number) => () => {
     interrupted = true;
     exitCode = code;
-    for (const c of controllers) c.abort();
+    stop.abort();
   };
   const onInt = stopAll(130);
   const onTerm = stopAll(143);
@@ -178,19 +168,10 @@ export async function runPlan(plan: RunPlan): Promise<number> {
   process.once('SIGTERM', onTerm);
 
   try {
-    const results = await Promise.all(
-      plan.files.map(async ({ file, engine }, i): Promise<ScriptResult> => {
-        const eng = engines.get(engine)!;
-        let r: ScriptResult;
-        try {
-          if (eng instanceof Error) throw eng;
-          r = await eng.run(bus, file, { limits: plan.limits, output: reporter.output, signal: controllers[i]!.signal });
-        } catch (e) {
-          r = { script: file.name, ok: false, durationMs: 0, error: { code: 'SCRIPT_ERROR', message: `could not start: ${(e as Error).message}` } };
-        }
-        reporter.result(r);
-        return r;
-      }),
+    const results = await runScripts(
+      bus,
+      plan.files.map((f) => f.file),
+      { limits: plan.limits, output: reporter.output, services, signal: stop.signal, onResult: (r) => reporter.result(r) },
     );
     reporter.summary(results, interrupted);
     if (interrupted) return exitCode;
