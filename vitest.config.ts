@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup/fast-check.ts'],
     pool: 'forks',
     execArgv: ['--no-node-snapshot'],
     testTimeout: 30_000,

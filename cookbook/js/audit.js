@@ -1,6 +1,6 @@
 // The audit trail for the payment script (README quick start):
 //
-//   npx crosstalk run cookbook/lua/pay.lua cookbook/audit.js
+//   npx crosstalk run cookbook/lua/pay.lua cookbook/js/audit.js
 //
 // Subscribes to every order event, prints one audit line per event, and ends
 // with a summary when the payer says `order.batch_done` (or after two quiet

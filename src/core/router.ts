@@ -175,7 +175,7 @@ class RouteCache<V> {
     if (s[at] === this.stamp && s[at + 1] === h && s[at + 2] === type) return s[at + 3] as readonly V[];
     if (this.ways === 2 && s[at + 4] === this.stamp && s[at + 5] === h && s[at + 6] === type) {
       const answer = s[at + 7] as readonly V[];
-      this.move(at, at + 4);
+      this.move(at + 4, at);
       this.write(at, h, type, answer);
       return answer;
     }
@@ -183,12 +183,18 @@ class RouteCache<V> {
   }
 
   put(type: string, h: number, answer: readonly V[]): void {
-    if (this.size >= ((this.sets * this.ways * 3) >> 2)) this.grow();
+    if (this.sets === 0) this.grow();
     const s = this.slots;
     const at = (h % this.sets) * this.ways * 4;
     // the slot that falls out
     const out = this.ways === 2 ? at + 4 : at;
     if (s[out] !== this.stamp) this.size++;
+    else if (this.sets < this.maxSets) {
+      // a full set while below the limit: make room instead of dropping an answer
+      this.grow();
+      this.put(type, h, answer);
+      return;
+    }
     if (this.ways === 2) this.move(at + 4, at);
     this.write(at, h, type, answer);
   }
@@ -220,7 +226,6 @@ class RouteCache<V> {
 
   /** Starts at 256 sets, then quadruples up to the limit, keeping what it holds. */
   private grow(): void {
-    if (this.sets === this.maxSets) return;
     const old = this.slots;
     this.sets = Math.min(this.maxSets, Math.max(256, this.sets * 4));
     this.slots = new Array(this.sets * this.ways * 4).fill(0);

@@ -149,7 +149,8 @@ function inList(t: Target, values: readonly JsonValue[]): SqlPart {
 function contains(t: Target, steps: readonly PathStep[], v: JsonValue): SqlPart {
   const parts: SqlPart[] = [];
   if (typeof v === 'string') {
-    parts.push(t.fixed ? { sql: `instr(${t.value}, ?) > 0`, params: [v] } : {
+    // a fixed column may be an integer (seq): instr() would read its digits as text
+    parts.push(t.fixed ? { sql: `(typeof(${t.value}) = 'text' AND instr(${t.value}, ?) > 0)`, params: [v] } : {
       sql: `(${t.type} = 'text' AND instr(${t.value}, ?) > 0)`,
       params: [v],
     });

@@ -242,6 +242,13 @@ describe.each(KINDS)('store conformance: %s', (_name, open) => {
     expect((await store.stats()).expired_pending_sweep).toBe(0);
   });
 
+  it('contains never matches a number, not even the sequence column', async () => {
+    add(mk.make('x', 1), mk.make('x', 12));
+    expect(await q({ filters: { sequence: { op: 'contains', value: '' } } })).toEqual([]);
+    expect(await q({ filters: { sequence: { op: 'contains', value: '1' } } })).toEqual([]);
+    expect(await q({ filters: { 'data': { op: 'contains', value: '1' } } })).toEqual([]);
+  });
+
   it('finds an event by id through a filter', async () => {
     const [, b] = add(mk.make('x', 1), mk.make('x', 2), mk.make('y', 3));
     expect(await q({ filters: { id: b!.id } })).toEqual([2]);
