@@ -64,12 +64,11 @@ export class TrieNode<V> extends Bucket<V> {
 
 /**
  * One lookup's scratch, reused from lookup to lookup (routing is
- * synchronous): the type's hash, its segments as bounds and hashes, and the
- * buckets reached.
+ * synchronous): the type's segments as bounds and hashes, and the buckets
+ * reached.
  */
 export class Lookup<V> {
   type = '';
-  typeHash = 0;
   /** segments in `type` */
   count = 0;
   readonly start: number[] = [];
@@ -89,10 +88,8 @@ export class Lookup<V> {
     let n = 0;
     let from = 0;
     let h = 0;
-    let all = 0;
     for (let i = 0; i < type.length; i++) {
       const c = type.charCodeAt(i);
-      all = (Math.imul(all, 31) + c) | 0;
       if (c !== DOT) h = (Math.imul(h, 31) + c) | 0;
       else {
         this.segment(n++, from, i, h);
@@ -102,7 +99,6 @@ export class Lookup<V> {
     }
     this.segment(n++, from, type.length, h);
     this.count = n;
-    this.typeHash = finish(all);
   }
 
   private segment(n: number, from: number, to: number, h: number): void {

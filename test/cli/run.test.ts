@@ -3,7 +3,8 @@
  * (`npm test` builds first), on the scripts in test/fixtures/run.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -133,5 +134,28 @@ describe('crosstalk run', () => {
     expect(code).toBe(130);
     expect(stderr).toContain('wait.lua:3: SCRIPT_ERROR: stopped');
     expect(stderr).toContain('crosstalk run: interrupted');
+  });
+
+  it('--persist stores the events whose types match, for crosstalk query to read', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ct-persist-'));
+    const store = `sqlite:${path.join(dir, 'events.db')}`;
+    const r = await crosstalk(['run', '--store', store, '--persist', 't.num', '--persist', 'never.*', fx('producer.lua'), fx('consumer.lua')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const q = await crosstalk(['query', '--store', store, '--format', 'jsonl']);
+    const stored = q.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event_type: string });
+    expect(stored.map((e) => e.event_type)).toEqual(['t.num', 't.num', 't.num']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    [['--persist', 'order.['], 'INVALID_PATTERN'],
+    [['--persist', ''], 'INVALID_PATTERN'],
+    [['--persist', 'order.**'], '--persist needs a store'],
+  ])('refuses %j with exit 2', async (flags, message) => {
+    const extra = flags[1] === 'order.**' ? [] : ['--store', 'memory'];
+    const r = await crosstalk(['run', ...extra, ...flags, fx('producer.lua')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
   });
 });

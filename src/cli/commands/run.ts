@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { createBus } from '../../core/bus.js';
 import { CrosstalkError, describeValue } from '../../core/errors.js';
+import { compilePattern } from '../../core/pattern.js';
 import type { Bus } from '../../core/types.js';
 import type { ScriptServices } from '../../scripting/api.js';
 import { DEFAULT_SCRIPT_LIMITS, type ScriptFile, type ScriptLimits, type ScriptResult } from '../../scripting/engine.js';
@@ -22,6 +23,7 @@ export interface RunArgs {
   timeout: number;
   memoryLimit: number;
   store?: string;
+  persist?: string | string[];
   json: boolean;
   prefix?: boolean;
 }
@@ -31,6 +33,7 @@ export interface RunPlan {
   files: { file: ScriptFile; engine: EngineEntry }[];
   limits: ScriptLimits;
   store: string | undefined;
+  persist: string[];
   json: boolean;
   prefix: boolean;
 }
@@ -59,6 +62,11 @@ export function planRun(args: RunArgs): RunPlan {
   }
   const store = single('store', args.store) as string | undefined;
   if (store !== undefined) parseStoreSpec(store);
+  const persist = args.persist === undefined ? [] : [args.persist].flat().map(String);
+  for (const p of persist) compilePattern(p);
+  if (persist.length > 0 && store === undefined) {
+    throw new CrosstalkError('INVALID_OPTION', '--persist needs a store: add --store sqlite:PATH (or memory)', { option: 'persist' });
+  }
 
   const scripts = args.scripts ?? [];
   if (scripts.length === 0) throw new CrosstalkError('INVALID_OPTION', 'name at least one script to run', { option: 'scripts' });
@@ -86,6 +94,7 @@ export function planRun(args: RunArgs): RunPlan {
     files,
     limits: { timeoutMs: timeout, memoryLimitMb: memory },
     store,
+    persist,
     json: args.json === true,
     prefix: args.prefix ?? files.length > 1,
   };
@@ -149,7 +158,7 @@ function jsonReporter(): Reporter {
 export async function runPlan(plan: RunPlan): Promise<number> {
   const reporter = plan.json ? jsonReporter() : textReporter(plan.prefix);
   const store = plan.store === undefined ? null : openStore(plan.store);
-  const bus: Bus = createBus({ store });
+  const bus: Bus = createBus({ store, persist: plan.persist });
   const services: ScriptServices = {
     replay: (b, spec, signal) => replay(b, b.store!, spec, signal ? { signal } : {}),
   };
@@ -203,11 +212,17 @@ export const runCommand: CommandModule<object, RunArgs> = {
         type: 'string',
         describe: 'persist to sqlite:PATH, sqlite (./.crosstalk/events.db) or memory; without it persistent publishes fail',
       })
+      .option('persist', {
+        // not `array: true`, which would swallow the script names after it; repeating the flag makes a list
+        type: 'string',
+        describe: 'store every event whose type matches this pattern (repeatable; needs --store)',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON Lines: output, one result per script, a summary' })
       .option('prefix', { type: 'boolean', describe: 'prefix printed lines with [script] (default: when running several)' })
       .example('$0 run pay.lua audit.lua', 'a producer and a consumer on one bus')
       .example('$0 run --timeout 5000 job.lua', 'stop the script after 5 s')
       .example('$0 run --store sqlite:ev.db pay.lua', 'keep events published with persistent = true')
+      .example("$0 run --store sqlite:ev.db --persist 'order.**' pay.lua", 'keep every order event')
       .example('$0 run --json a.lua b.js', 'JSON Lines: output, results, summary') as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     let plan: RunPlan;
