@@ -16,13 +16,13 @@
  * counted); each case runs several times, alternating, and reports medians.
  * `--check` also verifies counts and order of every run.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+
+
+
 import { createBus } from '../../dist/index.js';
 import { JsEngine } from '../../dist/scripting/js/engine.js';
 import { LuaEngine } from '../../dist/scripting/lua/engine.js';
-import { formatTable, linkRatios, machine, median, parseArgs, ROOT } from './lib.js';
+import { median, standalone } from './lib.js';
 
 const SUITE = 'js';
 const js = new JsEngine();
@@ -237,14 +237,4 @@ export async function run({ quick = false, check = false } = {}) {
   return rows;
 }
 
-if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url) {
-  const args = parseArgs(process.argv.slice(2));
-  const rows = linkRatios(await run({ quick: args.quick, check: args.check }));
-  console.log(formatTable(rows));
-  const dir = path.join(ROOT, 'bench-results');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'js.json');
-  writeFileSync(file, `${JSON.stringify({ finished: new Date().toISOString(), machine: machine(), args: { quick: args.quick, check: args.check }, rows }, null, 2)}\n`);
-  console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
-  if (rows.some((r) => r.unit === 'check' && r.pass === false)) process.exitCode = 1;
-}
+await standalone(import.meta.url, run);

@@ -322,13 +322,21 @@ export function linkRatios(rows) {
 
 /**
  * Makes a suite file runnable on its own: `node scripts/bench/<suite>.js
- * [--quick] [--check]` prints the table (no JSON; the runner writes that).
+ * [--quick] [--check]` prints the table and writes bench-results/<suite>.json
+ * (the runner writes its own combined file).
  */
 export async function standalone(moduleUrl, run) {
   if (!process.argv[1] || pathToFileURL(path.resolve(process.argv[1])).href !== moduleUrl) return;
+  const suite = path.basename(fileURLToPath(moduleUrl), '.js');
   const args = parseArgs(process.argv.slice(2));
-  const rows = linkRatios(await run({ quick: args.quick, check: args.check }));
+  const rows = linkRatios((await run({ quick: args.quick, check: args.check })).map((r) => ({ suite, ...r })));
   console.log(formatTable(rows));
+  const dir = path.join(ROOT, 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${suite}.json`);
+  const record = { finished: new Date().toISOString(), machine: machine(), args: { quick: args.quick, check: args.check }, rows };
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+  console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
   const failed = args.check ? failedChecks(rows) : [];
   if (failed.length) {
     console.error(`\n${failed.length} check(s) failed: ${failed.map((r) => r.name).join('; ')}`);

@@ -15,15 +15,15 @@
  * `--check` also verifies counts and order.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+
 import { createBus } from '../../dist/index.js';
 import { isoNow } from '../../dist/core/event.js';
 import { LuaEngine } from '../../dist/scripting/lua/engine.js';
 import { toJs, encodeUtf8 } from '../../dist/scripting/lua/marshal.js';
 import { lauxlib, lua, lualib } from '../../dist/scripting/lua/vm.js';
-import { formatTable, linkRatios, machine, median, parseArgs, ROOT, settledHeap } from './lib.js';
+import { machine, median, settledHeap, standalone } from './lib.js';
 
 const SUITE = 'lua';
 const engine = new LuaEngine();
@@ -246,17 +246,4 @@ export async function run({ quick = false, check = false } = {}) {
   return rows;
 }
 
-if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url) {
-  const args = parseArgs(process.argv.slice(2));
-  const rows = linkRatios(await run({ quick: args.quick, check: args.check }));
-  console.log(formatTable(rows));
-  const dir = path.join(ROOT, 'bench-results');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'lua.json');
-  writeFileSync(
-    file,
-    `${JSON.stringify({ finished: new Date().toISOString(), machine: machine(), args: { quick: args.quick, check: args.check }, rows }, null, 2)}\n`,
-  );
-  console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
-  if (rows.some((r) => r.unit === 'check' && r.pass === false)) process.exitCode = 1;
-}
+await standalone(import.meta.url, run);

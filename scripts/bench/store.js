@@ -28,15 +28,15 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+
 import { createBus } from '../../dist/core/bus.js';
 import { normalizeQuery } from '../../dist/core/query.js';
 import { configureWriter, INSERT_SQL, SCHEMA_SQL } from '../../dist/store/schema.js';
 import { DEFAULT_SQLITE_OPTIONS, SqliteStore } from '../../dist/store/sqlite.js';
-import { formatTable, linkRatios, machine, median, parseArgs, ROOT, seeded, tick } from './lib.js';
+import { machine, median, seeded, standalone, tick } from './lib.js';
 
 const TYPES = [
   'order.created', 'order.paid', 'order.shipped', 'order.cancelled', 'order.refunded',
@@ -333,12 +333,4 @@ export async function run({ quick = false, check = false } = {}) {
   return rows;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = parseArgs(process.argv.slice(2));
-  const rows = linkRatios((await run({ quick: args.quick, check: args.check })).map((r) => ({ suite: 'store', ...r })));
-  console.log(formatTable(rows));
-  const out = path.join(ROOT, 'bench-results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'store.json'), `${JSON.stringify({ machine: machine(), quick: args.quick, rows }, null, 2)}\n`);
-  if (args.check && rows.some((r) => r.unit === 'check' && r.pass === false)) process.exitCode = 1;
-}
+await standalone(import.meta.url, run);
