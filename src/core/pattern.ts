@@ -20,7 +20,18 @@ export type Segment =
   /** `**` as a whole segment: zero or more segments */
   | { readonly kind: 'globstar' }
   /** a segment with `*`, `?`, `[..]` inside: matched against one segment */
-  | { readonly kind: 'glob'; readonly re: RegExp };
+  | { readonly kind: 'glob'; readonly re: RegExp; readonly hint: GlobHint };
+
+/**
+ * What every segment a glob matches has: a length in [min, max] and a literal
+ * prefix and suffix. Checking it first lets the router skip most regex tests.
+ */
+export interface GlobHint {
+  readonly min: number;
+  readonly max: number;
+  readonly prefix: string;
+  readonly suffix: string;
+}
 
 export interface CompiledPattern {
   readonly source: string;
@@ -166,6 +177,17 @@ function expand(nodes: Node[], pattern: string): Token[][] {
 /** Matches no segment (and no whole type in alternativeToRegExpSource). */
 const NEVER_RE = /^(?!)$/;
 
+const NEVER_HINT: GlobHint = { min: 1, max: 0, prefix: '', suffix: '' };
+
+function globHint(seg: Token[]): GlobHint {
+  let prefix = '';
+  for (let i = 0; i < seg.length && seg[i]!.t === 'char'; i++) prefix += (seg[i] as { c: string }).c;
+  let suffix = '';
+  for (let i = seg.length - 1; i >= 0 && seg[i]!.t === 'char'; i--) suffix = (seg[i] as { c: string }).c + suffix;
+  const fixed = seg.filter((x) => x.t !== 'star').length;
+  return { min: fixed, max: fixed < seg.length ? Infinity : fixed, prefix, suffix };
+}
+
 function toSegments(tokens: Token[], pattern: string): Segment[] {
   const raw: Token[][] = [[]];
   for (const tok of tokens) {
@@ -194,7 +216,7 @@ function toSegments(tokens: Token[], pattern: string): Segment[] {
     // It must not become a literal, whose text is joined with '.' into an
     // exact type (that made `a\.b` match `a.b` while `{a\.b,x*}` did not).
     if (seg.some((x) => x.t === 'char' && x.c === '.')) {
-      segs.push({ kind: 'glob', re: NEVER_RE });
+      segs.push({ kind: 'glob', re: NEVER_RE, hint: NEVER_HINT });
       continue;
     }
     if (seg.every((x) => x.t === 'char')) {
@@ -208,7 +230,7 @@ function toSegments(tokens: Token[], pattern: string): Segment[] {
       else if (x.t === 'any') src += '[^.]';
       else if (x.t === 'class') src += x.src;
     }
-    segs.push({ kind: 'glob', re: new RegExp(`^${src}$`) });
+    segs.push({ kind: 'glob', re: new RegExp(`^${src}$`), hint: globHint(seg) });
   }
   return segs;
 }

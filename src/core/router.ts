@@ -1,7 +1,8 @@
 /**
  * The routing index (SPEC §2): which subscriptions does an event type reach?
  *
- * - plain types (including brace alternatives that are plain) sit in a Map: O(1);
+ * - plain types (including brace alternatives that are plain) sit in a hash
+ *   table (trie-table.ts): O(1);
  * - globs sit in a segment trie (trie.ts), walked once per type;
  * - answers are cached per type in a bounded cache; any change to the index
  *   empties it, so a cached answer is never stale.
@@ -10,12 +11,13 @@
  * appears once in the answer. Answers are shared: callers must not change them.
  */
 import type { CompiledPattern, Segment } from './pattern.js';
-import { Bucket, bucketFor, EMPTY, hashOf, Lookup, remove, TrieNode, walk } from './trie.js';
+import { Bucket, bucketFor, EMPTY, Lookup, NONE, remove, TrieNode, walk } from './trie.js';
+import { hashOf, Table } from './trie-table.js';
 
 export const DEFAULT_ROUTE_CACHE_SIZE = 10_000;
 
 export class Router<V> {
-  private readonly exact = new Map<string, Bucket<V>>();
+  private readonly exact = new Table<Bucket<V>>();
   private readonly root = new TrieNode<V>();
   private globAlternatives = 0;
   /** alternatives with two or more `**`: only they can reach one trie node twice */
@@ -53,7 +55,7 @@ export class Router<V> {
       const type = plainType(alt);
       if (type !== null) {
         let b = this.exact.get(type);
-        if (!b) this.exact.set(type, (b = new Bucket()));
+        if (b === null) this.exact.set(type, (b = new Bucket()));
         b.add(value);
       } else {
         this.globAlternatives++;
@@ -69,9 +71,9 @@ export class Router<V> {
       const type = plainType(alt);
       if (type !== null) {
         const b = this.exact.get(type);
-        if (b && b.remove(value)) {
+        if (b !== null && b.remove(value)) {
           this.ref(value, -1);
-          if (b.counts === null) this.exact.delete(type);
+          if (b.empty) this.exact.delete(type);
         }
       } else if (remove(this.root, alt, 0, value)) {
         this.ref(value, -1);
@@ -110,8 +112,8 @@ export class Router<V> {
   private resolve(type: string): readonly V[] {
     const out = this.lookup;
     out.reached = 0;
-    const exact = this.exact.get(type);
-    if (exact !== undefined) out.push(exact);
+    const exact = this.exact.size > 0 ? this.exact.find(type, 0, type.length, this.hash(type)) : null;
+    if (exact !== null) out.push(exact);
     if (this.globAlternatives > 0) {
       out.read(type);
       out.seen = this.multiGlobstar > 0 ? new Set() : null;
@@ -123,26 +125,30 @@ export class Router<V> {
   /** One bucket's list is the answer as it is; several are joined, deduplicated only when two may share a value. */
   private merge(out: Lookup<V>): readonly V[] {
     if (out.reached === 0) return EMPTY;
-    if (out.reached === 1) return this.listOf(out.buckets[0]!);
+    if (out.reached === 1) return this.ready(out.buckets[0]!);
     let total = 0;
     let shared = 0;
+    // a bucket of one value is read from the bucket, not its list (one cold read less)
     for (let k = 0; k < out.reached; k++) {
       const b = out.buckets[k]!;
-      total += this.listOf(b).length;
+      this.ready(b);
+      total += b.only !== NONE ? 1 : b.list!.length;
       if (b.shared) shared++;
     }
     const result: V[] = new Array(total);
     let at = 0;
     for (let k = 0; k < out.reached; k++) {
-      const list = out.buckets[k]!.list!;
-      for (let m = 0; m < list.length; m++) result[at++] = list[m]!;
+      const b = out.buckets[k]!;
+      if (b.only !== NONE) result[at++] = b.only;
+      else for (let m = 0, list = b.list!; m < list.length; m++) result[at++] = list[m]!;
     }
     return shared > 1 ? [...new Set(result)] : result;
   }
 
-  private listOf(b: Bucket<V>): readonly V[] {
+  /** Brings `b.list` and `b.shared` up to date; returns the list. */
+  private ready(b: Bucket<V>): readonly V[] {
     if (b.list === null) {
-      b.list = Object.freeze([...b.counts!.keys()]);
+      b.list = b.collect();
       b.epoch = -1;
     }
     if (b.epoch !== this.epoch) {
@@ -155,18 +161,18 @@ export class Router<V> {
 }
 
 /**
- * The route cache: at most `limit` answers in sets of four slots (LRU within
- * a set), the set chosen by a hash of the type. O(1) per lookup with no
- * allocation, and `clear` is O(1): a slot counts only while it carries the
- * current stamp. The table grows with use up to the limit.
- *
- * Against the two Maps it replaces (young and old generations), a miss costs
- * one probe instead of two lookups and an insertion, and the hit rate on a
- * Zipf mix is a little higher; a hit pays for hashing the type in JS.
+ * The route cache: at most `limit` answers in sets of four slots, LRU within
+ * a set, the set chosen by the type's hash. A miss costs one probe of one set
+ * and a write into it, with no allocation; `clear` is O(1), since a slot
+ * counts only while it carries the current stamp. On a Zipf mix it keeps a
+ * few percent more answers than two generations of Maps did, and misses cost
+ * less; a hit pays for hashing the type in JS, which a Map would not (V8
+ * keeps a string's hash), about 20 ns. The table grows with use up to the
+ * limit.
  */
 class RouteCache<V> {
   /** [stamp, hash, type, answer] per slot, `ways` slots per set, most recent first */
-  private slots: (number | string | (readonly V[]) | null)[] = [];
+  private slots: (number | string | (readonly V[]))[] = [];
   private sets = 0;
   private readonly maxSets: number;
   private readonly ways: number;
@@ -194,17 +200,9 @@ class RouteCache<V> {
   }
 
   put(type: string, h: number, answer: readonly V[]): void {
-    if (this.sets === 0) this.grow();
-    const at = (h % this.sets) * this.ways * 4;
-    const last = at + 4 * (this.ways - 1);
-    if (this.slots[last] !== this.stamp) this.size++;
-    else if (this.sets < this.maxSets) {
-      // a full set while below the limit: make room rather than drop an answer
-      this.grow();
-      this.put(type, h, answer);
-      return;
-    }
-    this.toFront(at, last, h, type, answer);
+    // below the limit, a full set makes the table grow rather than drop an answer
+    if (this.sets < this.maxSets && (this.sets === 0 || this.slots[this.lastOf(h)] === this.stamp)) this.grow();
+    this.place(type, h, answer);
   }
 
   clear(): void {
@@ -214,6 +212,17 @@ class RouteCache<V> {
       this.stamp = 1;
       this.slots.fill(0);
     }
+  }
+
+  private lastOf(h: number): number {
+    return ((h % this.sets) * this.ways + this.ways - 1) * 4;
+  }
+
+  /** Puts the answer first in its set; the least recent slot falls out. */
+  private place(type: string, h: number, answer: readonly V[]): void {
+    const last = this.lastOf(h);
+    if (this.slots[last] !== this.stamp) this.size++;
+    this.toFront(last - (this.ways - 1) * 4, last, h, type, answer);
   }
 
   /** Moves the slots from `at` up to `x` one place back and writes the answer at `at`. */
@@ -230,24 +239,20 @@ class RouteCache<V> {
   private grow(): void {
     const old = this.slots;
     this.sets = Math.min(this.maxSets, Math.max(256, this.sets * 4));
-    this.slots = new Array<number | string | (readonly V[]) | null>(this.sets * this.ways * 4).fill(0);
+    this.slots = new Array<number | string | (readonly V[])>(this.sets * this.ways * 4).fill(0);
     this.size = 0;
-    // least recent first, so each set keeps its most recent answers
+    // least recent first, so that each set keeps its most recent answers
     for (let x = old.length - 4; x >= 0; x -= 4) {
-      if (old[x] === this.stamp) this.put(old[x + 2] as string, old[x + 1] as number, old[x + 3] as readonly V[]);
+      if (old[x] === this.stamp) this.place(old[x + 2] as string, old[x + 1] as number, old[x + 3] as readonly V[]);
     }
   }
 }
 
 /** The type an alternative of only literal segments stands for; null for a glob. */
 function plainType(alt: readonly Segment[]): string | null {
-  let type = '';
-  for (let i = 0; i < alt.length; i++) {
-    const s = alt[i]!;
-    if (s.kind !== 'literal') return null;
-    type = i === 0 ? s.text : `${type}.${s.text}`;
-  }
-  return type;
+  for (const s of alt) if (s.kind !== 'literal') return null;
+  // join makes one flat string; `+` would make a rope that costs more and is flattened on first use
+  return alt.map((s) => (s as { text: string }).text).join('.');
 }
 
 function globstars(alt: readonly Segment[]): number {

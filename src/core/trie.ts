@@ -11,55 +11,106 @@
  * list of its values, rebuilt lazily after a change, so a lookup that reaches
  * one bucket answers with that list as it is.
  */
-import type { Segment } from './pattern.js';
+import type { GlobHint, Segment } from './pattern.js';
+import { finish, Table } from './trie-table.js';
 
 export const EMPTY: readonly never[] = Object.freeze([]);
 
-/** The values that end at one place, counted per alternative. */
+/** What `Bucket.only` holds unless the bucket has exactly one value (a symbol, so any value, null too, can be routed). */
+export const NONE: unique symbol = Symbol('none');
+
+/**
+ * The values that end at one place, each with how many alternatives put it
+ * there. Most places hold one value, so one value is kept inline and a Map is
+ * made only for a second: a Map of one costs about 190 bytes.
+ */
 export class Bucket<V> {
-  counts: Map<V, number> | null = null;
-  /** the values of `counts`, frozen; null while stale */
+  /** the value, while there is exactly one (NONE otherwise) */
+  only: V | typeof NONE = NONE;
+  private onlyCount = 0;
+  /** from two values on */
+  private counts: Map<V, number> | null = null;
+  /** the values, frozen; null while stale */
   list: readonly V[] | null = null;
   /** whether `list` holds a value with several alternatives, valid while `epoch` is the router's */
   shared = false;
   epoch = -1;
 
+  get empty(): boolean {
+    return this.only === NONE && this.counts === null;
+  }
+
   add(value: V): void {
-    this.counts ??= new Map();
-    const c = this.counts.get(value);
-    this.counts.set(value, c === undefined ? 1 : c + 1);
-    if (c === undefined) this.list = null;
+    if (this.counts !== null) {
+      const c = this.counts.get(value);
+      this.counts.set(value, c === undefined ? 1 : c + 1);
+      if (c === undefined) this.list = null;
+    } else if (this.only === NONE) {
+      this.only = value;
+      this.onlyCount = 1;
+      this.list = null;
+    } else if (this.only === value) this.onlyCount++;
+    else {
+      this.counts = new Map([[this.only, this.onlyCount], [value, 1]]);
+      this.only = NONE;
+      this.list = null;
+    }
   }
 
   /** True when `value` was there. */
   remove(value: V): boolean {
-    const c = this.counts?.get(value);
-    if (c === undefined) return false;
-    if (c > 1) this.counts!.set(value, c - 1);
-    else {
-      this.counts!.delete(value);
-      if (this.counts!.size === 0) this.counts = null;
+    if (this.counts !== null) {
+      const c = this.counts.get(value);
+      if (c === undefined) return false;
+      if (c > 1) this.counts.set(value, c - 1);
+      else {
+        this.counts.delete(value);
+        if (this.counts.size === 0) this.counts = null;
+        this.list = null;
+      }
+      return true;
+    }
+    if (this.only === NONE || this.only !== value) return false;
+    if (--this.onlyCount === 0) {
+      this.only = NONE;
       this.list = null;
     }
     return true;
   }
+
+  /** The values, in a fresh frozen array. */
+  collect(): readonly V[] {
+    if (this.counts !== null) return Object.freeze([...this.counts.keys()]);
+    return this.only === NONE ? EMPTY : Object.freeze([this.only]);
+  }
 }
 
-interface Glob<V> {
+interface Glob<V> extends GlobHint {
   readonly source: string;
   readonly re: RegExp;
   readonly node: TrieNode<V>;
 }
 
 let nextId = 0;
+/** More segments than any type has; a small integer, so node fields stay integers */
+const UNBOUNDED = 1 << 20;
 
+/** A node is itself the bucket of the alternatives that end at it. */
 export class TrieNode<V> extends Bucket<V> {
   readonly id = nextId++;
-  literal: Children<V> | null = null;
+  literal: Table<TrieNode<V>> | null = null;
   star: TrieNode<V> | null = null;
   globstar: TrieNode<V> | null = null;
   globs: Glob<V>[] | null = null;
   rest: Bucket<V> | null = null;
+  /**
+   * On a node reached by `**`: how many segments the alternatives through it
+   * still take after it, at least and at most (UNBOUNDED past another `**`),
+   * so the walk tries only the positions where `**` can stop. Adding widens
+   * the range; removing leaves it (still right, only less tight).
+   */
+  minRest = UNBOUNDED;
+  maxRest = 0;
 }
 
 /**
@@ -119,22 +170,19 @@ export class Lookup<V> {
 
 const DOT = 46;
 
-/** A string's hash, 30 bits so that it stays a small integer; `Lookup.read` computes the same per segment. */
-export function hashOf(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return finish(h);
-}
-
-function finish(h: number): number {
-  return (h ^ (h >>> 15)) & 0x3fffffff;
-}
-
 /** The bucket where `alt` ends, created as needed. */
 export function bucketFor<V>(root: TrieNode<V>, alt: readonly Segment[]): Bucket<V> {
   const rest = trailingGlobstar(alt);
   let n = root;
-  for (let i = 0; i < alt.length - (rest ? 1 : 0); i++) n = child(n, alt[i]!);
+  for (let i = 0; i < alt.length - (rest ? 1 : 0); i++) {
+    n = child(n, alt[i]!);
+    if (alt[i]!.kind === 'globstar') {
+      const after = alt.slice(i + 1);
+      const fixed = after.filter((s) => s.kind !== 'globstar').length;
+      n.minRest = Math.min(n.minRest, fixed);
+      n.maxRest = Math.max(n.maxRest, fixed < after.length ? UNBOUNDED : fixed);
+    }
+  }
   return rest ? (n.rest ??= new Bucket()) : n;
 }
 
@@ -145,7 +193,7 @@ function trailingGlobstar(alt: readonly Segment[]): boolean {
 function child<V>(n: TrieNode<V>, seg: Segment): TrieNode<V> {
   switch (seg.kind) {
     case 'literal': {
-      n.literal ??= new Children();
+      n.literal ??= new Table();
       let c = n.literal.get(seg.text);
       if (c === null) n.literal.set(seg.text, (c = new TrieNode()));
       return c;
@@ -157,7 +205,7 @@ function child<V>(n: TrieNode<V>, seg: Segment): TrieNode<V> {
     case 'glob': {
       n.globs ??= [];
       let g = n.globs.find((x) => x.source === seg.re.source);
-      if (!g) n.globs.push((g = { source: seg.re.source, re: seg.re, node: new TrieNode() }));
+      if (!g) n.globs.push((g = { source: seg.re.source, re: seg.re, node: new TrieNode(), ...seg.hint }));
       return g.node;
     }
   }
@@ -168,7 +216,7 @@ export function remove<V>(n: TrieNode<V>, alt: readonly Segment[], i: number, va
   if (i === alt.length) return n.remove(value);
   if (i === alt.length - 1 && trailingGlobstar(alt)) {
     if (n.rest === null || !n.rest.remove(value)) return false;
-    if (n.rest.counts === null) n.rest = null;
+    if (n.rest.empty) n.rest = null;
     return true;
   }
   const seg = alt[i]!;
@@ -203,7 +251,7 @@ export function remove<V>(n: TrieNode<V>, alt: readonly Segment[], i: number, va
 }
 
 function isEmpty<V>(n: TrieNode<V>): boolean {
-  return n.counts === null && n.rest === null && n.literal === null && n.star === null && n.globstar === null && n.globs === null;
+  return n.empty && n.rest === null && n.literal === null && n.star === null && n.globstar === null && n.globs === null;
 }
 
 /** Collects into `out` the buckets where the type's segments from `i` on can end, starting at `n`. */
@@ -211,10 +259,13 @@ export function walk<V>(n: TrieNode<V>, out: Lookup<V>, i: number): void {
   const count = out.count;
   if (n.rest !== null && firstVisit(out, n, REST)) out.push(n.rest);
   const g = n.globstar;
-  // `**` takes zero or more segments
-  if (g !== null) for (let j = i; j <= count; j++) if (firstVisit(out, g, j)) walk(g, out, j);
+  if (g !== null) {
+    // `**` takes zero or more segments: it stops where what follows it can still end
+    const last = count - g.minRest;
+    for (let j = Math.max(i, count - g.maxRest); j <= last; j++) if (firstVisit(out, g, j)) walk(g, out, j);
+  }
   if (i === count) {
-    if (n.counts !== null) out.push(n);
+    if (!n.empty) out.push(n);
     return;
   }
   if (n.literal !== null) {
@@ -224,9 +275,22 @@ export function walk<V>(n: TrieNode<V>, out: Lookup<V>, i: number): void {
   if (n.star !== null) walk(n.star, out, i + 1);
   const globs = n.globs;
   if (globs !== null) {
-    const part = out.text(i);
-    for (let k = 0; k < globs.length; k++) if (globs[k]!.re.test(part)) walk(globs[k]!.node, out, i + 1);
+    for (let k = 0; k < globs.length; k++) if (globTakes(globs[k]!, out, i)) walk(globs[k]!.node, out, i + 1);
   }
+}
+
+/** Does glob `g` take segment i? The hint rules out most segments without running the regex. */
+function globTakes<V>(g: Glob<V>, out: Lookup<V>, i: number): boolean {
+  const from = out.start[i]!;
+  const to = out.end[i]!;
+  const type = out.type;
+  return (
+    to - from >= g.min &&
+    to - from <= g.max &&
+    type.startsWith(g.prefix, from) &&
+    type.startsWith(g.suffix, to - g.suffix.length) &&
+    g.re.test(out.text(i))
+  );
 }
 
 /** The visit key of a node's `rest` (positions are at most 128). */
@@ -244,81 +308,4 @@ function firstVisit<V>(out: Lookup<V>, n: TrieNode<V>, j: number): boolean {
   if (seen.has(key)) return false;
   seen.add(key);
   return true;
-}
-
-/**
- * A node's literal children: an open-addressing table (linear probing) laid
- * out flat as [hash, text, node] triples, so a probe reads one array.
- */
-export class Children<V> {
-  private slots: (number | string | TrieNode<V> | null)[] = [0, null, null, 0, null, null];
-  size = 0;
-
-  /** The child for the segment type[from, to) whose hash is `h`, or null. */
-  find(type: string, from: number, to: number, h: number): TrieNode<V> | null {
-    const slots = this.slots;
-    const mask = slots.length / 3 - 1;
-    for (let j = h & mask; ; j = (j + 1) & mask) {
-      const text = slots[3 * j + 1] as string | null;
-      if (text === null) return null;
-      if (slots[3 * j] === h && text.length === to - from && type.startsWith(text, from)) return slots[3 * j + 2] as TrieNode<V>;
-    }
-  }
-
-  get(text: string): TrieNode<V> | null {
-    return this.find(text, 0, text.length, hashOf(text));
-  }
-
-  /** Adds `text`, which must not be there yet. */
-  set(text: string, node: TrieNode<V>): void {
-    if ((this.size + 1) * 2 > this.slots.length / 3) this.grow();
-    this.place(hashOf(text), text, node);
-    this.size++;
-  }
-
-  delete(text: string): void {
-    const slots = this.slots;
-    const mask = slots.length / 3 - 1;
-    let j = hashOf(text) & mask;
-    while (slots[3 * j + 1] !== text) {
-      if (slots[3 * j + 1] === null) return;
-      j = (j + 1) & mask;
-    }
-    // backward-shift deletion: pull later entries of the probe run into the gap
-    for (let k = (j + 1) & mask; slots[3 * k + 1] !== null; k = (k + 1) & mask) {
-      const home = (slots[3 * k] as number) & mask;
-      // the entry at k may fill the gap at j unless its home lies cyclically in (j, k]
-      if (j < k ? home <= j || home > k : home <= j && home > k) {
-        slots[3 * j] = slots[3 * k]!;
-        slots[3 * j + 1] = slots[3 * k + 1]!;
-        slots[3 * j + 2] = slots[3 * k + 2]!;
-        j = k;
-      }
-    }
-    slots[3 * j] = 0;
-    slots[3 * j + 1] = null;
-    slots[3 * j + 2] = null;
-    this.size--;
-  }
-
-  *values(): IterableIterator<TrieNode<V>> {
-    for (let j = 2; j < this.slots.length; j += 3) if (this.slots[j] !== null) yield this.slots[j] as TrieNode<V>;
-  }
-
-  private place(h: number, text: string, node: TrieNode<V>): void {
-    const slots = this.slots;
-    const mask = slots.length / 3 - 1;
-    let j = h & mask;
-    while (slots[3 * j + 1] !== null) j = (j + 1) & mask;
-    slots[3 * j] = h;
-    slots[3 * j + 1] = text;
-    slots[3 * j + 2] = node;
-  }
-
-  private grow(): void {
-    const old = this.slots;
-    this.slots = [];
-    for (let j = 0; j < old.length * 2; j += 3) this.slots.push(0, null, null);
-    for (let j = 0; j < old.length; j += 3) if (old[j + 1] !== null) this.place(old[j] as number, old[j + 1] as string, old[j + 2] as TrieNode<V>);
-  }
 }
