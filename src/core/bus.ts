@@ -111,7 +111,10 @@ export class BusImpl implements Bus, SubscriptionOwner {
     if (d.id !== undefined && (this.suppliedIds.has(d.id) || this.suppliedIdsOld.has(d.id))) {
       throw new CrosstalkError('INVALID_OPTION', `id ${d.id} was already published on this bus`, { option: 'id', eventType: d.type });
     }
-    const targets = this.router.route(d.type);
+    // the answer found while validating serves the first attempt only: after
+    // waiting for room, subscriptions may have changed, so route again
+    const targets = (d.targets as readonly SubscriptionImpl[] | undefined) ?? this.router.route(d.type);
+    d.targets = undefined;
     if (this.strictSubs > 0) {
       let waitOn: SubscriptionImpl[] | null = null;
       for (const s of targets) {

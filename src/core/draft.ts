@@ -31,6 +31,8 @@ export interface Draft {
   ttl_seconds: number | undefined;
   /** set when a block-strategy publish starts waiting */
   deadline?: number;
+  /** the router's cached answer for `type`, found while validating; dispatch uses it once */
+  targets: readonly unknown[] | undefined;
 }
 
 export const PUBLISH_OPTION_KEYS = ['persistent', 'ttl_seconds', 'correlation_id', 'priority', 'metadata', 'language'] as const;
@@ -99,8 +101,10 @@ export function prepareDraft(
     throw new CrosstalkError('INVALID_EVENT_TYPE', `publish needs an event type string or an event table, got ${describeValue(typeOrInit)}`);
   }
 
-  // a type the router has answered for before is known to be valid
-  if (typeof type !== 'string' || router.cached(type) === undefined) assertEventType(type);
+  // a type the router has answered for before is known to be valid, and its
+  // answer goes with the draft so publish looks the type up once
+  const targets = typeof type === 'string' ? router.cached(type) : undefined;
+  if (targets === undefined) assertEventType(type);
 
   if (data === undefined) data = null;
   let size = checkJson(data, 'data', limits.max_depth);
@@ -114,6 +118,7 @@ export function prepareDraft(
     priority: 'normal',
     persistent: undefined,
     ttl_seconds: undefined,
+    targets,
   };
   if (fields !== undefined) size += applyFields(d, fields, who, limits);
   // the bound overestimates; only near the limit is the exact size worth computing

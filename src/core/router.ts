@@ -28,6 +28,7 @@ export class Router<V> {
   private epoch = 0;
   private readonly lookup = new Lookup<V>();
   private readonly cache: RouteCache<V> | null;
+  /** the last type hashed and its hash: publishers send bursts of one type, which then skip hashing */
   private hashed = '';
   private hashedAs = 0;
 
@@ -86,11 +87,11 @@ export class Router<V> {
   /** The values whose patterns match `type` (which must be a valid event type). */
   route(type: string): readonly V[] {
     const cache = this.cache;
-    if (cache === null) return this.resolve(type);
+    if (cache === null) return this.resolve(type, this.hash(type));
     const h = this.hash(type);
     const hit = cache.get(type, h);
     if (hit !== undefined) return hit;
-    const result = this.resolve(type);
+    const result = this.resolve(type, h);
     cache.put(type, h, result);
     return result;
   }
@@ -100,7 +101,6 @@ export class Router<V> {
     return this.cache === null ? undefined : this.cache.get(type, this.hash(type));
   }
 
-  /** hashOf(type), remembered for the last type: publish asks `cached` and then `route` about one type. */
   private hash(type: string): number {
     if (type !== this.hashed) {
       this.hashed = type;
@@ -109,10 +109,10 @@ export class Router<V> {
     return this.hashedAs;
   }
 
-  private resolve(type: string): readonly V[] {
+  private resolve(type: string, h: number): readonly V[] {
     const out = this.lookup;
     out.reached = 0;
-    const exact = this.exact.size > 0 ? this.exact.find(type, 0, type.length, this.hash(type)) : null;
+    const exact = this.exact.size > 0 ? this.exact.find(type, 0, type.length, h) : null;
     if (exact !== null) out.push(exact);
     if (this.globAlternatives > 0) {
       out.read(type);
