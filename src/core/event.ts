@@ -42,7 +42,8 @@ export const MAX_EVENT_TYPE_LENGTH = 255;
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
 
-const EVENT_TYPE_RE = /^[A-Za-z0-9_:-]+(?:\.[A-Za-z0-9_:-]+)*$/;
+/** The event-type rule; its source also goes to JS isolates, which check publishes at the call. */
+export const EVENT_TYPE_RE = /^[A-Za-z0-9_:-]+(?:\.[A-Za-z0-9_:-]+)*$/;
 
 /** Throws INVALID_EVENT_TYPE unless `t` is 1–255 chars of dot-separated valid segments. */
 export function assertEventType(t: unknown): asserts t is string {

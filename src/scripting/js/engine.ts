@@ -20,7 +20,7 @@
  * wall-clock budget, can lose its last unsent batch (at most BATCH_MAX_EVENTS).
  */
 import ivm from 'isolated-vm';
-import { PRIORITIES } from '../../core/event.js';
+import { EVENT_TYPE_RE, MAX_EVENT_TYPE_LENGTH, PRIORITIES } from '../../core/event.js';
 import { EVENT_INIT_KEYS, PUBLISH_OPTION_KEYS } from '../../core/draft.js';
 import type { BusImpl } from '../../core/bus.js';
 import type { Bus } from '../../core/types.js';
@@ -174,6 +174,8 @@ class JsScriptRun {
       publishKeys: PUBLISH_OPTION_KEYS,
       initKeys: EVENT_INIT_KEYS,
       priorities: PRIORITIES,
+      eventTypeRe: EVENT_TYPE_RE.source,
+      typeMax: MAX_EVENT_TYPE_LENGTH,
     });
   }
 

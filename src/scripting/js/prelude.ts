@@ -74,8 +74,9 @@ const BATCH_MAX = cfg.batchMax;
 const BATCH_BYTES = cfg.batchBytes;
 const ASYNC_DEPTH = cfg.asyncDepth;
 const ARGS_MAX_BYTES = cfg.argsMaxBytes;
-const EVENT_TYPE_RE = /^[A-Za-z0-9_:-]+(?:\.[A-Za-z0-9_:-]+)*$/;
-const TYPE_MAX = 255;
+// the host's own rule (core/event.ts), so the isolate checks exactly what the bus checks
+const EVENT_TYPE_RE = new RegExp(cfg.eventTypeRe);
+const TYPE_MAX = cfg.typeMax;
 const PUBLISH_KEYS = cfg.publishKeys;
 const INIT_KEYS = cfg.initKeys;
 const PRIORITIES = cfg.priorities;
