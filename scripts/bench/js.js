@@ -10,7 +10,9 @@
  * - drain: a JS script emptying a full queue with receive_batch;
  * - round trip: a Lua script sends a request event, a JS script answers with
  *   a reply event; latency as the Lua script measures it (publish → reply
- *   received), median and p95.
+ *   received), median and p95, next to the floor of the same two thread
+ *   hand-offs through isolated-vm alone (the host settles the promise an
+ *   isolate waits on in applySyncPromise, the isolate calls straight back).
  *
  * Figures are timed inside the scripts (the isolate's start-up is not
  * counted); each case runs several times, alternating, and reports medians.
@@ -19,6 +21,7 @@
 
 
 
+import ivm from 'isolated-vm';
 import { createBus } from '../../dist/index.js';
 import { JsEngine } from '../../dist/scripting/js/engine.js';
 import { LuaEngine } from '../../dist/scripting/lua/engine.js';
@@ -189,6 +192,14 @@ async function roundTrip(rows, { quick, check }) {
      }`,
   );
   await ready.receive(10_000);
+  // CPU of the measured pairs only: the requester marks where they start and end
+  const marks = bus.subscribe('rt.mark');
+  const cpuSpan = (async () => {
+    await marks.receive(60_000);
+    const c0 = cpuNow();
+    await marks.receive(60_000);
+    return cpuNow() - c0;
+  })();
   const requester = runScript(
     lua,
     bus,
@@ -196,6 +207,7 @@ async function roundTrip(rows, { quick, check }) {
     `local rep = Event.subscribe('rt.rep')
      local lat, bad = {}, 0
      for i = 1, ${n + warm} do
+       if i == ${warm + 1} then Event.publish('rt.mark', 'start') end
        local t0 = os.clock()
        local id = Event.publish('rt.req', i)
        local e = Event.receive(rep, 10000)
@@ -203,27 +215,63 @@ async function roundTrip(rows, { quick, check }) {
        if e == nil or e.data ~= i or e.source.correlation_id ~= id then bad = bad + 1 end
        if i > ${warm} then lat[#lat + 1] = dt * 1e6 end
      end
+     Event.publish('rt.mark', 'end')
      Event.publish('rt.req', 'stop')
      Event.publish('rt.result', { lat = lat, bad = bad })`,
   );
   await Promise.all([responder, requester]);
+  const cpu = (await cpuSpan) / n;
   const res = results.poll();
   await bus.close();
   const lat = res.data.lat;
   lat.sort((a, b) => a - b);
   const p = (q) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))];
   const med = median(lat);
+  const bare = await bareRoundTrip(n, warm);
+  rows.push({
+    suite: SUITE,
+    name: 'bare isolated-vm round trip (host → isolate → host), median',
+    value: median(bare),
+    unit: 'µs',
+    note: 'the two thread hand-offs alone: no bus, no Lua, no event',
+  });
   rows.push({
     suite: SUITE,
     name: 'Lua → JS round trip, median',
     value: med,
     unit: 'µs',
+    vs: 'bare isolated-vm round trip (host → isolate → host), median',
     target: '≤ 200 µs',
     pass: med <= 200,
-    note: `${n.toLocaleString('en-US')} request/reply pairs after ${warm} warm-up`,
+    note: `${n.toLocaleString('en-US')} request/reply pairs after ${warm} warm-up; ${cpu.toFixed(0)} µs CPU per pair, both threads`,
   });
   rows.push({ suite: SUITE, name: 'Lua → JS round trip, p95', value: p(0.95), unit: 'µs' });
   if (check) rows.push(checkRow('round trip: every reply matched its request', res.data.bad === 0 && lat.length === n));
+}
+
+/** Latencies (µs) of the floor: the host settles the promise an isolate waits on, the isolate calls back. */
+async function bareRoundTrip(n, warm) {
+  const isolate = new ivm.Isolate({ memoryLimit: 32 });
+  try {
+    const context = await isolate.createContext();
+    const lat = [];
+    let t0 = 0;
+    const ref = new ivm.Reference(() => {
+      if (t0 > 0) lat.push((performance.now() - t0) * 1000);
+      // answer on the next turn, as an event published by another script would
+      return new Promise((resolve) => setImmediate(() => {
+        t0 = performance.now();
+        resolve(0);
+      }));
+    });
+    const loop = await context.evalClosure(`return function () { for (let i = 0; i < ${n + warm + 1}; i++) $0.applySyncPromise(undefined, []); }`, [ref], {
+      result: { reference: true },
+    });
+    await loop.apply(undefined, [], { result: { promise: true } });
+    return lat.slice(warm);
+  } finally {
+    isolate.dispose();
+  }
 }
 
 export async function run({ quick = false, check = false } = {}) {

@@ -90,7 +90,28 @@ export class BusImpl implements Bus, SubscriptionOwner {
 
   publishAs(who: PublisherIdentity, eventType: string | EventInit, data?: JsonValue, options?: PublishOptions): string | Promise<string> {
     if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
-    const d = prepareDraft(who, eventType, data, options, this.options, this.router);
+    return this.publishDraft(prepareDraft(who, eventType, data, options, this.options, this.router));
+  }
+
+  /**
+   * Publishes `init` under an id this process minted and handed out ahead of
+   * time (a JS isolate's id pool, so its publish can return the id at once).
+   * Such an id is fresh by construction, so it skips the duplicate window
+   * that guards ids publishers choose; an init that names its own id is
+   * published as a supplied one.
+   */
+  publishMinted(who: PublisherIdentity, init: EventInit, id: string): string | Promise<string> {
+    if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
+    if (typeof init !== 'object') throw new CrosstalkError('INVALID_EVENT_TYPE', `expected an event table, got ${describeValue(init)}`);
+    const d = prepareDraft(who, init, undefined, undefined, this.options, this.router);
+    if (d.id === undefined) {
+      d.id = id;
+      d.minted = true;
+    }
+    return this.publishDraft(d);
+  }
+
+  private publishDraft(d: Draft): string | Promise<string> {
     if (d.persistent === undefined ? this.persistByPattern(d.type) : d.persistent) {
       if (this.store === null) {
         throw new CrosstalkError('STORE_UNAVAILABLE', `cannot persist ${d.type}: this bus has no store (use --store or createBus({store}))`, {
@@ -108,7 +129,7 @@ export class BusImpl implements Bus, SubscriptionOwner {
   }
 
   private dispatch(d: Draft): string | Promise<string> {
-    if (d.id !== undefined && (this.suppliedIds.has(d.id) || this.suppliedIdsOld.has(d.id))) {
+    if (d.id !== undefined && !d.minted && (this.suppliedIds.has(d.id) || this.suppliedIdsOld.has(d.id))) {
       throw new CrosstalkError('INVALID_OPTION', `id ${d.id} was already published on this bus`, { option: 'id', eventType: d.type });
     }
     // the answer found while validating serves the first attempt only: after
@@ -135,7 +156,7 @@ export class BusImpl implements Bus, SubscriptionOwner {
   }
 
   private deliver(d: Draft, targets: readonly SubscriptionImpl[]): string {
-    if (d.id !== undefined) {
+    if (d.id !== undefined && !d.minted) {
       if (this.suppliedIds.size >= SUPPLIED_ID_WINDOW / 2) {
         this.suppliedIdsOld = this.suppliedIds;
         this.suppliedIds = new Set();

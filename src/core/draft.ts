@@ -23,6 +23,8 @@ export interface Draft {
   type: string;
   data: JsonValue;
   id: string | undefined;
+  /** `id` was minted by this process, not chosen by the publisher (no duplicate check) */
+  minted?: boolean;
   source: EventSource;
   metadata: JsonObject;
   priority: Priority;

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createBus, type PublishOptions, type UniversalEvent } from '../../src/index.js';
+import { SUPPLIED_ID_WINDOW } from '../../src/core/bus.js';
 import { expectCode, ISO_MS_Z, UUID_V4 } from './helpers.js';
 
 function one(bus: ReturnType<typeof createBus>, publish: () => unknown): UniversalEvent {
@@ -75,6 +76,52 @@ describe('the event', () => {
     for (const id of bad) expectCode(() => bus.publish({ event_type: 'a', id } as never), 'INVALID_OPTION');
     // the short form has no id option
     expectCode(() => bus.publish('a', null, { id: mine } as never), 'INVALID_OPTION');
+  });
+
+  it('refuses a supplied id it saw lately: the retry is INVALID_OPTION and delivers nothing', () => {
+    const bus = createBus();
+    const s = bus.subscribe('**');
+    const id = randomUUID();
+    expect(bus.publish({ event_type: 'a', id, data: 1 })).toBe(id);
+    const err = expectCode(() => bus.publish({ event_type: 'a', id, data: 2 }), 'INVALID_OPTION');
+    expect(err.option).toBe('id');
+    expect(err.message).toContain(id);
+    // the same id in upper case is the same id
+    expectCode(() => bus.publish({ event_type: 'b', id: id.toUpperCase() }), 'INVALID_OPTION');
+    expect(s.drain().map((e) => e.data)).toEqual([1]);
+    expect(bus.stats().published).toBe(1);
+  });
+
+  it('remembers at least half of SUPPLIED_ID_WINDOW supplied ids, and forgets the oldest after that', () => {
+    const bus = createBus();
+    const ids = Array.from({ length: SUPPLIED_ID_WINDOW + 2 }, () => randomUUID());
+    for (const id of ids) bus.publish({ event_type: 'a', id });
+    // the newest half is certainly remembered
+    for (const id of ids.slice(-SUPPLIED_ID_WINDOW / 2).filter((_, k) => k % 997 === 0)) {
+      expectCode(() => bus.publish({ event_type: 'a', id }), 'INVALID_OPTION');
+    }
+    // the first one has aged out of both generations: publishing it again is a new event
+    expect(bus.publish({ event_type: 'a', id: ids[0]! })).toBe(ids[0]);
+  });
+
+  it('publishMinted uses the id the host minted, without the supplied-id check', () => {
+    const bus = createBus();
+    const who = { component: 'job.js', instance_id: randomUUID(), language: 'javascript' };
+    const minted = randomUUID();
+    const e = one(bus, () => expect(bus.publishMinted(who, { event_type: 'a', data: 1 }, minted)).toBe(minted));
+    expect(e.id).toBe(minted);
+    expect(e.source).toEqual(who);
+    // the init is checked as any publish is
+    expectCode(() => bus.publishMinted(who, { event_type: '', data: 1 }, randomUUID()), 'INVALID_EVENT_TYPE');
+    expectCode(() => bus.publishMinted(who, { event_type: 'a', data: NaN }, randomUUID()), 'INVALID_DATA');
+    expectCode(() => bus.publishMinted(who, 'a' as never, randomUUID()), 'INVALID_EVENT_TYPE');
+    // an init naming its own id is a supplied id: validated, and refused when repeated
+    expectCode(() => bus.publishMinted(who, { event_type: 'a', id: 'nope' }, randomUUID()), 'INVALID_OPTION');
+    const own = randomUUID();
+    expect(bus.publishMinted(who, { event_type: 'a', id: own }, randomUUID())).toBe(own);
+    expectCode(() => bus.publishMinted(who, { event_type: 'a', id: own }, randomUUID()), 'INVALID_OPTION');
+    void bus.close();
+    expectCode(() => bus.publishMinted(who, { event_type: 'a' }, randomUUID()), 'BUS_UNAVAILABLE');
   });
 
   it('sequence is strictly increasing across types and subscriptions', () => {

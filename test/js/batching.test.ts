@@ -28,6 +28,33 @@ describe('batching', () => {
     await run.bus.close();
   });
 
+  it('each publish returns the id its event carries, over several id pools and mixed with per-call publishes', async () => {
+    const run = newRun();
+    const host = run.bus.subscribe('m.*', { max_queue_size: 100_000 });
+    const supplied = '0b5e4c1e-7f3a-4d2b-9c1a-2e3f4a5b6c7d';
+    const result = await runJs(
+      run,
+      `
+      const ids = [];
+      for (let i = 0; i < 6000; i++) {
+        if (i === 2500) ids.push(Event.publish({ event_type: 'm.own', id: '${supplied}', data: i }));
+        else if (i % 1000 === 999) ids.push(Event.publish('m.call', i, { persistent: false })); // not batchable
+        else ids.push(Event.publish('m.batched', i));
+      }
+      console.log(ids.join(','));
+    `,
+    );
+    expectOk(result);
+    const ids = run.out()[0]!.split(',');
+    const got = host.drain(100_000);
+    expect(got.map((e) => e.data)).toEqual(Array.from({ length: 6000 }, (_, i) => i));
+    expect(got.map((e) => e.id)).toEqual(ids);
+    expect(ids[2500]).toBe(supplied);
+    expect(new Set(ids).size).toBe(6000);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    await run.bus.close();
+  });
+
   it('flushes before a receive: the host sees the request while the script waits for the reply', async () => {
     const run = newRun();
     const requests = run.bus.subscribe('req');

@@ -13,16 +13,24 @@
  * characters each), `e` + JSON of an error, `x` + JSON of the error that
  * stops the script.
  *
+ * Ids of batched publishes: the host mints a pool of ids and hands it to the
+ * isolate, whose `publish` returns the next one at once. Batched events do
+ * not carry their id back; the host gives each the next id of the pool it
+ * issued, in order, so an isolate cannot choose or repeat one, and the bus
+ * needs no duplicate check for them.
+ *
  * Everything that arrives here came out of an untrusted isolate as a
  * structured-clone copy or a string; nothing is trusted beyond that.
  */
-import { randomUUID } from 'node:crypto';
 import type ivm from 'isolated-vm';
 import { CrosstalkError } from '../../core/errors.js';
 import type { UniversalEvent } from '../../core/event.js';
+import type { EventInit } from '../../core/types.js';
+import { uuidV4 } from '../../core/uuid.js';
 import { EVENT_API, type ScriptContext } from '../api.js';
 import type { ScriptOutput } from '../engine.js';
 import { encodeEvents } from './codec.js';
+import { isolateRunning, isolateWaiting } from './hot-loop.js';
 
 /** Events a batch holds at most. */
 export const BATCH_MAX_EVENTS = 512;
@@ -52,11 +60,6 @@ export interface WireError {
 
 type Answer = string | Promise<string>;
 
-export function idPool(n = ID_POOL_SIZE): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += randomUUID();
-  return s;
-}
 
 export function toWireError(e: unknown): WireError {
   if (e instanceof CrosstalkError) {
@@ -91,6 +94,9 @@ export class HostBridge {
   private tail: Promise<unknown> | null = null;
   /** the first failure of a batch nobody waited for; reported at the next call */
   private deferred: WireError | null = null;
+  /** the id pool the isolate draws from, and how many of it its batches have used */
+  private ids: string[] = [];
+  private idsUsed = 0;
 
   constructor(
     private readonly ctx: ScriptContext,
@@ -110,6 +116,15 @@ export class HostBridge {
     if (this.stopping !== null) return;
     this.stopping = reason;
     this.release(this.fatal());
+  }
+
+  /** A fresh pool of ids for the isolate's batched publishes (see the wire format), as one string. */
+  issueIds(): string {
+    const ids: string[] = new Array(ID_POOL_SIZE);
+    for (let i = 0; i < ID_POOL_SIZE; i++) ids[i] = uuidV4();
+    this.ids = ids;
+    this.idsUsed = 0;
+    return ids.join('');
   }
 
   /** True while the isolate is inside a host call, so it is safe to stop or to call back into. */
@@ -146,6 +161,7 @@ export class HostBridge {
    */
   readonly call = (name: unknown, args: unknown, batch: unknown, fk: unknown): Answer => {
     const ignored = name === '__batch';
+    if (!ignored) isolateWaiting(this);
     let r: Answer;
     if (this.tail === null) {
       this.inCall = !ignored;
@@ -154,7 +170,10 @@ export class HostBridge {
       } finally {
         this.inCall = false;
       }
-      if (typeof r === 'string') return r;
+      if (typeof r === 'string') {
+        if (!ignored) isolateRunning(this);
+        return r;
+      }
     } else {
       r = this.tail.then(() => this.callNow(name, args, batch, fk));
     }
@@ -182,6 +201,7 @@ export class HostBridge {
     this.waits++;
     return Promise.race([p, this.stopped]).finally(() => {
       this.waits--;
+      isolateRunning(this);
     });
   }
 
@@ -202,7 +222,7 @@ export class HostBridge {
       this.deferred = null;
       return this.failed(d);
     }
-    if (name === '__flush') return this.batchFlag() + (args[0] === true ? 'i' + idPool(ID_POOL_SIZE) : 'v');
+    if (name === '__flush') return this.batchFlag() + (args[0] === true ? 'i' + this.issueIds() : 'v');
     if (typeof name !== 'string' || !Object.hasOwn(EVENT_API, name)) {
       return this.error(new CrosstalkError('SCRIPT_ERROR', `Event has no function ${JSON.stringify(String(name))}`));
     }
@@ -252,7 +272,7 @@ export class HostBridge {
   }
 
   private publishFrom(inits: unknown[], from: number, failed: WireError | null): null | WireError | Promise<WireError | null> {
-    const publish = EVENT_API.publish!;
+    const { bus, identity } = this.ctx;
     const note = (i: number, e: unknown) => {
       if (failed !== null) return;
       const w = toWireError(e);
@@ -260,9 +280,12 @@ export class HostBridge {
       failed = { ...w, message: `batched publish of ${String(type)} failed: ${w.message}` };
     };
     for (let i = from; i < inits.length; i++) {
+      // each batched event used the next id of the pool, whether or not it is published
+      const id = this.ids[this.idsUsed++];
       let r: unknown;
       try {
-        r = publish(this.ctx, [inits[i]]);
+        if (id === undefined) throw new CrosstalkError('SCRIPT_ERROR', 'the isolate batched more events than it was given ids for');
+        r = bus.publishMinted(identity, inits[i] as EventInit, id);
       } catch (e) {
         note(i, e);
         continue;

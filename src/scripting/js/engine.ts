@@ -26,7 +26,7 @@ import type { BusImpl } from '../../core/bus.js';
 import type { Bus } from '../../core/types.js';
 import { CAMEL_ALIASES, createScriptContext, EVENT_API, type ScriptServices } from '../api.js';
 import { DEFAULT_SCRIPT_LIMITS, type RunOptions, type ScriptEngine, type ScriptFailure, type ScriptFile, type ScriptResult } from '../engine.js';
-import { ASYNC_BATCH_DEPTH, BATCH_MAX_CHARS, BATCH_MAX_EVENTS, HostBridge, idPool, type WireError } from './bridge.js';
+import { ASYNC_BATCH_DEPTH, BATCH_MAX_CHARS, BATCH_MAX_EVENTS, HostBridge, type WireError } from './bridge.js';
 import { classifyRunError, failureFromCompile, failureFromIsolate, failureFromRejection, failureOf } from './failure.js';
 import { PRELUDE_SOURCE } from './prelude.js';
 
@@ -161,7 +161,7 @@ class JsScriptRun {
     const { maxDepth, maxBytes } = busLimits(this.bus);
     return JSON.stringify({
       script: this.file.name,
-      ids: idPool(),
+      ids: this.bridge.issueIds(),
       batchMax: BATCH_MAX_EVENTS,
       batchBytes: BATCH_MAX_CHARS,
       asyncDepth: ASYNC_BATCH_DEPTH,

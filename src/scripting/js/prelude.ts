@@ -184,7 +184,8 @@ function publishBatched(type, data, size, fields) {
   if (idPos >= ids.length) flushFromPublish(true);
   const id = sliceStr(ids, idPos, idPos + 36);
   idPos += 36;
-  let part = '{"event_type":' + (type === lastType ? lastTypeJson : jsonStringify(type)) + ',"id":"' + id + '","data":' + dataJson;
+  // the host gives the event this same id: the next one of the pool it issued
+  let part = '{"event_type":' + (type === lastType ? lastTypeJson : jsonStringify(type)) + ',"data":' + dataJson;
   if (fields !== undefined) {
     if (fields.metadata !== undefined) part += ',"metadata":' + metaJson;
     if (fields.priority !== undefined) part += ',"priority":' + jsonStringify(fields.priority);
