@@ -192,6 +192,8 @@ async function roundTrip(rows, { quick, check }) {
      }`,
   );
   await ready.receive(10_000);
+  // the floor is measured before and after, as the machine's wake-up costs drift
+  const bare = await bareRoundTrip(n, warm);
   // CPU of the measured pairs only: the requester marks where they start and end
   const marks = bus.subscribe('rt.mark');
   const cpuSpan = (async () => {
@@ -227,13 +229,13 @@ async function roundTrip(rows, { quick, check }) {
   lat.sort((a, b) => a - b);
   const p = (q) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))];
   const med = median(lat);
-  const bare = await bareRoundTrip(n, warm);
+  bare.push(...(await bareRoundTrip(n, warm)));
   rows.push({
     suite: SUITE,
     name: 'bare isolated-vm round trip (host → isolate → host), median',
     value: median(bare),
     unit: 'µs',
-    note: 'the two thread hand-offs alone: no bus, no Lua, no event',
+    note: 'the two thread hand-offs alone (no bus, no Lua, no event), measured before and after',
   });
   rows.push({
     suite: SUITE,
