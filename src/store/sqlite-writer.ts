@@ -21,7 +21,8 @@ import { CrosstalkError } from '../core/errors.js';
 import type { UniversalEvent } from '../core/event.js';
 import type { TypeCatalog } from './catalog.js';
 import { GroupCommit, RETRY_MAX_MS, RETRY_MIN_MS } from './group-commit.js';
-import { RowBuffer, rowCount, type RowChunks } from './rows.js';
+import { BufferedWriter } from './buffered-writer.js';
+import { rowCount, type RowChunks } from './rows.js';
 
 /** Counters of the group-commit writer. */
 export interface WriterStats {
@@ -72,14 +73,10 @@ export function pendingError(where: string, rows: number, cause: Error): Crossta
   return new CrosstalkError('STORE_UNAVAILABLE', `${where}: cannot write ${rows} pending event(s): ${cause.message}`, { cause });
 }
 
-export class GroupWriter implements StoreWriter {
-  private readonly buffer = new RowBuffer();
+export class GroupWriter extends BufferedWriter implements StoreWriter {
   /** rows of a failed commit, written before anything buffered after them */
   private retained: RowChunks = [];
-  private checkpoints = new Map<string, number>();
-  private high: number;
   private highWritten: number;
-  private scheduled: NodeJS.Immediate | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelay = RETRY_MIN_MS;
   /** the last commit failure; cleared by the next successful commit */
@@ -87,45 +84,17 @@ export class GroupWriter implements StoreWriter {
   /** writes since the last fsync of the WAL */
   private unsynced = false;
   private stopped = false;
-  /** flushed for close (by this caller): an append now would never be written */
-  private closing: string | null = null;
   private readonly counters = { commits: 0, rows: 0, failures: 0, syncs: 0 };
   private readonly group: GroupCommit;
 
-  constructor(
-    db: Database.Database,
-    private readonly catalog: TypeCatalog,
-    private readonly options: GroupWriterOptions,
-    highSequence: number,
-  ) {
-    this.high = this.highWritten = highSequence;
+  constructor(db: Database.Database, catalog: TypeCatalog, options: GroupWriterOptions, highSequence: number) {
+    super(catalog, options.maxBatch, highSequence);
+    this.highWritten = highSequence;
     this.group = new GroupCommit(db, options.synchronous, highSequence);
-  }
-
-  get highSequence(): number {
-    return this.high;
   }
 
   private get pending(): number {
     return rowCount(this.retained) + this.buffer.count;
-  }
-
-  append(event: UniversalEvent): void {
-    if (this.closing !== null) throw new CrosstalkError('STORE_UNAVAILABLE', `${this.closing}: the store is closing`);
-    this.buffer.push(event);
-    this.catalog.note(event.event_type);
-    if (event.sequence > this.high) this.high = event.sequence;
-    if (this.buffer.count >= this.options.maxBatch) this.commit();
-    else this.schedule();
-  }
-
-  markSequence(sequence: number): void {
-    if (sequence > this.high) this.high = sequence;
-  }
-
-  setCheckpoint(name: string, sequence: number): void {
-    this.checkpoints.set(name, sequence);
-    this.schedule();
   }
 
   bufferedCheckpoint(name: string): number | undefined {
@@ -136,12 +105,12 @@ export class GroupWriter implements StoreWriter {
     this.unsynced = true;
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.retryTimer || this.stopped) return;
-    this.scheduled = setImmediate(() => {
-      this.scheduled = null;
-      this.commit();
-    });
+  protected write(): void {
+    this.commit();
+  }
+
+  protected mayWrite(): boolean {
+    return this.retryTimer === null && !this.stopped;
   }
 
   /** Commits everything pending in one transaction. Never throws: a failure is kept for flush(). */
@@ -216,7 +185,7 @@ export class GroupWriter implements StoreWriter {
   async close(where: string): Promise<void> {
     this.stop();
     this.flushNow(where);
-    this.closing = where;
+    this.closedBy = where;
   }
 
   stats(): WriterStats {
@@ -226,8 +195,8 @@ export class GroupWriter implements StoreWriter {
   /** Stops the timers; what is still pending stays (a later flush can write it). */
   private stop(): void {
     this.stopped = true;
-    if (this.scheduled) clearImmediate(this.scheduled);
+    this.unschedule();
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.scheduled = this.retryTimer = null;
+    this.retryTimer = null;
   }
 }

@@ -33,10 +33,9 @@ import { randomUUID } from 'node:crypto';
 import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { CrosstalkError, describeValue } from '../core/errors.js';
-import type { UniversalEvent } from '../core/event.js';
 import type { TypeCatalog } from './catalog.js';
 import { committedMark, RETRY_MAX_MS, RETRY_MIN_MS } from './group-commit.js';
-import { RowBuffer } from './rows.js';
+import { BufferedWriter } from './buffered-writer.js';
 import { pendingError, type StoreWriter, type WriterStats } from './sqlite-writer.js';
 import { PROGRESS_FAILING, PROGRESS_ROWS, PROGRESS_SLOTS, type FromWorker, type RowsMessage, type ToWorker, type WorkerInit } from './worker-protocol.js';
 
@@ -77,14 +76,11 @@ interface Request {
   resolve: (r: { error?: string; commitFailed?: boolean }) => void;
 }
 
-export class ThreadWriter implements StoreWriter {
+export class ThreadWriter extends BufferedWriter implements StoreWriter {
   private worker: Worker | null = null;
   private progress = new Int32Array(new SharedArrayBuffer(PROGRESS_SLOTS * 4));
   /** rows posted to the current worker (wrapping, compared with PROGRESS_ROWS) */
   private rowsPosted = 0;
-  private readonly buffer = new RowBuffer();
-  /** checkpoints set and not sent yet */
-  private checkpoints = new Map<string, number>();
   /** checkpoints sent, by the id of the batch that carries them */
   private sentCheckpoints = new Map<string, { sequence: number; batch: number }>();
   /** batches posted and not acknowledged, oldest first */
@@ -93,10 +89,8 @@ export class ThreadWriter implements StoreWriter {
   private lastBatch = 0;
   /** catalog types already sent in a batch */
   private typesSent = 0;
-  private high: number;
   private highSent: number;
   private highCommitted: number;
-  private scheduled: NodeJS.Immediate | null = null;
   private respawnTimer: NodeJS.Timeout | null = null;
   private respawnDelay = RETRY_MIN_MS;
   /** the last commit failure (or the thread's death); cleared by the next commit */
@@ -107,7 +101,6 @@ export class ThreadWriter implements StoreWriter {
   private waiters: { upTo: number; resolve: () => void }[] = [];
   private requests = new Map<number, Request>();
   private lastRequest = 0;
-  private closing = false;
   /** the worker made no progress for MAX_BACKPRESSURE_WAIT_MS: no waiting until it acknowledges again */
   private stalled = false;
   private readonly maxInFlight: number;
@@ -120,36 +113,14 @@ export class ThreadWriter implements StoreWriter {
   constructor(
     /** the store's connection, read to learn what a dead thread committed */
     private readonly db: Database.Database,
-    private readonly catalog: TypeCatalog,
+    catalog: TypeCatalog,
     private readonly options: ThreadWriterOptions,
     highSequence: number,
   ) {
-    this.high = this.highSent = this.highCommitted = highSequence;
+    super(catalog, options.maxBatch, highSequence);
+    this.highSent = this.highCommitted = highSequence;
     this.maxInFlight = Math.max(4 * options.maxBatch, 20_000);
     this.spawn();
-  }
-
-  get highSequence(): number {
-    return this.high;
-  }
-
-  append(event: UniversalEvent): void {
-    // close() has flushed and is shutting the thread down: a row now would be lost
-    if (this.closing) throw new CrosstalkError('STORE_UNAVAILABLE', `SQLite store ${this.options.path}: the store is closing`);
-    this.buffer.push(event);
-    this.catalog.note(event.event_type);
-    if (event.sequence > this.high) this.high = event.sequence;
-    if (this.buffer.count >= this.options.maxBatch) this.send();
-    else this.schedule();
-  }
-
-  markSequence(sequence: number): void {
-    if (sequence > this.high) this.high = sequence;
-  }
-
-  setCheckpoint(name: string, sequence: number): void {
-    this.checkpoints.set(name, sequence);
-    this.schedule();
   }
 
   bufferedCheckpoint(name: string): number | undefined {
@@ -161,12 +132,12 @@ export class ThreadWriter implements StoreWriter {
     this.foreignWrites++;
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.closing) return;
-    this.scheduled = setImmediate(() => {
-      this.scheduled = null;
-      this.send();
-    });
+  protected write(): void {
+    this.send();
+  }
+
+  protected mayWrite(): boolean {
+    return this.closedBy === null;
   }
 
   /** Posts what is buffered as one batch (kept until the worker acknowledges it). */
@@ -277,7 +248,7 @@ export class ThreadWriter implements StoreWriter {
     const requests = this.requests;
     this.requests = new Map();
     for (const r of requests.values()) r.resolve({ error: this.failure.message, commitFailed: true });
-    if (!this.closing && this.inFlight.length > 0) this.respawnLater();
+    if (this.closedBy === null && this.inFlight.length > 0) this.respawnLater();
   }
 
   /** A thread that died is replaced after a pause that grows while replacements die too. */
@@ -285,7 +256,7 @@ export class ThreadWriter implements StoreWriter {
     if (this.respawnTimer) return;
     this.respawnTimer = setTimeout(() => {
       this.respawnTimer = null;
-      if (this.worker !== null || this.closing) return;
+      if (this.worker !== null || this.closedBy !== null) return;
       this.spawn();
       this.send();
     }, this.respawnDelay);
@@ -396,10 +367,11 @@ export class ThreadWriter implements StoreWriter {
     // events appended while a flush was waiting need one more
     do await this.flush(where);
     while (this.buffer.count > 0 || this.checkpoints.size > 0 || this.inFlight.length > 0 || this.worker === null);
-    this.closing = true;
-    if (this.scheduled) clearImmediate(this.scheduled);
+    // the thread shuts down now: a row appended after this would be lost
+    this.closedBy = `SQLite store ${this.options.path}`;
+    this.unschedule();
     if (this.respawnTimer) clearTimeout(this.respawnTimer);
-    this.scheduled = this.respawnTimer = null;
+    this.respawnTimer = null;
     const w = this.worker;
     const r = await this.request('close');
     this.worker = null; // its exit is expected now
