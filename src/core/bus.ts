@@ -52,6 +52,7 @@ export class BusImpl implements Bus, SubscriptionOwner {
   private readonly hostIdentity: PublisherIdentity;
   /** subscriptions whose full queue makes publish fail or wait */
   private strictSubs = 0;
+  private strictChanges = 0;
   private sequence: number;
   private published = 0;
   private persisted = 0;
@@ -126,6 +127,18 @@ export class BusImpl implements Bus, SubscriptionOwner {
   /** True when some subscription could make a publish fail or wait (reject/block). */
   hasStrictSubscriptions(): boolean {
     return this.strictSubs > 0;
+  }
+
+  /** Changes whenever a reject/block subscription comes or goes, so answers about them can be cached. */
+  get strictVersion(): number {
+    return this.strictChanges;
+  }
+
+  /** True when an event of `type` would reach a reject/block subscription (`type` must be valid). */
+  reachesStrict(type: string): boolean {
+    if (this.strictSubs === 0) return false;
+    for (const s of this.router.route(type)) if (s.backpressure === 'reject' || s.backpressure === 'block') return true;
+    return false;
   }
 
   private dispatch(d: Draft): string | Promise<string> {
@@ -266,7 +279,10 @@ export class BusImpl implements Bus, SubscriptionOwner {
     const sub = new SubscriptionImpl(randomUUID(), [...list], compiled, opts, accepts, this, backlog);
     this.subs.set(sub.id, sub);
     for (const c of compiled) this.router.add(sub, c);
-    if (sub.backpressure === 'block' || sub.backpressure === 'reject') this.strictSubs++;
+    if (sub.backpressure === 'block' || sub.backpressure === 'reject') {
+      this.strictSubs++;
+      this.strictChanges++;
+    }
     return sub;
   }
 
@@ -279,7 +295,10 @@ export class BusImpl implements Bus, SubscriptionOwner {
     }
     this.closedSubs.set(sub.id, sub);
     for (const c of sub.compiled) this.router.remove(sub, c);
-    if (sub.backpressure === 'block' || sub.backpressure === 'reject') this.strictSubs--;
+    if (sub.backpressure === 'block' || sub.backpressure === 'reject') {
+      this.strictSubs--;
+      this.strictChanges++;
+    }
   }
 
   /** A live subscription; throws UNKNOWN_SUBSCRIPTION otherwise. */

@@ -120,6 +120,65 @@ describe('batching', () => {
     await run.bus.close();
   });
 
+  it('with a reject subscription elsewhere, types that cannot reach it are still batched after their first publish', async () => {
+    const run = newRun();
+    run.bus.subscribe('q.*', { backpressure: 'reject', max_queue_size: 2 });
+    const host = run.bus.subscribe('**', { max_queue_size: 100_000 });
+    // which way each event came: on its own (publishAs) or in a batch (publishMinted)
+    const alone: string[] = [];
+    let batched = 0;
+    const publishAs = run.bus.publishAs.bind(run.bus);
+    const publishMinted = run.bus.publishMinted.bind(run.bus);
+    run.bus.publishAs = (who, t, d, o) => {
+      alone.push(typeof t === 'string' ? t : t.event_type);
+      return publishAs(who, t, d, o);
+    };
+    run.bus.publishMinted = (who, init, id) => {
+      batched++;
+      return publishMinted(who, init, id);
+    };
+    const result = await runJs(
+      run,
+      `
+      for (let i = 0; i < 1000; i++) Event.publish('free.x', i);
+      for (let i = 0; i < 3; i++) { try { Event.publish('q.x', i); } catch (e) { console.log(e.code); } }
+      for (let i = 1000; i < 2000; i++) Event.publish(i % 2 ? 'free.x' : 'free.y', i);
+    `,
+    );
+    expectOk(result);
+    // each type crossed alone once to learn about it; q.x every time, so QUEUE_FULL came at the call
+    expect(alone).toEqual(['free.x', 'q.x', 'q.x', 'q.x', 'free.y']);
+    expect(run.out()).toEqual(['QUEUE_FULL']);
+    expect(batched).toBe(2000 - 2);
+    const got = host.drain(100_000);
+    expect(got.filter((e) => e.event_type.startsWith('free.')).map((e) => e.data)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    await run.bus.close();
+  });
+
+  it('a reject subscription for a type the script batches: its next publish of that type crosses alone and fails at the call', async () => {
+    const run = newRun();
+    run.bus.subscribe('other.*', { backpressure: 'reject' }); // so the script learns types one by one
+    const go = run.bus.subscribe('ready');
+    const p = runJs(
+      run,
+      `
+      const sub = Event.subscribe('go');
+      for (let i = 0; i < 10; i++) Event.publish('a.x', i); // learnt: may be batched
+      Event.publish('ready', null);
+      Event.receive(sub, 5000); // its answer tells that reject/block subscriptions changed
+      try { Event.publish('a.x', 10); console.log('no error'); } catch (e) { console.log(e.code); }
+    `,
+    );
+    await go.receive(5000);
+    const full = run.bus.subscribe('a.*', { backpressure: 'reject', max_queue_size: 1 });
+    run.bus.publish('a.fill', 0);
+    run.bus.publish('go', null);
+    expectOk(await p);
+    expect(run.out()).toEqual(['QUEUE_FULL']);
+    expect(full.drain().map((e) => e.event_type)).toEqual(['a.fill']);
+    await run.bus.close();
+  });
+
   it('with a block subscription, publish waits for room, or fails with BLOCK_TIMEOUT', async () => {
     const run = newRun();
     const slow = run.bus.subscribe('k.*', { backpressure: 'block', max_queue_size: 1, block_timeout_ms: 3000 });

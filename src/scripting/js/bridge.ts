@@ -5,13 +5,18 @@
  * a string; and the host functions that stand for the script's filter
  * functions.
  *
- * Wire format of an answer: one character for whether the isolate may batch
- * publishes now (`1`) or must send each one to the host (`0`, a `reject` or
- * `block` subscription is on the bus), one tag, then the payload:
- * `v` + JSON of the value (empty for undefined), `E`/`L` + one event / a
- * list of events packed by codec.ts, `i` + a pool of event ids (36
- * characters each), `e` + JSON of an error, `x` + JSON of the error that
- * stops the script.
+ * Wire format of an answer: whether the isolate may batch publishes now,
+ * one tag, then the payload. Batching: `1`, any publish may be batched; or
+ * `0<version>;`, some `reject`/`block` subscription is on the bus, and only
+ * types known not to reach one may be batched (a publish of such a type must
+ * fail or wait at its call); what the isolate learnt about types holds while
+ * the version (the bus's strictVersion) stays the same. Tags: `v` + JSON of
+ * the value (empty for undefined), `P` + `b`/`s` + JSON of the id (a publish
+ * sent on its own; `b`: its type reaches no reject/block subscription, so
+ * the next ones may be batched; `s`: it does), `E`/`L` + one event / a list
+ * of events packed by codec.ts, `i` + a pool of event ids (36 characters
+ * each), `e` + JSON of an error, `x` + JSON of the error that stops the
+ * script.
  *
  * Ids of batched publishes: the host mints a pool of ids and hands it to the
  * isolate, whose `publish` returns the next one at once. Batched events do
@@ -133,7 +138,8 @@ export class HostBridge {
   }
 
   private batchFlag(): string {
-    return this.ctx.bus.hasStrictSubscriptions() ? '0' : '1';
+    const bus = this.ctx.bus;
+    return bus.hasStrictSubscriptions() ? `0${bus.strictVersion};` : '1';
   }
 
   private value(v: unknown): string {
@@ -232,13 +238,19 @@ export class HostBridge {
     }
     const out = EVENT_API[name]!(this.ctx, args);
     if (out instanceof Promise) {
-      return this.wait(out.then((v) => this.result(name, v), (e) => this.error(e)));
+      return this.wait(out.then((v) => this.result(name, v, args), (e) => this.error(e)));
     }
-    return this.result(name, out);
+    return this.result(name, out, args);
   }
 
   /** Events travel packed (codec.ts); other values as JSON. */
-  private result(name: string, v: unknown): string {
+  private result(name: string, v: unknown, args: unknown[]): string {
+    if (name === 'publish' && typeof v === 'string') {
+      // the publish succeeded, so its type is valid: tell the isolate whether the type may be batched
+      const first = args[0];
+      const type = typeof first === 'string' ? first : (first as { event_type: string }).event_type;
+      return this.batchFlag() + 'P' + (this.ctx.bus.reachesStrict(type) ? 's' : 'b') + JSON.stringify(v);
+    }
     if (EVENT_LIST_RESULTS.has(name) && Array.isArray(v)) return this.batchFlag() + 'L' + encodeEvents(v as UniversalEvent[]);
     if (name === 'receive' && v !== null && typeof v === 'object') return this.batchFlag() + 'E' + encodeEvents([v as UniversalEvent]);
     return this.value(v);

@@ -88,7 +88,16 @@ ${CHECKS_SOURCE}
 
 // ---- host calls and the publish batch ------------------------------------------
 
+// may every publish be batched (no reject/block subscription on the bus)?
 let batching = cfg.batching;
+// otherwise: the bus's strictVersion, and what is known of types under it
+// (true: reaches no reject/block subscription, may be batched)
+let strictVersion = -1;
+let typeBatchable = new MapCtor();
+// the verdict of the last publish sent on its own (tag 'P')
+let lastVerdict = false;
+// types remembered at most (a script may publish any number of them)
+const TYPE_VERDICTS_MAX = 4096;
 let ids = cfg.ids;
 let idPos = 0;
 let parts = '';
@@ -127,13 +136,25 @@ function callHost(name, args, fk) {
     throw fail('SCRIPT_ERROR', 'Event.' + name + ': ' + StringCtor(e && e.message));
   }
   inflight = 0; // the host answered, so every earlier batch is published
+  let at = 1;
   batching = charCodeAt(r, 0) === 49; // '1'
-  const tag = charCodeAt(r, 1);
-  if (tag === 118) return r.length > 2 ? jsonParse(sliceStr(r, 2)) : undefined; // 'v'
-  if (tag === 76) return decodeEvents(sliceStr(r, 2)); // 'L': a list of events
-  if (tag === 69) return decodeEvents(sliceStr(r, 2))[0]; // 'E': one event
-  if (tag === 105) { ids = sliceStr(r, 2); idPos = 0; return undefined; } // 'i'
-  const d = jsonParse(sliceStr(r, 2));
+  if (!batching) {
+    // '0<version>;'
+    at = indexOfStr(r, ';') + 1;
+    const version = +sliceStr(r, 1, at - 1);
+    if (version !== strictVersion) {
+      strictVersion = version;
+      typeBatchable = new MapCtor();
+    }
+  }
+  const tag = charCodeAt(r, at);
+  at++;
+  if (tag === 118) return r.length > at ? jsonParse(sliceStr(r, at)) : undefined; // 'v'
+  if (tag === 80) { lastVerdict = charCodeAt(r, at) === 98; return jsonParse(sliceStr(r, at + 1)); } // 'P' + 'b'/'s'
+  if (tag === 76) return decodeEvents(sliceStr(r, at)); // 'L': a list of events
+  if (tag === 69) return decodeEvents(sliceStr(r, at))[0]; // 'E': one event
+  if (tag === 105) { ids = sliceStr(r, at); idPos = 0; return undefined; } // 'i'
+  const d = jsonParse(sliceStr(r, at));
   if (tag === 120) dead = d; // 'x': the script is being stopped
   throw fail(d.code, d.message, d);
 }
@@ -264,7 +285,9 @@ function publish(first, data, options) {
   if (fields !== undefined && fields.metadata !== undefined && fields.metadata !== null && typeof fields.metadata === 'object') {
     size += checkJson(fields.metadata, 'metadata');
   }
-  if (batching && (fields === undefined || batchableFields(fields))) return publishBatched(type, data, size, fields);
+  if ((batching || mapGet(typeBatchable, type) === true) && (fields === undefined || batchableFields(fields))) {
+    return publishBatched(type, data, size, fields);
+  }
   // through the host at the call: it may fail at routing time or wait (block)
   if (size + 512 > MAX_BYTES) {
     const meta = fields !== undefined && fields.metadata !== null && typeof fields.metadata === 'object' ? jsonStringify(fields.metadata) : '{}';
@@ -273,7 +296,12 @@ function publish(first, data, options) {
   const args = tableForm ? [first] : [type, data];
   if (!tableForm && nargs > 2) args[2] = options;
   checkArg('publish', args, 'arguments', 0, { n: ARGS_MAX_BYTES });
-  return callHost('publish', args, -1);
+  const id = callHost('publish', args, -1);
+  if (!batching) {
+    if (typeBatchable.size >= TYPE_VERDICTS_MAX) typeBatchable = new MapCtor();
+    mapSet(typeBatchable, type, lastVerdict);
+  }
+  return id;
 }
 
 // ---- subscriptions --------------------------------------------------------------
