@@ -12,6 +12,17 @@ export { openSqliteStore } from './store/sqlite.js';
 export { createMemoryStore } from './store/memory.js';
 export { replay } from './store/replay.js';
 export { runScripts, scriptFile } from './scripting/host.js';
+export { connectNats } from './transport/nats.js';
+export { parseBusUrl } from './transport/url.js';
+export {
+  DEFAULT_NATS_PREFIX,
+  DEFAULT_NATS_STREAM,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_ACK_TIMEOUT_MS,
+  DEFAULT_MAX_RECONNECT_ATTEMPTS,
+  DEFAULT_RECONNECT_TIME_WAIT_MS,
+  DEFAULT_RECONNECT_BUFFER,
+} from './transport/options.js';
 export { DEFAULT_SCRIPT_LIMITS } from './scripting/engine.js';
 export { assertEventType, isValidEventType, EVENT_VERSION, PRIORITIES } from './core/event.js';
 export {
@@ -28,6 +39,8 @@ export type { BusOptions } from './core/options.js';
 export type { StoreStats, ExtendedEventStore } from './store/types.js';
 export type { ReplaySpec, ReplayOptions } from './store/replay.js';
 export type { RunScriptsOptions } from './scripting/host.js';
+export type { NatsOptions } from './transport/options.js';
+export type { BusUrl } from './transport/url.js';
 export type { ScriptFile, ScriptLimits, ScriptOutput, ScriptResult, ScriptFailure } from './scripting/engine.js';
 export type {
   Backpressure,
@@ -47,4 +60,7 @@ export type {
   Subscription,
   SubscriptionInfo,
   SubscriptionStats,
+  Transport,
+  TransportPeer,
+  TransportStats,
 } from './core/types.js';

@@ -2,6 +2,8 @@
  * The in-process bus: publish → validate → route → enqueue. Receiving lives in
  * subscription.ts, routing in router.ts, the checks in draft.ts; this file
  * only connects them and keeps the bus-wide state (sequence, counters).
+ * With a transport (src/transport/), each local publish also goes out to
+ * other processes, and their events come in through deliverRemote().
  */
 import { randomUUID } from 'node:crypto';
 import { CrosstalkError, describeValue } from './errors.js';
@@ -26,6 +28,8 @@ import type {
   Subscription,
   SubscriptionInfo,
   SubscriptionStats,
+  Transport,
+  TransportPeer,
 } from './types.js';
 
 /** How many publisher-supplied ids the bus remembers (at least half of it) to refuse duplicates. */
@@ -34,9 +38,10 @@ export const SUPPLIED_ID_WINDOW = 100_000;
 /** How many closed subscriptions the bus still recognises (at least half of it). */
 export const CLOSED_SUBSCRIPTIONS_REMEMBERED = 10_000;
 
-export class BusImpl implements Bus, SubscriptionOwner {
+export class BusImpl implements Bus, SubscriptionOwner, TransportPeer {
   readonly counters: SharedCounters = { delivered: 0, dropped: 0, rejected: 0, blocked: 0, filtered: 0 };
   readonly store: EventStore | null;
+  readonly transport: Transport | null;
   private readonly options: ResolvedBusOptions;
   private readonly router: Router<SubscriptionImpl>;
   private readonly subs = new Map<string, SubscriptionImpl>();
@@ -69,10 +74,12 @@ export class BusImpl implements Bus, SubscriptionOwner {
   constructor(options?: BusOptions) {
     this.options = resolveBusOptions(options);
     this.store = this.options.store;
+    this.transport = this.options.transport;
     this.router = new Router(this.options.route_cache_size);
     this.persistPatterns = this.options.persist.map((p) => compilePattern(p));
     this.sequence = this.store ? this.store.lastSequence() : 0;
     this.hostIdentity = { component: this.options.component, instance_id: randomUUID(), language: 'host' };
+    this.transport?.attach(this);
   }
 
   // ---- publish ----------------------------------------------------------------
@@ -114,7 +121,7 @@ export class BusImpl implements Bus, SubscriptionOwner {
 
   private publishDraft(d: Draft): string | Promise<string> {
     if (d.persistent === undefined ? this.persistByPattern(d.type) : d.persistent) {
-      if (this.store === null) {
+      if (this.store === null && this.transport?.persists !== true) {
         throw new CrosstalkError('STORE_UNAVAILABLE', `cannot persist ${d.type}: this bus has no store (use --store or createBus({store}))`, {
           eventType: d.type,
         });
@@ -169,6 +176,22 @@ export class BusImpl implements Bus, SubscriptionOwner {
   }
 
   private deliver(d: Draft, targets: readonly SubscriptionImpl[]): string {
+    const e: UniversalEvent = {
+      id: d.id ?? uuidV4(),
+      event_type: d.type,
+      timestamp: isoNow(),
+      version: EVENT_VERSION,
+      sequence: this.sequence + 1,
+      source: d.source,
+      data: d.data,
+      metadata: d.metadata,
+      priority: d.priority,
+    };
+    if (d.persistent && d.ttl_seconds !== undefined) e.ttl_seconds = d.ttl_seconds;
+    // the transport goes first: when it cannot take the event (connection
+    // lost, too large for the server), the publish fails with no effect here
+    if (this.transport !== null) this.transport.publish(e, d.persistent === true);
+    this.sequence = e.sequence;
     if (d.id !== undefined && !d.minted) {
       if (this.suppliedIds.size >= SUPPLIED_ID_WINDOW / 2) {
         this.suppliedIdsOld = this.suppliedIds;
@@ -176,27 +199,40 @@ export class BusImpl implements Bus, SubscriptionOwner {
       }
       this.suppliedIds.add(d.id);
     }
-    const e: UniversalEvent = {
-      id: d.id ?? uuidV4(),
-      event_type: d.type,
-      timestamp: isoNow(),
-      version: EVENT_VERSION,
-      sequence: ++this.sequence,
-      source: d.source,
-      data: d.data,
-      metadata: d.metadata,
-      priority: d.priority,
-    };
     if (this.store !== null) this.store.markSequence?.(e.sequence);
     if (d.persistent) {
-      if (d.ttl_seconds !== undefined) e.ttl_seconds = d.ttl_seconds;
       // the store buffers (group commit); durability comes with flush()
-      this.store!.append(e);
+      if (this.store !== null) this.store.append(e);
       this.persisted++;
     }
     this.published++;
     for (let i = 0; i < targets.length; i++) targets[i]!.offer(e);
     return e.id;
+  }
+
+  /**
+   * TransportPeer: an event another process published, routed like a local
+   * one but without validation of publish options, a new id or a sequence
+   * of this bus. A remote publisher cannot be made to wait or fail, so a
+   * full `reject` or `block` queue refuses the event, counted in `rejected`.
+   */
+  deliverRemote(e: UniversalEvent): void {
+    if (this.closed) return;
+    const targets = this.router.route(e.event_type);
+    for (let i = 0; i < targets.length; i++) {
+      const s = targets[i]!;
+      if (this.strictSubs > 0 && (s.backpressure === 'reject' || s.backpressure === 'block') && s.congested) {
+        s.rejected++;
+        this.counters.rejected++;
+        continue;
+      }
+      s.offer(e);
+    }
+  }
+
+  /** TransportPeer: a connection change, told to onStatus listeners. */
+  signalConnection(state: 'disconnected' | 'reconnected' | 'closed', message: string): void {
+    this.emit({ type: 'connection', state, url: this.transport?.url ?? '', message });
   }
 
   /** All-or-nothing: waits until every congested block queue has room, or fails. */
@@ -279,6 +315,7 @@ export class BusImpl implements Bus, SubscriptionOwner {
     const sub = new SubscriptionImpl(randomUUID(), [...list], compiled, opts, accepts, this, backlog);
     this.subs.set(sub.id, sub);
     for (const c of compiled) this.router.add(sub, c);
+    if (this.transport !== null) for (const c of compiled) this.transport.addInterest(c);
     if (sub.backpressure === 'block' || sub.backpressure === 'reject') {
       this.strictSubs++;
       this.strictChanges++;
@@ -295,6 +332,7 @@ export class BusImpl implements Bus, SubscriptionOwner {
     }
     this.closedSubs.set(sub.id, sub);
     for (const c of sub.compiled) this.router.remove(sub, c);
+    if (this.transport !== null) for (const c of sub.compiled) this.transport.removeInterest(c);
     if (sub.backpressure === 'block' || sub.backpressure === 'reject') {
       this.strictSubs--;
       this.strictChanges++;
@@ -393,11 +431,14 @@ export class BusImpl implements Bus, SubscriptionOwner {
       queued,
       sequence: this.sequence,
       route_cache_size: this.router.cacheSize,
+      ...(this.transport !== null ? { transport: this.transport.stats() } : {}),
     };
   }
 
   async flush(): Promise<void> {
-    if (this.store) await this.store.flush();
+    if (this.store && this.transport) await Promise.all([this.store.flush(), this.transport.flush()]);
+    else if (this.store) await this.store.flush();
+    else if (this.transport) await this.transport.flush();
   }
 
   async close(): Promise<void> {
@@ -405,6 +446,7 @@ export class BusImpl implements Bus, SubscriptionOwner {
     this.closed = true;
     for (const fail of [...this.pendingBlocked]) fail(new CrosstalkError('BUS_UNAVAILABLE', 'the bus closed while the publish waited'));
     for (const s of [...this.subs.values()]) s.unsubscribe();
+    if (this.transport) await this.transport.close();
     if (this.store) await this.store.close();
   }
 }

@@ -5,7 +5,14 @@
 import { CrosstalkError, describeValue } from './errors.js';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENT_BYTES } from './event.js';
 import { DEFAULT_ROUTE_CACHE_SIZE } from './router.js';
-import { BACKPRESSURE_STRATEGIES, type Backpressure, type EventStore, type FilterSpec, type SubscribeOptions } from './types.js';
+import {
+  BACKPRESSURE_STRATEGIES,
+  type Backpressure,
+  type EventStore,
+  type FilterSpec,
+  type SubscribeOptions,
+  type Transport,
+} from './types.js';
 import type { UniversalEvent } from './event.js';
 
 /** @default 'drop_oldest' */
@@ -23,8 +30,13 @@ export const DEFAULT_BATCH_TIMEOUT_MS = 1000;
 export const MAX_BATCH_EVENTS = 100_000;
 
 export interface BusOptions {
-  /** where persisted events go; none by default (persistent publishes then fail with STORE_UNAVAILABLE) */
+  /**
+   * where persisted events go; none by default (persistent publishes then
+   * fail with STORE_UNAVAILABLE, unless a transport keeps them)
+   */
   store?: EventStore | null;
+  /** joins the bus to other processes (`connectNats`); none by default */
+  transport?: Transport | null;
   /** event types matching any of these patterns are persisted without asking */
   persist?: readonly string[];
   /** largest serialized event in bytes; @default 1 MiB */
@@ -39,6 +51,7 @@ export interface BusOptions {
 
 export interface ResolvedBusOptions {
   store: EventStore | null;
+  transport: Transport | null;
   persist: readonly string[];
   max_event_bytes: number;
   max_depth: number;
@@ -46,7 +59,7 @@ export interface ResolvedBusOptions {
   component: string;
 }
 
-const BUS_KEYS = ['store', 'persist', 'max_event_bytes', 'max_depth', 'route_cache_size', 'component'];
+const BUS_KEYS = ['store', 'transport', 'persist', 'max_event_bytes', 'max_depth', 'route_cache_size', 'component'];
 
 export function invalidOption(option: string, expected: string, got: unknown): CrosstalkError {
   return new CrosstalkError('INVALID_OPTION', `Expected \`${option}\` to be ${expected}, got ${describeValue(got)}`, { option });
@@ -87,10 +100,18 @@ export function resolveBusOptions(o: BusOptions = {}): ResolvedBusOptions {
       throw invalidOption('store', `an EventStore (with ${methods.join(', ')})`, store);
     }
   }
+  const transport = o.transport ?? null;
+  if (transport !== null) {
+    const methods = ['attach', 'publish', 'addInterest', 'removeInterest', 'flush', 'close', 'stats'] as const;
+    if (typeof transport !== 'object' || methods.some((m) => typeof (transport as unknown as Record<string, unknown>)[m] !== 'function')) {
+      throw invalidOption('transport', `a Transport (with ${methods.join(', ')}), e.g. from connectNats()`, transport);
+    }
+  }
   const component = o.component ?? 'host';
   if (typeof component !== 'string' || component.length === 0) throw invalidOption('component', 'a non-empty string', component);
   return {
     store,
+    transport,
     persist,
     max_event_bytes: o.max_event_bytes === undefined ? DEFAULT_MAX_EVENT_BYTES : checkInt('max_event_bytes', o.max_event_bytes, 256, 1 << 30),
     max_depth: o.max_depth === undefined ? DEFAULT_MAX_DEPTH : checkInt('max_depth', o.max_depth, 1, 1000),

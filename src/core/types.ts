@@ -3,6 +3,7 @@
  * or a store codes against. Classes behind them live in their own files.
  */
 import type { JsonObject, JsonValue, Language, Priority, UniversalEvent } from './event.js';
+import type { CompiledPattern } from './pattern.js';
 
 export type Backpressure = 'drop_oldest' | 'drop_newest' | 'block' | 'reject';
 export const BACKPRESSURE_STRATEGIES: readonly Backpressure[] = ['drop_oldest', 'drop_newest', 'block', 'reject'];
@@ -122,12 +123,19 @@ export interface BusStats {
   queued: number;
   sequence: number;
   route_cache_size: number;
+  /** present when the bus is joined to other processes */
+  transport?: TransportStats;
 }
 
-/** Status signals, fired once per crossing and re-armed when the queue drains. */
+/**
+ * Status signals. Queue signals fire once per crossing and re-arm when the
+ * queue drains; `connection` reports a transport losing, regaining or
+ * giving up its connection.
+ */
 export type BusStatus =
   | { type: 'queue_full'; subscription_id: string; patterns: readonly string[]; max_queue_size: number }
-  | { type: 'queue_drained'; subscription_id: string };
+  | { type: 'queue_drained'; subscription_id: string }
+  | { type: 'connection'; state: 'disconnected' | 'reconnected' | 'closed'; url: string; message: string };
 
 export interface Bus {
   /**
@@ -157,11 +165,83 @@ export interface Bus {
   stats(): BusStats;
   onStatus(listener: (s: BusStatus) => void): () => void;
   readonly store: EventStore | null;
-  /** waits until every accepted persistent event is durable */
+  /** the connection to other processes, or null for an in-process bus */
+  readonly transport: Transport | null;
+  /**
+   * Waits until every accepted persistent event is durable (in the store and,
+   * with a transport, acknowledged by it) and the transport's server has seen
+   * every publish and subscription made so far.
+   */
   flush(): Promise<void>;
-  /** closes every subscription and the store */
+  /** closes every subscription, the transport and the store */
   close(): Promise<void>;
   readonly closed: boolean;
+}
+
+// ---- joining processes --------------------------------------------------------
+
+/** What a transport sees of the bus it is attached to. */
+export interface TransportPeer {
+  /**
+   * Routes a complete event that another process published to the matching
+   * local subscriptions. It keeps its id and sequence; nothing is re-validated
+   * but the transport's own checks.
+   */
+  deliverRemote(event: UniversalEvent): void;
+  /** the limits remote events are held to, as local ones */
+  readonly limits: { readonly max_event_bytes: number; readonly max_depth: number };
+  /** passes a connection change on to `onStatus` listeners */
+  signalConnection(state: 'disconnected' | 'reconnected' | 'closed', message: string): void;
+}
+
+export interface TransportStats {
+  kind: string;
+  url: string;
+  state: 'connected' | 'reconnecting' | 'closed';
+  /** events this bus sent */
+  published: number;
+  /** persistent events the server acknowledged as stored */
+  acked: number;
+  /** persistent events still waiting for their acknowledgement */
+  pending_acks: number;
+  /** persistent events whose acknowledgement failed (reported by flush) */
+  ack_failures: number;
+  /** messages that arrived from the server */
+  received: number;
+  /** remote events handed to the bus */
+  delivered: number;
+  /** arrivals dropped because they were not valid events (bad JSON, shape, size) */
+  invalid: number;
+  /** second arrivals of one event through overlapping subscriptions */
+  duplicates: number;
+  /** server subscriptions held for the bus's patterns */
+  subjects: number;
+}
+
+/**
+ * The bus's link to other processes (SPEC §6). The bus calls `publish`
+ * before it delivers locally, so a transport that cannot take an event
+ * stops the publish before it has any effect.
+ */
+export interface Transport {
+  readonly kind: string;
+  /** the server, for messages (credentials removed) */
+  readonly url: string;
+  /** true when the transport itself keeps persistent events durably */
+  readonly persists: boolean;
+  /** called once, by the bus the transport serves */
+  attach(peer: TransportPeer): void;
+  /** sends one event; throws BUS_UNAVAILABLE or PAYLOAD_TOO_LARGE without sending */
+  publish(event: UniversalEvent, persistent: boolean): void;
+  /** a local subscription pattern appeared: receive what it could match */
+  addInterest(pattern: CompiledPattern): void;
+  /** … and went away (counted: patterns held twice are added twice) */
+  removeInterest(pattern: CompiledPattern): void;
+  /** resolves when the server has everything sent so far and acknowledged every persistent event */
+  flush(): Promise<void>;
+  /** stops receiving, lets what was sent reach the server, disconnects; never throws */
+  close(): Promise<void>;
+  stats(): TransportStats;
 }
 
 // ---- storage ----------------------------------------------------------------

@@ -17,12 +17,14 @@ import { engineFor, supportedExtensions, type EngineEntry } from '../../scriptin
 import { runScripts } from '../../scripting/host.js';
 import { openStore, parseStoreSpec } from '../../store/open.js';
 import { replay } from '../../store/replay.js';
+import { parseBusUrl } from '../../transport/url.js';
 
 export interface RunArgs {
   scripts: string[];
   timeout: number;
   memoryLimit: number;
   store?: string;
+  bus?: string;
   persist?: string | string[];
   json: boolean;
   prefix?: boolean;
@@ -33,6 +35,8 @@ export interface RunPlan {
   files: { file: ScriptFile; engine: EngineEntry }[];
   limits: ScriptLimits;
   store: string | undefined;
+  /** a nats:// URL to join other processes through */
+  bus: string | undefined;
   persist: string[];
   json: boolean;
   prefix: boolean;
@@ -62,10 +66,14 @@ export function planRun(args: RunArgs): RunPlan {
   }
   const store = single('store', args.store) as string | undefined;
   if (store !== undefined) parseStoreSpec(store);
+  const bus = single('bus', args.bus) as string | undefined;
+  if (bus !== undefined) parseBusUrl(bus);
   const persist = args.persist === undefined ? [] : [args.persist].flat().map(String);
   for (const p of persist) compilePattern(p);
-  if (persist.length > 0 && store === undefined) {
-    throw new CrosstalkError('INVALID_OPTION', '--persist needs a store: add --store sqlite:PATH (or memory)', { option: 'persist' });
+  if (persist.length > 0 && store === undefined && bus === undefined) {
+    throw new CrosstalkError('INVALID_OPTION', '--persist needs a store: add --store sqlite:PATH (or memory), or --bus nats://…', {
+      option: 'persist',
+    });
   }
 
   const scripts = args.scripts ?? [];
@@ -94,6 +102,7 @@ export function planRun(args: RunArgs): RunPlan {
     files,
     limits: { timeoutMs: timeout, memoryLimitMb: memory },
     store,
+    bus,
     persist,
     json: args.json === true,
     prefix: args.prefix ?? files.length > 1,
@@ -104,6 +113,8 @@ export function planRun(args: RunArgs): RunPlan {
 
 interface Reporter {
   output(script: string, text: string, stream: 'stdout' | 'stderr'): void;
+  /** the bus lost, regained or gave up its connection to other processes */
+  connection(state: string, message: string): void;
   result(r: ScriptResult): void;
   summary(results: ScriptResult[], interrupted: boolean): void;
 }
@@ -118,6 +129,9 @@ function textReporter(prefix: boolean): Reporter {
     output(script, text, stream) {
       const lines = prefix ? text.split('\n').map((l) => `[${script}] ${l}`).join('\n') : text;
       write(stream === 'stdout' ? process.stdout : process.stderr, `${lines}\n`);
+    },
+    connection(_state, message) {
+      write(process.stderr, `crosstalk run: ${message}\n`);
     },
     result(r) {
       if (r.ok || !r.error) return;
@@ -139,6 +153,7 @@ function jsonReporter(): Reporter {
   const line = (o: object) => write(process.stdout, `${JSON.stringify(o)}\n`);
   return {
     output: (script, text, stream) => line({ type: 'output', script, stream, text }),
+    connection: (state, message) => line({ type: 'connection', state, message }),
     result: (r) =>
       line({ type: 'result', script: r.script, ok: r.ok, duration_ms: Math.round(r.durationMs * 10) / 10, ...(r.error ? { error: r.error } : {}) }),
     summary: (results, interrupted) =>
@@ -157,8 +172,18 @@ function jsonReporter(): Reporter {
 /** Runs a validated plan to the end; resolves with the exit status. */
 export async function runPlan(plan: RunPlan): Promise<number> {
   const reporter = plan.json ? jsonReporter() : textReporter(plan.prefix);
-  const store = plan.store === undefined ? null : openStore(plan.store);
-  const bus: Bus = createBus({ store, persist: plan.persist });
+  // the NATS client loads only when a run joins other processes
+  const transport = plan.bus === undefined ? null : await (await import('../../transport/nats.js')).connectNats(plan.bus);
+  let bus: Bus;
+  try {
+    bus = createBus({ store: plan.store === undefined ? null : openStore(plan.store), transport, persist: plan.persist });
+  } catch (e) {
+    await transport?.close();
+    throw e;
+  }
+  bus.onStatus((s) => {
+    if (s.type === 'connection') reporter.connection(s.state, s.message);
+  });
   const services: ScriptServices = {
     replay: (b, spec, signal) => replay(b, b.store!, spec, signal ? { signal } : {}),
   };
@@ -212,10 +237,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
         type: 'string',
         describe: 'persist to sqlite:PATH, sqlite (./.crosstalk/events.db) or memory; without it persistent publishes fail',
       })
+      .option('bus', {
+        type: 'string',
+        describe: 'join other processes through NATS JetStream: nats://host:port (persistent events are kept in its stream)',
+      })
       .option('persist', {
         // not `array: true`, which would swallow the script names after it; repeating the flag makes a list
         type: 'string',
-        describe: 'store every event whose type matches this pattern (repeatable; needs --store)',
+        describe: 'persist every event whose type matches this pattern (repeatable; needs --store or --bus)',
       })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON Lines: output, one result per script, a summary' })
       .option('prefix', { type: 'boolean', describe: 'prefix printed lines with [script] (default: when running several)' })
@@ -223,6 +252,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example('$0 run --timeout 5000 job.lua', 'stop the script after 5 s')
       .example('$0 run --store sqlite:ev.db pay.lua', 'keep events published with persistent = true')
       .example("$0 run --store sqlite:ev.db --persist 'order.**' pay.lua", 'keep every order event')
+      .example('$0 run --bus nats://127.0.0.1:4222 producer.lua', 'share events with every process joined to that server')
       .example('$0 run --json a.lua b.js', 'JSON Lines: output, results, summary') as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     let plan: RunPlan;

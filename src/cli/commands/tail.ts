@@ -12,7 +12,9 @@ import type { EventQuery } from '../../core/types.js';
 import { parseStoreSpec } from '../../store/open.js';
 import { queryFromArgs, withQueryOptions, type QueryArgs } from '../store/args.js';
 import { eventWriter } from '../store/format.js';
+import { followBus, liveFilter, refuseHistoryFlags } from '../store/follow-bus.js';
 import { openReader, runStoreCommand, type CliStore } from '../store/run.js';
+import { parseBusUrl } from '../../transport/url.js';
 
 interface TailArgs extends QueryArgs {
   pattern: string;
@@ -20,6 +22,7 @@ interface TailArgs extends QueryArgs {
   interval: number;
   last: number;
   count?: number;
+  bus?: string;
 }
 
 const PAGE = 1000;
@@ -46,9 +49,11 @@ export const tailCommand: CommandModule<object, TailArgs> = {
       .option('interval', { type: 'number', default: 250, describe: 'poll the store every this many ms' })
       .option('last', { alias: 'n', type: 'number', default: 0, describe: 'first print the last N stored matches' })
       .option('count', { type: 'number', describe: 'exit after printing this many events' })
+      .option('bus', { type: 'string', describe: 'follow live events of every process joined to nats://host:port instead of a store' })
       .example('$0 tail "**"', 'every event as it is stored')
       .example('$0 tail "order.*" -n 10 --where "data.amount>=500"', 'the last 10 big orders, then new ones')
-      .example('$0 tail "agent.**" --json | jq .data', 'JSON Lines for other tools') as Argv<TailArgs>,
+      .example('$0 tail "agent.**" --json | jq .data', 'JSON Lines for other tools')
+      .example('$0 tail "order.*" --bus nats://127.0.0.1:4222', 'live events from every joined process') as Argv<TailArgs>,
   handler: (argv) =>
     runStoreCommand('tail', argv.json, async () => {
       for (const [name, v, min] of [['interval', argv.interval, 10], ['last', argv.last, 0], ['count', argv.count ?? 1, 1]] as const) {
@@ -56,6 +61,12 @@ export const tailCommand: CommandModule<object, TailArgs> = {
       }
       const raw = { ...queryFromArgs(argv), event_type: argv.pattern };
       const base: EventQuery = normalizeQuery(raw);
+      if (argv.bus !== undefined) {
+        if (Array.isArray(argv.bus)) throw new CrosstalkError('INVALID_OPTION', 'give --bus once', { option: 'bus' });
+        parseBusUrl(argv.bus);
+        refuseHistoryFlags(argv as unknown as Record<string, unknown>);
+        return followLive(argv, base);
+      }
       const spec = parseStoreSpec(argv.store);
       const out = eventWriter(argv.json ? 'jsonl' : argv.format, process.stdout);
       const ac = new AbortController();
@@ -110,4 +121,28 @@ async function startCursor(
     count(recent.length);
   }
   return cursor;
+}
+
+/** `--bus`: live events from every joined process, until --count or a signal. */
+async function followLive(argv: TailArgs, q: EventQuery): Promise<void> {
+  const out = eventWriter(argv.json ? 'jsonl' : argv.format, process.stdout);
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await followBus({
+      bus: argv.bus!,
+      pattern: argv.pattern,
+      filters: liveFilter(q),
+      max: argv.count ?? Infinity,
+      signal: ac.signal,
+      out,
+      ready: (url) => process.stderr.write(`crosstalk tail: following ${JSON.stringify(argv.pattern)} on ${url}\n`),
+    });
+    await out.end();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }

@@ -38,6 +38,7 @@ export async function runStoreCommand(name: string, json: boolean, work: () => P
       ? JSON.stringify({ error: { code: e.code, message: e.message, ...(e.option ? { option: e.option } : {}) } })
       : `crosstalk ${name}: ${e.code}: ${e.message}`;
     process.stderr.write(`${line}\n`);
+    // a malformed --bus is bad usage; an unreachable server is not
     process.exitCode = USAGE_CODES.has(e.code) ? 2 : 1;
   }
 }

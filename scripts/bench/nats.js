@@ -1,0 +1,247 @@
+/**
+ * NATS transport benchmarks (SPEC §6).
+ *
+ *   node --no-node-snapshot scripts/bench/nats.js [--quick] [--check]
+ *
+ * Starts its own nats-server (JetStream on, random port, store in a temp
+ * directory; killed at the end) and measures, in one process with one
+ * connection per side as two processes would have:
+ *
+ * 1. Cross-bus throughput: bus A publishes a burst of small events, bus B
+ *    (subscribed to `bench.*`) has all of them in its queue. Next to it, the
+ *    same burst through bare nats.js: the same JSON bytes published on one
+ *    connection, counted by a callback subscription on another. Samples
+ *    alternate (lib.compare); the ratio is crosstalk / raw. A third case
+ *    adds only JSON.stringify / JSON.parse to the raw one: the floor any
+ *    JSON event bus over nats.js starts from.
+ * 2. Round trip: A publishes `ping`, B receives it and publishes `pong`, A
+ *    receives that; p50/p95 over many rounds, next to a bare nats.js
+ *    request/reply on the same server.
+ * 3. Persistent events/s: A publishes persistent events and flushes (every
+ *    JetStream acknowledgement awaited).
+ * `--check` verifies B received every event of a burst once, in order.
+ *
+ * Standalone it prints a table and writes bench-results/nats.json; the
+ * runner (scripts/bench/run.js) imports run().
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { connect } from '@nats-io/transport-node';
+import { createBus } from '../../dist/core/bus.js';
+import { connectNats } from '../../dist/transport/nats.js';
+import { compare, median, standalone } from './lib.js';
+
+const log = (msg) => process.stderr.write(`[nats] ${msg}\n`);
+
+function pct(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+// ---- the server --------------------------------------------------------------------
+
+function natsServerBinary() {
+  for (const d of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin']) {
+    if (!d) continue;
+    try {
+      accessSync(path.join(d, 'nats-server'), constants.X_OK);
+      return path.join(d, 'nats-server');
+    } catch {
+      // not here
+    }
+  }
+  throw new Error('nats-server is not installed: apt-get install -y nats-server');
+}
+
+/** A JetStream server on a port it picks; resolves when its log says it is ready. */
+async function startServer() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'crosstalk-bench-nats-'));
+  const child = spawn(natsServerBinary(), ['-js', '-a', '127.0.0.1', '-p', '-1', '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const port = await new Promise((resolve, reject) => {
+    let text = '';
+    child.once('exit', (code) => reject(new Error(`nats-server exited with ${code}\n${text}`)));
+    child.stderr.setEncoding('utf8').on('data', (c) => {
+      text += c;
+      const m = /Listening for client connections on [^\s]+:(\d+)/.exec(text);
+      if (m && text.includes('Server is ready')) resolve(Number(m[1]));
+    });
+  });
+  child.removeAllListeners('exit');
+  child.stderr.removeAllListeners('data');
+  child.stderr.resume();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    async stop() {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await gone;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---- cases ------------------------------------------------------------------------------
+
+/** Waits until `sub` has had `n` events, taking them in batches. */
+async function takeAll(sub, n, check) {
+  let got = 0;
+  let bad = 0;
+  let last = -1;
+  while (got < n) {
+    const batch = await sub.receiveBatch({ max_events: 10_000, timeout_ms: 10_000 });
+    if (batch.length === 0) throw new Error(`only ${got} of ${n} events arrived`);
+    if (check) {
+      for (const e of batch) {
+        if (e.data.i !== last + 1) bad++;
+        last = e.data.i;
+      }
+    }
+    got += batch.length;
+  }
+  return bad;
+}
+
+export async function run({ quick = false, check = false } = {}) {
+  const rows = [];
+  const row = (r) => rows.push({ suite: 'nats', ...r });
+  const server = await startServer();
+  log(`nats-server at ${server.url}`);
+  const opts = { prefix: 'bench', stream: 'BENCH' };
+  const a = createBus({ transport: await connectNats(server.url, opts) });
+  const b = createBus({ transport: await connectNats(server.url, opts) });
+  const rawPub = await connect({ servers: server.url });
+  const rawSub = await connect({ servers: server.url });
+  try {
+    // ---- 1. throughput
+    const sub = b.subscribe('bench.*', { max_queue_size: 1_000_000 });
+    await b.flush();
+    let rawWanted = 0;
+    let rawGot = 0;
+    let rawDone = null;
+    rawSub.subscribe('raw.bench.x', {
+      callback: () => {
+        if (++rawGot === rawWanted) rawDone();
+      },
+    });
+    const parsed = [];
+    rawSub.subscribe('raw.bench.json', {
+      callback: (_err, m) => {
+        parsed.push(JSON.parse(m.string()));
+        if (++rawGot === rawWanted) rawDone();
+      },
+    });
+    await rawSub.flush();
+    // the bytes a crosstalk event of the same shape puts on the wire
+    const probe = b.subscribe('probe');
+    await b.flush();
+    a.publish('probe', { i: 0 });
+    const [probed] = await probe.receiveBatch({ timeout_ms: 5000 });
+    probe.unsubscribe();
+    const wire = new TextEncoder().encode(JSON.stringify({ ...probed, event_type: 'bench.x' }));
+
+    let seq = 0;
+    const cases = [
+      {
+        name: 'crosstalk: bus → bus through nats-server',
+        fn: async (reps) => {
+          for (let i = 0; i < reps; i++) a.publish('bench.x', { i: seq++ });
+          await takeAll(sub, reps, false);
+          return reps;
+        },
+      },
+      {
+        name: 'nats.js: publish → callback subscription',
+        fn: async (reps) => {
+          rawWanted = reps;
+          rawGot = 0;
+          const done = new Promise((r) => (rawDone = r));
+          for (let i = 0; i < reps; i++) rawPub.publish('raw.bench.x', wire);
+          await done;
+          return reps;
+        },
+      },
+      {
+        name: 'nats.js + JSON: stringify → publish → callback → parse',
+        fn: async (reps) => {
+          rawWanted = reps;
+          rawGot = 0;
+          parsed.length = 0;
+          const done = new Promise((r) => (rawDone = r));
+          for (let i = 0; i < reps; i++) rawPub.publish('raw.bench.json', JSON.stringify({ ...probed, data: { i } }));
+          await done;
+          return reps;
+        },
+      },
+    ];
+    const r = await compare(cases, quick ? { samples: 3, minMs: 150, warmupMs: 80 } : { samples: 7, minMs: 400, warmupMs: 200 });
+    const [ct, raw, json] = cases.map((c) => r[c.name].median);
+    row({ name: cases[0].name, value: ct, unit: 'events/s', vs: cases[1].name, note: `${wire.length}-byte events; all in B's queue` });
+    row({ name: cases[1].name, value: raw, unit: 'events/s', note: 'same bytes, no headers, no parsing' });
+    row({ name: cases[2].name, value: json, unit: 'events/s', vs: cases[1].name, note: 'the serialization floor: what any JSON event bus on nats.js pays' });
+
+    if (check) {
+      const N = quick ? 5_000 : 50_000;
+      const base = seq;
+      seq = 0;
+      for (let i = 0; i < N; i++) a.publish('bench.x', { i: seq++ });
+      const bad = await takeAll(sub, N, true);
+      seq = base + N;
+      row({ name: 'check: every event arrives once, in order', value: N, unit: 'check', pass: bad === 0 && sub.poll() === null });
+    }
+    sub.unsubscribe();
+
+    // ---- 2. round trip
+    const rounds = quick ? 200 : 2000;
+    const pings = b.subscribe('rt.ping');
+    const pongs = a.subscribe('rt.pong');
+    await Promise.all([a.flush(), b.flush()]);
+    let stop = false;
+    const echo = (async () => {
+      while (!stop) {
+        const e = await pings.receive(1000);
+        if (e !== null) b.publish('rt.pong', e.data);
+      }
+    })();
+    const ctTimes = [];
+    for (let i = 0; i < rounds; i++) {
+      const t0 = performance.now();
+      a.publish('rt.ping', i);
+      const e = await pongs.receive(5000);
+      if (e === null || e.data !== i) throw new Error(`round ${i} lost`);
+      ctTimes.push((performance.now() - t0) * 1000);
+    }
+    stop = true;
+    await echo;
+    rawSub.subscribe('raw.rt', { callback: (_err, m) => m.respond(m.data) });
+    await rawSub.flush();
+    const rawTimes = [];
+    for (let i = 0; i < rounds; i++) {
+      const t0 = performance.now();
+      await rawPub.request('raw.rt', wire, { timeout: 5000 });
+      rawTimes.push((performance.now() - t0) * 1000);
+    }
+    row({ name: 'crosstalk round trip p50 (publish → receive → publish → receive)', value: median(ctTimes), unit: 'µs', vs: 'nats.js request/reply p50' });
+    row({ name: 'crosstalk round trip p95', value: pct(ctTimes, 95), unit: 'µs' });
+    row({ name: 'nats.js request/reply p50', value: median(rawTimes), unit: 'µs', note: `${rounds} rounds each` });
+    row({ name: 'nats.js request/reply p95', value: pct(rawTimes, 95), unit: 'µs' });
+
+    // ---- 3. persistent
+    const P = quick ? 2_000 : 20_000;
+    const t0 = performance.now();
+    for (let i = 0; i < P; i++) a.publish('keep.x', { i }, { persistent: true });
+    await a.flush();
+    const persisted = P / ((performance.now() - t0) / 1000);
+    const acked = a.stats().transport.acked;
+    row({ name: 'persistent events/s (JetStream acks awaited)', value: persisted, unit: 'events/s', note: `${P} events, one ack each` });
+    if (check) row({ name: 'check: every persistent event acknowledged', value: acked, unit: 'check', pass: acked === P });
+  } finally {
+    await Promise.allSettled([a.close(), b.close(), rawPub.close(), rawSub.close()]);
+    await server.stop();
+  }
+  return rows;
+}
+
+await standalone(import.meta.url, run);

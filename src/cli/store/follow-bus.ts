@@ -1,0 +1,63 @@
+/**
+ * `crosstalk tail <pattern> --bus nats://…`: follow events live as any
+ * joined process publishes them, instead of polling a store. `--where`,
+ * `--filter`, `--correlation-id` and `--source` become the subscription's
+ * filter; the time and sequence flags are about stored history and are
+ * refused here.
+ */
+import { createBus } from '../../core/bus.js';
+import { CrosstalkError } from '../../core/errors.js';
+import type { EventQuery, FilterSpec } from '../../core/types.js';
+import type { EventWriter } from './format.js';
+
+export interface FollowBusArgs {
+  bus: string;
+  pattern: string;
+  filters: FilterSpec | undefined;
+  /** stop after this many events */
+  max: number;
+  signal: AbortSignal;
+  out: EventWriter;
+  /** told once the server has this process's interest */
+  ready(url: string): void;
+}
+
+/** Flags that ask for stored history, which a live bus does not have. */
+export const HISTORY_FLAGS = ['since', 'until', 'after', 'last'] as const;
+
+export function refuseHistoryFlags(args: Record<string, unknown>): void {
+  for (const f of HISTORY_FLAGS) {
+    const v = args[f];
+    if (v === undefined || (f === 'last' && v === 0)) continue;
+    const flag = `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new CrosstalkError('INVALID_OPTION', `${flag} reads stored events; with --bus, tail follows live events only`, { option: f });
+  }
+}
+
+/** The query's conditions that a live subscription can check, as one filter. */
+export function liveFilter(q: EventQuery): FilterSpec | undefined {
+  const f: FilterSpec = { ...q.filters };
+  if (q.correlation_id !== undefined) f['source.correlation_id'] = q.correlation_id;
+  if (q.source !== undefined) f['source.component'] = q.source;
+  return Object.keys(f).length > 0 ? f : undefined;
+}
+
+export async function followBus(a: FollowBusArgs): Promise<void> {
+  const { connectNats } = await import('../../transport/nats.js');
+  const bus = createBus({ transport: await connectNats(a.bus) });
+  try {
+    const sub = bus.subscribe(a.pattern, a.filters ? { filter: a.filters, max_queue_size: 100_000 } : { max_queue_size: 100_000 });
+    a.signal.addEventListener('abort', () => sub.unsubscribe(), { once: true });
+    await bus.flush();
+    a.ready(bus.transport!.url);
+    let printed = 0;
+    while (printed < a.max && !sub.closed) {
+      const batch = await sub.receiveBatch({ max_events: Math.min(1000, a.max - printed), timeout_ms: 60_000 });
+      if (batch.length === 0) continue;
+      await a.out.write(batch);
+      printed += batch.length;
+    }
+  } finally {
+    await bus.close();
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Two real processes joined through a real nats-server by the real CLI:
+ * `crosstalk run --bus nats://…` with a JS consumer in one and a Lua
+ * producer in the other (bin/crosstalk.js on the built dist/).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNatsServer, type NatsServer } from '../setup/nats.js';
+import { raw } from './helpers.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin/crosstalk.js');
+const fx = (name: string) => path.join('test/transport/fixtures', name);
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function crosstalk(args: string[]): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--no-node-snapshot', BIN, ...args], { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Spawns the CLI and resolves once `ready` appears on its stdout or stderr (it failing first rejects). */
+async function startUntil(args: string[], ready: string): Promise<Started> {
+  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const check = () => (out + err).includes(ready) && resolve();
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => ((out += c), check()));
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => ((err += c), check()));
+    void exited.then((code) => reject(new Error(`crosstalk ${args.join(' ')} exited (${code}) before saying ${ready}: ${err}`)));
+  });
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+const stopChild = (c: ChildProcess) => {
+  if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+};
+
+let server: NatsServer;
+
+beforeAll(async () => {
+  if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: build first (npx tsc -p tsconfig.json)');
+  server = await startNatsServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('crosstalk run --bus', () => {
+  it('a Lua producer in one process reaches a JS consumer in another, in order, once each', async () => {
+    // the consumer has subscribed (and its client has sent the interest) once it says so
+    const consumer = await startUntil(['run', '--bus', server.url, fx('consumer.js')], 'listening\n');
+    try {
+      const producer = await crosstalk(['run', '--bus', server.url, fx('producer.lua')]);
+      expect(producer.stderr).toBe('');
+      expect(producer.stdout).toBe('sent 1000\n');
+      expect(producer.code).toBe(0);
+
+      expect(await consumer.exited).toBe(0);
+      expect(consumer.stderr()).toBe('');
+      expect(consumer.stdout()).toBe('listening\ngot 1000 jobs, sum 500500, ordered true, from producer.lua (lua)\n');
+    } finally {
+      stopChild(consumer.child);
+    }
+
+    // the persistent ones are in the stream, after both processes are gone
+    const { nc, jsm } = await raw(server.url);
+    try {
+      const info = await jsm.streams.info('CROSSTALK');
+      expect(info.state.messages).toBe(10);
+      const last = await jsm.streams.getMessage('CROSSTALK', { seq: 10 });
+      expect(last!.subject).toBe('crosstalk.p.job.item');
+      expect(last!.json<{ data: unknown }>().data).toEqual({ n: 1000 });
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('--persist needs no --store with --bus: JetStream keeps the matching events', async () => {
+    const { nc, jsm } = await raw(server.url);
+    try {
+      const before = (await jsm.streams.info('CROSSTALK')).state.messages;
+      const r = await crosstalk(['run', '--bus', server.url, '--persist', 'job.**', fx('producer.lua')]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      // the producer says `persistent = false` for 990 items, which wins over
+      // the pattern: the 10 it marks persistent and the done marker are kept
+      expect((await jsm.streams.info('CROSSTALK')).state.messages - before).toBe(11);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it.each([
+    ['http://x', /INVALID_OPTION: invalid bus URL "http:\/\/x": the scheme is http, not nats/],
+    ['', /INVALID_OPTION: invalid bus URL "": empty/],
+    ['nats://127.0.0.1:0', /port 0 is not 1–65535/],
+    ['nats://127.0.0.1:99999', /invalid bus URL/],
+  ])('--bus %j is refused before anything runs (exit 2)', async (url, why) => {
+    const r = await crosstalk(['run', '--bus', url, fx('producer.lua')]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(why);
+  });
+
+  it('an unreachable server is BUS_UNAVAILABLE (exit 1), and nothing runs', async () => {
+    const gone = await startNatsServer();
+    await gone.stop();
+    const r = await crosstalk(['run', '--bus', gone.url, fx('producer.lua')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`^crosstalk run: BUS_UNAVAILABLE: cannot connect to nats://127\\.0\\.0\\.1:${gone.port}: `));
+  });
+
+  it('--bus given twice is refused', async () => {
+    const r = await crosstalk(['run', '--bus', server.url, '--bus', server.url, fx('producer.lua')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--bus to be given once/);
+  });
+});
+
+describe('the server going away under crosstalk run', () => {
+  it('is reported on stderr; publishes fail with BUS_UNAVAILABLE once the reconnect buffer is full; the run ends normally', async () => {
+    const own = await startNatsServer();
+    const run = await startUntil(['run', '--bus', own.url, fx('ticker.lua')], 'started\n');
+    try {
+      await own.stop();
+      expect(await run.exited).toBe(0);
+      expect(run.stdout()).toMatch(
+        /^started\nrefused: BUS_UNAVAILABLE: lost the connection to nats:\/\/127\.0\.0\.1:\d+; 10000 events already wait for it to come back \(reconnect_buffer\)\n$/,
+      );
+      expect(run.stderr()).toBe(`crosstalk run: lost the connection to ${own.url}; reconnecting\n`);
+    } finally {
+      stopChild(run.child);
+    }
+  });
+});
+
+describe('crosstalk tail --bus', () => {
+  it('follows live events of another process, filtered, and stops after --count', async () => {
+    const tail = await startUntil(['tail', 'job.*', '--bus', server.url, '--json', '--count', '3', '--where', 'data.n<=3', '--source', 'producer.lua'], 'crosstalk tail: following');
+    try {
+      const producer = await crosstalk(['run', '--bus', server.url, fx('producer.lua')]);
+      expect(producer.code).toBe(0);
+      expect(await tail.exited).toBe(0);
+      const lines = tail.stdout().trim().split('\n').map((l) => JSON.parse(l) as { event_type: string; data: unknown });
+      expect(lines.map((e) => [e.event_type, e.data])).toEqual([
+        ['job.item', { n: 1 }],
+        ['job.item', { n: 2 }],
+        ['job.item', { n: 3 }],
+      ]);
+      expect(tail.stderr()).toBe(`crosstalk tail: following "job.*" on ${server.url}\n`);
+    } finally {
+      stopChild(tail.child);
+    }
+  });
+
+  it.each([
+    [['--since', '1h'], /--since reads stored events; with --bus, tail follows live events only/],
+    [['--last', '5'], /--last reads stored events/],
+  ])('refuses %j with --bus (exit 2)', async (flags, why) => {
+    const r = await crosstalk(['tail', 'job.*', '--bus', server.url, ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(why);
+  });
+
+  it('refuses a bad --bus (exit 2)', async () => {
+    const r = await crosstalk(['tail', 'job.*', '--bus', 'http://x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/crosstalk tail: INVALID_OPTION: invalid bus URL "http:\/\/x"/);
+  });
+});
