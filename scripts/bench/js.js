@@ -30,7 +30,7 @@ import ivm from 'isolated-vm';
 import { createBus } from '../../dist/index.js';
 import { JsEngine } from '../../dist/scripting/js/engine.js';
 import { LuaEngine } from '../../dist/scripting/lua/engine.js';
-import { median, settledHeap, standalone } from './lib.js';
+import { idleCpu, median, standalone } from './lib.js';
 
 const SUITE = 'js';
 const js = new JsEngine();
@@ -304,49 +304,22 @@ async function bareRoundTrip(n, warm) {
 
 async function idle(rows, { quick, check }) {
   const count = 20;
-  const windowMs = quick ? 500 : 1000;
   const bus = createBus();
-  const ready = bus.subscribe('idle.ready', { max_queue_size: count });
-  const stops = [];
-  const runs = [];
-  for (let i = 0; i < count; i++) {
-    const stop = new AbortController();
-    stops.push(stop);
-    runs.push(
+  const { results, row } = await idleCpu(
+    bus,
+    count,
+    quick ? 500 : 1000,
+    (i, signal) =>
       js.run(
         bus,
         { name: `idle${i}.js`, source: `const s = Event.subscribe('never.*'); Event.publish('idle.ready', null); Event.receive(s, 600000);` },
-        { limits: LIMITS, output: () => {}, signal: stop.signal },
+        { limits: LIMITS, output: () => {}, signal },
       ),
-    );
-  }
-  let seen = 0;
-  while (seen < count) {
-    const b = await ready.receiveBatch({ max_events: count, timeout_ms: 30_000 });
-    if (b.length === 0) throw new Error(`only ${seen} of ${count} idle scripts started`);
-    seen += b.length;
-  }
-  await settledHeap();
-  await new Promise((r) => setTimeout(r, 100));
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, windowMs));
-  const c = process.cpuUsage(c0);
-  const wall = performance.now() - t0;
-  for (const stop of stops) stop.abort();
-  const ended = await Promise.all(runs);
+    { suite: SUITE, name: `${count} JS scripts waiting in receive: CPU while idle` },
+  );
   await bus.close();
-  const cpuMs = (c.user + c.system) / 1000;
-  rows.push({
-    suite: SUITE,
-    name: `${count} JS scripts waiting in receive: CPU while idle`,
-    value: (cpuMs / wall) * 100,
-    unit: '% of a core',
-    target: '≈ 0 (no polling)',
-    pass: cpuMs / wall < 0.02,
-    note: `${cpuMs.toFixed(1)} ms CPU over ${Math.round(wall)} ms (the bench process itself included)`,
-  });
-  if (check) rows.push(checkRow('idle: every script was waiting until stopped', ended.every((r) => !r.ok && r.error?.code === 'SCRIPT_ERROR')));
+  rows.push(row);
+  if (check) rows.push(checkRow('idle: every script was waiting until stopped', results.every((r) => !r.ok && r.error?.code === 'SCRIPT_ERROR')));
 }
 
 export async function run({ quick = false, check = false } = {}) {

@@ -177,6 +177,52 @@ export async function settledHeap() {
   return process.memoryUsage().heapUsed;
 }
 
+/**
+ * CPU of the whole process while `count` scripts wait on `bus`. `start(i,
+ * signal)` starts script i, which publishes `idle.ready` once it is about to
+ * wait, and returns its run (a Promise of its result); every script is
+ * stopped through its signal after the window. → {results, row}: the
+ * row (`suite`, `name`) says what share of a core the process used.
+ */
+export async function idleCpu(bus, count, windowMs, start, { suite, name }) {
+  const ready = bus.subscribe('idle.ready', { max_queue_size: count });
+  const stops = [];
+  const runs = [];
+  for (let i = 0; i < count; i++) {
+    const stop = new AbortController();
+    stops.push(stop);
+    runs.push(start(i, stop.signal));
+  }
+  let seen = 0;
+  while (seen < count) {
+    const b = await ready.receiveBatch({ max_events: count, timeout_ms: 30_000 });
+    if (b.length === 0) throw new Error(`only ${seen} of ${count} idle scripts started`);
+    seen += b.length;
+  }
+  // settle the heap, so collection work left over from earlier cases is not counted
+  await settledHeap();
+  await new Promise((r) => setTimeout(r, 100));
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, windowMs));
+  const c = process.cpuUsage(c0);
+  const wall = performance.now() - t0;
+  for (const stop of stops) stop.abort();
+  const results = await Promise.all(runs);
+  ready.unsubscribe();
+  const cpuMs = (c.user + c.system) / 1000;
+  const row = {
+    suite,
+    name,
+    value: (cpuMs / wall) * 100,
+    unit: '% of a core',
+    target: '≈ 0 (no polling)',
+    pass: cpuMs / wall < 0.02,
+    note: `${cpuMs.toFixed(1)} ms CPU over ${Math.round(wall)} ms (the bench process itself included)`,
+  };
+  return { results, row };
+}
+
 const GC_KINDS = {
   [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
   [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'major',

@@ -23,7 +23,7 @@ import { isoNow } from '../../dist/core/event.js';
 import { LuaEngine } from '../../dist/scripting/lua/engine.js';
 import { toJs, encodeUtf8 } from '../../dist/scripting/lua/marshal.js';
 import { lauxlib, lua, lualib } from '../../dist/scripting/lua/vm.js';
-import { machine, median, settledHeap, standalone } from './lib.js';
+import { idleCpu, machine, median, standalone } from './lib.js';
 
 const SUITE = 'lua';
 const engine = new LuaEngine();
@@ -188,50 +188,22 @@ async function drain(rows, { quick, check }) {
 
 async function idle(rows, { quick, check }) {
   const count = 100;
-  const windowMs = quick ? 500 : 1000;
   const bus = createBus();
-  const ready = bus.subscribe('idle.ready', { max_queue_size: count });
-  const stops = [];
-  const runs = [];
-  for (let i = 0; i < count; i++) {
-    const stop = new AbortController();
-    stops.push(stop);
-    runs.push(
+  const { results, row } = await idleCpu(
+    bus,
+    count,
+    quick ? 500 : 1000,
+    (i, signal) =>
       engine.run(
         bus,
         { name: `idle${i}.lua`, source: 'local s = Event.subscribe("never.*")\nEvent.publish("idle.ready")\nEvent.receive(s, 600000)' },
-        { limits: LIMITS, output: () => {}, signal: stop.signal },
+        { limits: LIMITS, output: () => {}, signal },
       ),
-    );
-  }
-  let seen = 0;
-  while (seen < count) {
-    const b = await ready.receiveBatch({ max_events: count, timeout_ms: 10_000 });
-    if (b.length === 0) throw new Error(`only ${seen} of ${count} idle scripts started`);
-    seen += b.length;
-  }
-  // settle the heap, so collection work left over from the earlier cases is not counted
-  await settledHeap();
-  await new Promise((r) => setTimeout(r, 100));
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, windowMs));
-  const c = process.cpuUsage(c0);
-  const wall = performance.now() - t0;
-  for (const stop of stops) stop.abort();
-  const ended = await Promise.all(runs);
-  const allStopped = ended.every((r) => r.error?.message === 'stopped');
+    { suite: SUITE, name: `${count} Lua scripts waiting in receive: CPU while idle` },
+  );
+  const allStopped = results.every((r) => r.error?.message === 'stopped');
   await bus.close();
-  const cpuMs = (c.user + c.system) / 1000;
-  rows.push({
-    suite: SUITE,
-    name: `${count} Lua scripts waiting in receive: CPU while idle`,
-    value: (cpuMs / wall) * 100,
-    unit: '% of a core',
-    target: '≈ 0 (no polling)',
-    pass: cpuMs / wall < 0.02,
-    note: `${cpuMs.toFixed(1)} ms CPU over ${Math.round(wall)} ms (the bench process itself included)`,
-  });
+  rows.push(row);
   if (check) rows.push(checkRow('idle: every script was waiting until stopped', allStopped));
 }
 

@@ -1,17 +1,6 @@
 /** `crosstalk bench` refuses bad input before running anything. */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = path.resolve(__dirname, '../..');
-
-function crosstalk(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--no-node-snapshot', path.join(ROOT, 'bin/crosstalk.js'), ...args], { cwd: ROOT, timeout: 30_000 }, (err, _out, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }),
-    );
-  });
-}
+import { crosstalk } from '../setup/cli.js';
 
 describe('crosstalk bench', () => {
   it('names an unknown suite and exits 2', async () => {

@@ -4,28 +4,13 @@
  * and the other way round; a failing script makes the exit status non-zero
  * and is named with its line.
  */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { crosstalk, ROOT } from '../setup/cli.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const BIN = path.join(ROOT, 'bin/crosstalk.js');
 const FIXTURES = path.join(ROOT, 'test/fixtures/crosslang');
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function crosstalk(args: string[]): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--no-node-snapshot', BIN, ...args], { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const fixture = (name: string) => path.join(FIXTURES, name);
 

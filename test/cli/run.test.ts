@@ -2,31 +2,16 @@
  * `crosstalk run` through the real CLI: bin/crosstalk.js on the built dist/
  * (`npm test` builds first), on the scripts in test/fixtures/run.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, crosstalk, ROOT } from '../setup/cli.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const BIN = path.join(ROOT, 'bin/crosstalk.js');
 const fx = (name: string) => path.join('test/fixtures/run', name);
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function crosstalk(args: string[], { snapshotFlag = true } = {}): Promise<Ran> {
-  const node = snapshotFlag ? ['--no-node-snapshot', BIN] : [BIN];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...node, ...args], { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 beforeAll(() => {
   if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: build first (npx tsc -p tsconfig.json)');

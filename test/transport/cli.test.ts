@@ -3,31 +3,17 @@
  * `crosstalk run --bus nats://…` with a JS consumer in one and a Lua
  * producer in the other (bin/crosstalk.js on the built dist/).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, crosstalk, ROOT } from '../setup/cli.js';
 import { startNatsServer, type NatsServer } from '../setup/nats.js';
 import { raw } from './helpers.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const BIN = path.join(ROOT, 'bin/crosstalk.js');
 const fx = (name: string) => path.join('test/transport/fixtures', name);
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function crosstalk(args: string[]): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--no-node-snapshot', BIN, ...args], { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 interface Started {
   child: ChildProcess;
