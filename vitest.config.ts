@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup/fast-check.ts'],
+    // installs Debian's nats-server when it is missing and this may (root)
+    globalSetup: ['test/setup/install-nats.ts'],
     pool: 'forks',
     execArgv: ['--no-node-snapshot'],
     testTimeout: 30_000,
