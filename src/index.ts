@@ -22,6 +22,7 @@ export {
   DEFAULT_MAX_RECONNECT_ATTEMPTS,
   DEFAULT_RECONNECT_TIME_WAIT_MS,
   DEFAULT_RECONNECT_BUFFER,
+  DEFAULT_MAX_PENDING_ACKS,
 } from './transport/options.js';
 export { DEFAULT_SCRIPT_LIMITS } from './scripting/engine.js';
 export { assertEventType, isValidEventType, EVENT_VERSION, PRIORITIES } from './core/event.js';

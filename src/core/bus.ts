@@ -12,6 +12,7 @@ import { prepareDraft, type Draft } from './draft.js';
 import { compileFilter } from './filter.js';
 import { resolveBusOptions, resolveSubscribeOptions, type BusOptions, type ResolvedBusOptions } from './options.js';
 import { compilePattern, type CompiledPattern } from './pattern.js';
+import { RecentSet } from './recent-set.js';
 import { Router } from './router.js';
 import { uuidV4 } from './uuid.js';
 import { historyBacklog } from './history.js';
@@ -67,8 +68,7 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer {
    * Ids publishers supplied lately, in two generations (O(1) eviction): a
    * repeat is refused, as a retried publish must not deliver twice.
    */
-  private suppliedIds = new Set<string>();
-  private suppliedIdsOld = new Set<string>();
+  private readonly suppliedIds = new RecentSet<string>(SUPPLIED_ID_WINDOW / 2);
   closed = false;
 
   constructor(options?: BusOptions) {
@@ -149,7 +149,7 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer {
   }
 
   private dispatch(d: Draft): string | Promise<string> {
-    if (d.id !== undefined && !d.minted && (this.suppliedIds.has(d.id) || this.suppliedIdsOld.has(d.id))) {
+    if (d.id !== undefined && !d.minted && this.suppliedIds.has(d.id)) {
       throw new CrosstalkError('INVALID_OPTION', `id ${d.id} was already published on this bus`, { option: 'id', eventType: d.type });
     }
     // the answer found while validating serves the first attempt only: after
@@ -189,14 +189,12 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer {
     };
     if (d.persistent && d.ttl_seconds !== undefined) e.ttl_seconds = d.ttl_seconds;
     // the transport goes first: when it cannot take the event (connection
-    // lost, too large for the server), the publish fails with no effect here
+    // lost, too large for the server), the publish fails with no effect. (A
+    // store that refuses the event after that, because it is closing, is the
+    // one case where other processes get an event this publish reports failed.)
     if (this.transport !== null) this.transport.publish(e, d.persistent === true);
     this.sequence = e.sequence;
     if (d.id !== undefined && !d.minted) {
-      if (this.suppliedIds.size >= SUPPLIED_ID_WINDOW / 2) {
-        this.suppliedIdsOld = this.suppliedIds;
-        this.suppliedIds = new Set();
-      }
       this.suppliedIds.add(d.id);
     }
     if (this.store !== null) this.store.markSequence?.(e.sequence);
@@ -214,7 +212,9 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer {
    * TransportPeer: an event another process published, routed like a local
    * one but without validation of publish options, a new id or a sequence
    * of this bus. A remote publisher cannot be made to wait or fail, so a
-   * full `reject` or `block` queue refuses the event, counted in `rejected`.
+   * full `reject` queue, or a `block` queue that is full or has local
+   * publishers waiting for room (they keep their turn), refuses the event,
+   * counted in `rejected`.
    */
   deliverRemote(e: UniversalEvent): void {
     if (this.closed) return;

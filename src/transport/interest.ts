@@ -42,26 +42,3 @@ export class Interest<H extends Held> {
     return [...this.held.keys()];
   }
 }
-
-/**
- * Event ids seen lately, in two generations (O(1) eviction): an event that
- * arrives through two overlapping subscriptions is handed to the bus once.
- * Both copies arrive back to back, so a small window is plenty.
- */
-export class RecentIds {
-  private now = new Set<string>();
-  private old = new Set<string>();
-
-  constructor(private readonly window: number) {}
-
-  /** True when `id` was seen lately; remembers it either way. */
-  seen(id: string): boolean {
-    if (this.now.has(id) || this.old.has(id)) return true;
-    if (this.now.size >= this.window) {
-      this.old = this.now;
-      this.now = new Set();
-    }
-    this.now.add(id);
-    return false;
-  }
-}

@@ -2,9 +2,10 @@
  * The NATS JetStream transport (SPEC §6): joins a bus to every other bus on
  * the same server and prefix.
  *
- * - Local first: the bus delivers a publish to its own subscriptions and
- *   hands it here; it goes out on `<prefix>.e.<type>` as core NATS, or on
- *   `<prefix>.p.<type>` through JetStream when persistent (subjects.ts).
+ * - The bus hands each local publish here before it delivers it to its own
+ *   subscriptions (so a publish this cannot take has no effect); it goes out
+ *   on `<prefix>.e.<type>` as core NATS, or on `<prefix>.p.<type>` through
+ *   JetStream when persistent (subjects.ts).
  * - The connection is opened with `noEcho`: the server never hands a bus its
  *   own events back. Persistent events also carry a header naming the bus
  *   (they carry headers for JetStream anyway), and arrivals bearing this
@@ -17,7 +18,7 @@
  *   repeat within its duplicate window).
  * - A bus subscribes on the server only to subjects covering its patterns,
  *   counted (interest.ts); events that arrive through two overlapping
- *   subjects are handed to the bus once (RecentIds).
+ *   subjects are handed to the bus once (a RecentSet of their ids).
  * - Messages from the network are checked (wire.ts) and dropped, counted,
  *   when they are not valid events; nothing they contain can throw here.
  */
@@ -27,7 +28,8 @@ import { CrosstalkError } from '../core/errors.js';
 import type { UniversalEvent } from '../core/event.js';
 import type { CompiledPattern } from '../core/pattern.js';
 import type { Transport, TransportPeer, TransportStats } from '../core/types.js';
-import { Interest, RecentIds } from './interest.js';
+import { RecentSet } from '../core/recent-set.js';
+import { Interest } from './interest.js';
 import { resolveNatsOptions, type NatsOptions, type ResolvedNatsOptions } from './options.js';
 import { ensureStream } from './stream.js';
 import { eventSubject, patternSubjects, persistentSubjects, typeOfSubject } from './subjects.js';
@@ -91,7 +93,8 @@ export class NatsTransportImpl implements Transport {
   private closing: Promise<void> | null = null;
   private closeReason = '';
   private readonly interest: Interest<NatsSubscription | { unsubscribe(): void }>;
-  private readonly recent = new RecentIds(DUPLICATE_WINDOW);
+  /** ids of remote events handed to the bus lately; both copies of an event arrive back to back */
+  private readonly recent = new RecentSet<string>(DUPLICATE_WINDOW);
   private readonly pending = new Set<Promise<void>>();
   /** ack failures not yet reported by flush() */
   private unreported = 0;
@@ -129,6 +132,13 @@ export class NatsTransportImpl implements Transport {
 
   publish(e: UniversalEvent, persistent: boolean): void {
     if (this.state !== 'connected') this.checkWritable();
+    if (persistent && this.pending.size >= this.o.max_pending_acks) {
+      throw new CrosstalkError(
+        'BUS_UNAVAILABLE',
+        `${this.pending.size} persistent events wait for JetStream's acknowledgement on ${this.url} (max_pending_acks); await bus.flush() before publishing more`,
+        { eventType: e.event_type },
+      );
+    }
     const payload = encodeEvent(e);
     const max = (this.nc.info?.max_payload ?? Infinity) - HEADER_ALLOWANCE;
     if (payload.length > max) {
@@ -266,9 +276,12 @@ export class NatsTransportImpl implements Transport {
       return;
     }
     // only overlapping subscriptions deliver one message twice; with one there is nothing to remember
-    if (this.interest.size > 1 && this.recent.seen(e.id)) {
-      this.counts.duplicates++;
-      return;
+    if (this.interest.size > 1) {
+      if (this.recent.has(e.id)) {
+        this.counts.duplicates++;
+        return;
+      }
+      this.recent.add(e.id);
     }
     this.counts.delivered++;
     try {

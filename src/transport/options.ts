@@ -20,6 +20,8 @@ export const DEFAULT_MAX_RECONNECT_ATTEMPTS = 10;
 export const DEFAULT_RECONNECT_TIME_WAIT_MS = 2000;
 /** @default 10_000 */
 export const DEFAULT_RECONNECT_BUFFER = 10_000;
+/** Persistent events that may wait for JetStream's acknowledgement at once. */
+export const DEFAULT_MAX_PENDING_ACKS = 65_536;
 
 export interface NatsOptions {
   /** first tokens of every subject: `<prefix>.e.<type>`, `<prefix>.p.<type>`; @default 'crosstalk' */
@@ -36,6 +38,12 @@ export interface NatsOptions {
   reconnect_time_wait_ms?: number;
   /** events that may be published while reconnecting (held and sent on reconnect); more fail with BUS_UNAVAILABLE; @default 10,000 */
   reconnect_buffer?: number;
+  /**
+   * persistent events that may wait for JetStream's acknowledgement at once
+   * (each holds a request and its timer); more fail with BUS_UNAVAILABLE
+   * until `flush()` or the acks catch up; @default 65,536
+   */
+  max_pending_acks?: number;
   /** the connection's name as the server shows it; @default 'crosstalk' */
   name?: string;
 }
@@ -50,6 +58,7 @@ const KEYS = [
   'max_reconnect_attempts',
   'reconnect_time_wait_ms',
   'reconnect_buffer',
+  'max_pending_acks',
   'name',
 ];
 
@@ -75,5 +84,6 @@ export function resolveNatsOptions(o: NatsOptions = {}): ResolvedNatsOptions {
     max_reconnect_attempts: int('max_reconnect_attempts', DEFAULT_MAX_RECONNECT_ATTEMPTS, -1, 1_000_000),
     reconnect_time_wait_ms: int('reconnect_time_wait_ms', DEFAULT_RECONNECT_TIME_WAIT_MS, 0, 600_000),
     reconnect_buffer: int('reconnect_buffer', DEFAULT_RECONNECT_BUFFER, 0, 10_000_000),
+    max_pending_acks: int('max_pending_acks', DEFAULT_MAX_PENDING_ACKS, 1, 10_000_000),
   };
 }

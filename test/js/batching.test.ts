@@ -55,6 +55,28 @@ describe('batching', () => {
     await run.bus.close();
   });
 
+  it('a batched event the host refuses does not cost later publishes their ids, over id refills', async () => {
+    // p.x is persisted by pattern, and this bus has no store: the host refuses it, after the script moved on
+    const run = newRun({ persist: ['p.*'] });
+    const host = run.bus.subscribe('o.*', { max_queue_size: 100_000 });
+    const result = await runJs(
+      run,
+      `
+      Event.publish('p.x', 0);
+      const ids = [];
+      for (let i = 0; i < 6000; i++) ids.push(Event.publish('o.x', i));
+      console.log(ids.join(','));
+    `,
+    );
+    const ids = run.out()[0]!.split(',');
+    expect(ids.every((id) => id.length === 36)).toBe(true);
+    expect(host.drain(100_000).map((e) => e.id)).toEqual(ids);
+    // reported, not lost: nothing else called, so the script fails at its end
+    expect(result).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+    expect(result.error!.message).toMatch(/^batched publish of p\.x failed/);
+    await run.bus.close();
+  });
+
   it('flushes before a receive: the host sees the request while the script waits for the reply', async () => {
     const run = newRun();
     const requests = run.bus.subscribe('req');

@@ -50,18 +50,29 @@ describe('HostBridge batches', () => {
     expect(sink.drain().map((e) => e.event_type)).toEqual(['a.after']);
   });
 
-  it('an id named inside a batch is a supplied id: checked, and refused when repeated', () => {
+  it('a batched event that names an id is refused: a script cannot choose or repeat a batched id', () => {
     const { sink, bridge, ids, next } = setup();
-    const own = '0b5e4c1e-7f3a-4d2b-9c1a-2e3f4a5b6c7d';
-    bridge.call('__batch', null, JSON.stringify([{ event_type: 'a.own', id: own }, { event_type: 'a.bad', id: 'x' }, { event_type: 'a.plain' }]), -1);
-    expect(JSON.parse(next().slice(2))).toMatchObject({ code: 'INVALID_OPTION', option: 'id' });
-    bridge.call('__batch', null, JSON.stringify([{ event_type: 'a.again', id: own }]), -1);
-    expect(JSON.parse(next().slice(2))).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('already published') });
-    // the forged ids still used up their pool slots, so the ids that follow stay in step
+    // an unused id of the pool, which a later batched event will get
+    bridge.call('__batch', null, JSON.stringify([{ event_type: 'a.forged', id: ids[3] }, { event_type: 'a.plain' }, { event_type: 'a.own', id: ids[0] }]), -1);
+    expect(JSON.parse(next().slice(2))).toMatchObject({ code: 'SCRIPT_ERROR', message: expect.stringContaining('carried an id') });
+    bridge.call('__batch', null, JSON.stringify([{ event_type: 'a.third' }, { event_type: 'a.fourth' }]), -1);
+    expect(next()[1]).toBe('v');
+    // the refused events still used up their pool slots, so the ids that follow stay in step
     expect(sink.drain().map((e) => [e.event_type, e.id])).toEqual([
-      ['a.own', own],
-      ['a.plain', ids[2]],
+      ['a.plain', ids[1]],
+      ['a.third', ids[3]],
+      ['a.fourth', ids[4]],
     ]);
+  });
+
+  it('a refill of ids is answered even when a batched event failed; the failure comes at the next other call', () => {
+    const { bridge, next } = setup();
+    bridge.call('__batch', null, JSON.stringify([{ event_type: 'a.bad', data: 1, metadata: 7 }]), -1);
+    const refill = bridge.call('__flush', [true], '', -1) as string;
+    expect(refill[1]).toBe('i');
+    expect(refill.length - 2).toBe(36 * ID_POOL_SIZE);
+    expect(JSON.parse(next().slice(2))).toMatchObject({ code: 'INVALID_OPTION', option: 'metadata' });
+    expect(next()[1]).toBe('v');
   });
 
   it('malformed batches and elements are reported, and the good elements are published', () => {

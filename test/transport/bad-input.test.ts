@@ -9,6 +9,7 @@ import { headers } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNats, CrosstalkError, parseBusUrl, type BusStatus, type UniversalEvent } from '../../src/index.js';
 import { ORIGIN_HEADER } from '../../src/transport/wire.js';
+import { followBus } from '../../src/cli/store/follow-bus.js';
 import { expectRejectCode } from '../core/helpers.js';
 import { startNatsServer, type NatsServer } from '../setup/nats.js';
 import { joined, raw, take } from './helpers.js';
@@ -56,6 +57,8 @@ describe('bus URLs and options', () => {
     [{ stream: 'A.B' }, 'stream'],
     [{ connect_timeout_ms: 0 }, 'connect_timeout_ms'],
     [{ reconnect_buffer: -1 }, 'reconnect_buffer'],
+    [{ max_pending_acks: 0 }, 'max_pending_acks'],
+    [{ max_pending_acks: NaN }, 'max_pending_acks'],
     [{ colour: 'red' }, 'colour'],
   ])('option %j is INVALID_OPTION naming %s', async (opts, option) => {
     const err = await expectRejectCode(() => connectNats(server.url, opts as object), 'INVALID_OPTION');
@@ -151,6 +154,41 @@ describe('garbage on the subjects', () => {
 });
 
 describe('the server going away', () => {
+  it('ends tail --bus: what arrived is printed, the loss is told, and it fails with BUS_UNAVAILABLE', async () => {
+    const s = await startNatsServer();
+    const printed: UniversalEvent[] = [];
+    const told: string[] = [];
+    let ready!: () => void;
+    const following = new Promise<void>((resolve) => (ready = resolve));
+    const tail = followBus({
+      bus: s.url,
+      pattern: 'job.*',
+      filters: undefined,
+      max: Infinity,
+      signal: new AbortController().signal,
+      out: { write: async (events) => void printed.push(...events), end: async () => undefined },
+      ready: () => ready(),
+      status: (m) => told.push(m),
+      nats: { max_reconnect_attempts: 1, reconnect_time_wait_ms: 50 },
+    });
+    const done = tail.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await following;
+    const producer = await joined(s.url);
+    producer.publish('job.one', 1);
+    await producer.flush();
+    await producer.close();
+    await s.stop();
+    const err = await done;
+    expect(err).toBeInstanceOf(CrosstalkError);
+    expect((err as CrosstalkError).code).toBe('BUS_UNAVAILABLE');
+    expect((err as CrosstalkError).message).toMatch(/is closed: gave up reconnecting/);
+    expect(printed.map((e) => e.data)).toEqual([1]);
+    expect(told).toEqual([expect.stringMatching(/^lost the connection/), expect.stringMatching(/is closed: gave up reconnecting/)]);
+  });
+
   it('is reported, publishing fails with BUS_UNAVAILABLE, local use goes on, close does not throw', async () => {
     const s = await startNatsServer();
     const a = await joined(s.url, { max_reconnect_attempts: 1, reconnect_time_wait_ms: 50 });

@@ -196,6 +196,30 @@ describe('two buses on one server', () => {
     expect(a.stats().sequence).toBe(before);
   });
 
+  it('persistent publishes past max_pending_acks fail with BUS_UNAVAILABLE and no effect, until the acks catch up', async () => {
+    const b = await joined(server.url, { prefix: 't.acks', stream: 'T_acks', max_pending_acks: 2 });
+    open.push(b);
+    const sub = b.subscribe('p.*');
+    b.publish('p.a', 1, { persistent: true });
+    b.publish('p.b', 2, { persistent: true });
+    b.publish('e.x', 3); // ephemeral events wait for no ack
+    const before = b.stats().sequence;
+    let err: unknown;
+    try {
+      b.publish('p.c', 3, { persistent: true });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as CrosstalkError).code).toBe('BUS_UNAVAILABLE');
+    expect((err as CrosstalkError).message).toMatch(/2 persistent events wait for JetStream's acknowledgement .*max_pending_acks/);
+    expect(b.stats().sequence).toBe(before);
+    await b.flush();
+    b.publish('p.c', 3, { persistent: true });
+    await b.flush();
+    expect(sub.drain().map((e) => e.data)).toEqual([1, 2, 3]);
+    expect(b.stats().transport!.acked).toBe(3);
+  });
+
   it('one transport serves one bus', async () => {
     const a = await bus('one');
     let err: unknown;

@@ -139,6 +139,7 @@ async function followLive(argv: TailArgs, q: EventQuery): Promise<void> {
       signal: ac.signal,
       out,
       ready: (url) => process.stderr.write(`crosstalk tail: following ${JSON.stringify(argv.pattern)} on ${url}\n`),
+      status: (message) => process.stderr.write(`crosstalk tail: ${message}\n`),
     });
     await out.end();
   } finally {

@@ -8,6 +8,7 @@
 import { createBus } from '../../core/bus.js';
 import { CrosstalkError } from '../../core/errors.js';
 import type { EventQuery, FilterSpec } from '../../core/types.js';
+import type { NatsOptions } from '../../transport/options.js';
 import type { EventWriter } from './format.js';
 
 export interface FollowBusArgs {
@@ -20,6 +21,10 @@ export interface FollowBusArgs {
   out: EventWriter;
   /** told once the server has this process's interest */
   ready(url: string): void;
+  /** told when the connection drops, comes back or is given up */
+  status(message: string): void;
+  /** connection options (tests shorten the reconnect schedule) */
+  nats?: NatsOptions;
 }
 
 /** Flags that ask for stored history, which a live bus does not have. */
@@ -42,12 +47,26 @@ export function liveFilter(q: EventQuery): FilterSpec | undefined {
   return Object.keys(f).length > 0 ? f : undefined;
 }
 
+/**
+ * Follows until `max` events, the signal, or the connection is given up
+ * (then BUS_UNAVAILABLE, after printing what arrived).
+ */
 export async function followBus(a: FollowBusArgs): Promise<void> {
   const { connectNats } = await import('../../transport/nats.js');
-  const bus = createBus({ transport: await connectNats(a.bus) });
+  const bus = createBus({ transport: await connectNats(a.bus, a.nats) });
   try {
     const sub = bus.subscribe(a.pattern, a.filters ? { filter: a.filters, max_queue_size: 100_000 } : { max_queue_size: 100_000 });
-    a.signal.addEventListener('abort', () => sub.unsubscribe(), { once: true });
+    let lost: string | null = null;
+    bus.onStatus((s) => {
+      if (s.type !== 'connection') return;
+      a.status(s.message);
+      if (s.state === 'closed') {
+        lost = s.message;
+        sub.unsubscribe(); // ends a waiting receive: nothing more can arrive
+      }
+    });
+    if (a.signal.aborted) sub.unsubscribe();
+    else a.signal.addEventListener('abort', () => sub.unsubscribe(), { once: true });
     await bus.flush();
     a.ready(bus.transport!.url);
     let printed = 0;
@@ -57,6 +76,7 @@ export async function followBus(a: FollowBusArgs): Promise<void> {
       await a.out.write(batch);
       printed += batch.length;
     }
+    if (lost !== null) throw new CrosstalkError('BUS_UNAVAILABLE', lost);
   } finally {
     await bus.close();
   }

@@ -21,8 +21,10 @@
  * Ids of batched publishes: the host mints a pool of ids and hands it to the
  * isolate, whose `publish` returns the next one at once. Batched events do
  * not carry their id back; the host gives each the next id of the pool it
- * issued, in order, so an isolate cannot choose or repeat one, and the bus
- * needs no duplicate check for them.
+ * issued, in order, and refuses a batched event that names an id, so an
+ * isolate cannot choose or repeat one, and the bus needs no duplicate check
+ * for them. (An id a script chooses goes to the host at the call, as a
+ * supplied id.)
  *
  * Everything that arrives here came out of an untrusted isolate as a
  * structured-clone copy or a string; nothing is trusted beyond that.
@@ -64,7 +66,6 @@ export interface WireError {
 }
 
 type Answer = string | Promise<string>;
-
 
 export function toWireError(e: unknown): WireError {
   if (e instanceof CrosstalkError) {
@@ -223,12 +224,15 @@ export class HostBridge {
       return this.batchFlag() + 'v';
     }
     if (this.stopping !== null) return this.fatal();
+    // a refill of ids is never held up by a failure report: the publish that
+    // asked for them needs a real id, and the failure goes to the next other call
+    if (name === '__flush' && args[0] === true) return this.batchFlag() + 'i' + this.issueIds();
     if (this.deferred !== null) {
       const d = this.deferred;
       this.deferred = null;
       return this.failed(d);
     }
-    if (name === '__flush') return this.batchFlag() + (args[0] === true ? 'i' + this.issueIds() : 'v');
+    if (name === '__flush') return this.batchFlag() + 'v';
     if (typeof name !== 'string' || !Object.hasOwn(EVENT_API, name)) {
       return this.error(new CrosstalkError('SCRIPT_ERROR', `Event has no function ${JSON.stringify(String(name))}`));
     }
@@ -294,10 +298,14 @@ export class HostBridge {
     for (let i = from; i < inits.length; i++) {
       // each batched event used the next id of the pool, whether or not it is published
       const id = this.ids[this.idsUsed++];
+      const init = inits[i];
       let r: unknown;
       try {
         if (id === undefined) throw new CrosstalkError('SCRIPT_ERROR', 'the isolate batched more events than it was given ids for');
-        r = bus.publishMinted(identity, inits[i] as EventInit, id);
+        if (init !== null && typeof init === 'object' && Object.hasOwn(init, 'id')) {
+          throw new CrosstalkError('SCRIPT_ERROR', 'a batched event carried an id (batched events take the next issued id)');
+        }
+        r = bus.publishMinted(identity, init as EventInit, id);
       } catch (e) {
         note(i, e);
         continue;

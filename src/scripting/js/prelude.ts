@@ -63,6 +63,7 @@ const MapCtor = Map;
 const mapGet = uncurry(Map.prototype.get);
 const mapSet = uncurry(Map.prototype.set);
 const mapDelete = uncurry(Map.prototype.delete);
+const mapSize = uncurry(Object.getOwnPropertyDescriptor(Map.prototype, 'size').get);
 const hostCall = uncurry(hostRef.applySyncPromise);
 const hostSend = uncurry(hostRef.applyIgnored);
 const COPY_ARGS = freeze({ arguments: freeze({ copy: true }) });
@@ -202,7 +203,10 @@ function publishBatched(type, data, size, fields) {
   const dataJson = jsonStringify(data);
   const metaJson = fields !== undefined && fields.metadata !== undefined ? jsonStringify(fields.metadata) : '{}';
   if (size + 512 > MAX_BYTES) checkSize(type, dataJson, metaJson);
-  if (idPos >= ids.length) flushFromPublish(true);
+  if (idPos >= ids.length) {
+    flushFromPublish(true);
+    if (idPos >= ids.length) throw fail('SCRIPT_ERROR', 'Event.publish: the host gave no new event ids');
+  }
   const id = sliceStr(ids, idPos, idPos + 36);
   idPos += 36;
   // the host gives the event this same id: the next one of the pool it issued
@@ -298,7 +302,7 @@ function publish(first, data, options) {
   checkArg('publish', args, 'arguments', 0, { n: ARGS_MAX_BYTES });
   const id = callHost('publish', args, -1);
   if (!batching) {
-    if (typeBatchable.size >= TYPE_VERDICTS_MAX) typeBatchable = new MapCtor();
+    if (mapSize(typeBatchable) >= TYPE_VERDICTS_MAX) typeBatchable = new MapCtor();
     mapSet(typeBatchable, type, lastVerdict);
   }
   return id;
