@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePattern, createBus } from '../../src/index.js';
 import { Router } from '../../src/internal.js';
 import { eventType, instantiate, patternTree, render } from './grammar.js';
+import { runRouterModel, type RouterOp } from './helpers.js';
 
 const sorted = <T>(xs: readonly T[]) => [...xs].sort();
 
@@ -166,8 +167,7 @@ describe('random model: the router equals a naive scan', () => {
     fc.constantFrom('a', 'b', 'a.b', 'b.b', 'a.b.c', 'a.a.b', 'x.a.y'),
     fc.tuple(patternTree, fc.integer({ min: 1 })).map(([t, s]) => instantiate(t, s) ?? 'a.b'),
   );
-  type Op = { k: 'add'; v: number; p: string } | { k: 'remove'; i: number } | { k: 'route'; t: string };
-  const op: fc.Arbitrary<Op> = fc.oneof(
+  const op: fc.Arbitrary<RouterOp> = fc.oneof(
     { weight: 3, arbitrary: fc.record({ k: fc.constant('add' as const), v: fc.integer({ min: 0, max: 5 }), p: pattern }) },
     { weight: 2, arbitrary: fc.record({ k: fc.constant('remove' as const), i: fc.nat() }) },
     { weight: 4, arbitrary: fc.record({ k: fc.constant('route' as const), t: typeArb }) },
@@ -177,22 +177,7 @@ describe('random model: the router equals a naive scan', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 4 }), fc.array(op, { maxLength: 60 }), (cacheLimit, ops) => {
         const router = new Router<number>(cacheLimit);
-        const live: { v: number; p: string }[] = [];
-        for (const o of ops) {
-          if (o.k === 'add') {
-            router.add(o.v, compilePattern(o.p));
-            live.push({ v: o.v, p: o.p });
-          } else if (o.k === 'remove') {
-            if (live.length === 0) continue;
-            const [gone] = live.splice(o.i % live.length, 1);
-            router.remove(gone!.v, compilePattern(gone!.p));
-          } else {
-            const got = router.route(o.t);
-            expect(new Set(got).size).toBe(got.length);
-            const want = [...new Set(live.filter((x) => compilePattern(x.p).test(o.t)).map((x) => x.v))];
-            expect({ t: o.t, got: sorted(got) }).toEqual({ t: o.t, got: sorted(want) });
-          }
-        }
+        const live = runRouterModel(router, ops);
         // after removing everything, nothing routes and the trie is empty
         for (const x of live) router.remove(x.v, compilePattern(x.p));
         expect(router.route('a.b')).toEqual([]);

@@ -11,6 +11,7 @@ import { Router } from '../../src/internal.js';
 import type { Segment } from '../../src/core/pattern.js';
 import { hashOf, Table } from '../../src/core/trie-table.js';
 import { eventType } from './grammar.js';
+import { runRouterModel } from './helpers.js';
 
 const RUNS = Number(process.env.CROSSTALK_FC_RUNS ?? 300);
 const sorted = <T>(xs: readonly T[]) => [...xs].sort();
@@ -163,23 +164,10 @@ describe('`**`', () => {
   it('stops only where it can (ranges left wide by removal), and trailing `**` stays on its node', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
-        const router = new Router<number>(0);
-        const live: { v: number; p: string }[] = [];
-        for (const o of ops) {
-          if (o.k === 'add') {
-            router.add(o.v, compilePattern(POOL[o.p]!));
-            live.push({ v: o.v, p: POOL[o.p]! });
-          } else if (o.k === 'remove') {
-            if (live.length === 0) continue;
-            const [gone] = live.splice(o.i % live.length, 1);
-            router.remove(gone!.v, compilePattern(gone!.p));
-          } else {
-            const got = router.route(o.t);
-            expect(new Set(got).size).toBe(got.length);
-            const want = [...new Set(live.filter((x) => compilePattern(x.p).test(o.t)).map((x) => x.v))];
-            expect({ t: o.t, got: sorted(got) }).toEqual({ t: o.t, got: sorted(want) });
-          }
-        }
+        runRouterModel(
+          new Router<number>(0),
+          ops.map((o) => (o.k === 'add' ? { k: 'add', v: o.v, p: POOL[o.p]! } : o)),
+        );
       }),
       { numRuns: RUNS },
     );
