@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createBus } from '../../src/core/bus.js';
+import type { JsonValue } from '../../src/core/event.js';
 import { EVENT_API } from '../../src/scripting/api.js';
 import { luaLines, runLua } from './helpers.js';
 
@@ -116,7 +117,7 @@ describe('Event', () => {
       { bus },
     );
     await ready.receive(5000);
-    let data: Record<string, unknown> = {};
+    let data: JsonValue = {};
     for (let i = 0; i < 63; i++) data = { a: data };
     bus.publish('deep', data);
     expect((await run).out).toEqual(['63', '1']);

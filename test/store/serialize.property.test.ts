@@ -17,7 +17,7 @@ const text = fc.oneof(
   fc.constantFrom('"', '\\', '\u0000', '\u001f', '\u2028', '\ud800', 'a"b\\c', 'é😀', '</script>'),
 );
 const json: fc.Arbitrary<JsonValue> = fc.oneof(
-  fc.jsonValue(),
+  fc.jsonValue() as fc.Arbitrary<JsonValue>,
   fc.dictionary(text, fc.oneof(text, fc.double(), fc.integer(), fc.constant(null), fc.boolean()), { maxKeys: 4 }),
 );
 
