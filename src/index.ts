@@ -2,7 +2,7 @@
  * crosstalk: one stream of events for Lua scripts, sandboxed JavaScript
  * scripts and host applications.
  */
-export { createBus, BusImpl } from './core/bus.js';
+export { createBus } from './core/bus.js';
 export { CrosstalkError, ERROR_CODES, isCrosstalkError } from './core/errors.js';
 export { compilePattern, isValidPattern, matchPattern } from './core/pattern.js';
 export { compileFilter } from './core/filter.js';

@@ -16,6 +16,7 @@ import { RecentSet } from './recent-set.js';
 import { Router } from './router.js';
 import { uuidV4 } from './uuid.js';
 import { historyBacklog } from './history.js';
+import { registerPort, type BusPort } from './port.js';
 import { SubscriptionImpl, unknownSubscription, type SharedCounters, type SubscriptionOwner } from './subscription.js';
 import type {
   Bus,
@@ -39,7 +40,7 @@ export const SUPPLIED_ID_WINDOW = 100_000;
 /** How many closed subscriptions the bus still recognises (at least half of it). */
 export const CLOSED_SUBSCRIPTIONS_REMEMBERED = 10_000;
 
-export class BusImpl implements Bus, SubscriptionOwner, TransportPeer {
+export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
   readonly counters: SharedCounters = { delivered: 0, dropped: 0, rejected: 0, blocked: 0, filtered: 0 };
   readonly store: EventStore | null;
   readonly transport: Transport | null;
@@ -80,6 +81,12 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer {
     this.sequence = this.store ? this.store.lastSequence() : 0;
     this.hostIdentity = { component: this.options.component, instance_id: randomUUID(), language: 'host' };
     this.transport?.attach(this);
+    registerPort(this, this);
+  }
+
+  /** BusPort: the public face of this bus is the bus itself. */
+  get bus(): Bus {
+    return this;
   }
 
   // ---- publish ----------------------------------------------------------------
@@ -296,7 +303,7 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer {
 
   // ---- subscriptions ----------------------------------------------------------
 
-  subscribe(patterns: string | readonly string[], options?: SubscribeOptions): Subscription {
+  subscribe(patterns: string | readonly string[], options?: SubscribeOptions): SubscriptionImpl {
     if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
     const list = typeof patterns === 'string' ? [patterns] : patterns;
     if (!Array.isArray(list) || list.length === 0) {
@@ -451,7 +458,7 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer {
   }
 }
 
-/** Creates an in-process bus. */
-export function createBus(options?: BusOptions): BusImpl {
+/** Creates an in-process bus (joined to other processes when given a transport). */
+export function createBus(options?: BusOptions): Bus {
   return new BusImpl(options);
 }

@@ -148,13 +148,6 @@ export interface Bus {
   /** Same, always as a Promise. */
   publishAsync(eventType: string, data?: JsonValue, options?: PublishOptions): Promise<string>;
   publishAsync(init: EventInit): Promise<string>;
-  /** Publishes as another identity (scripts publish through this). */
-  publishAs(
-    who: PublisherIdentity,
-    eventType: string | EventInit,
-    data?: JsonValue,
-    options?: PublishOptions,
-  ): string | Promise<string>;
   subscribe(patterns: string | readonly string[], options?: SubscribeOptions): Subscription;
   unsubscribe(sub: Subscription | string): boolean;
   unsubscribePattern(pattern: string): number;

@@ -4,10 +4,10 @@
  * already accepted is lost.
  */
 import { describe, expect, it } from 'vitest';
-import { createBus, CrosstalkError, type BusImpl, type ErrorCode, type Subscription } from '../../src/index.js';
+import { createBus, CrosstalkError, type Bus, type ErrorCode, type Subscription } from '../../src/index.js';
 import { expectCode, expectRejectCode } from './helpers.js';
 
-type Call = (bus: BusImpl, sub: Subscription) => unknown;
+type Call = (bus: Bus, sub: Subscription) => unknown;
 const x = <T>(v: unknown) => v as T; // a value the types would not allow
 
 function nested(depth: number): unknown {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createBus, type PublishOptions, type UniversalEvent } from '../../src/index.js';
 import { SUPPLIED_ID_WINDOW } from '../../src/core/bus.js';
+import { portOf } from '../../src/core/port.js';
 import { expectCode, ISO_MS_Z, UUID_V4 } from './helpers.js';
 
 function one(bus: ReturnType<typeof createBus>, publish: () => unknown): UniversalEvent {
@@ -108,20 +109,20 @@ describe('the event', () => {
     const bus = createBus();
     const who = { component: 'job.js', instance_id: randomUUID(), language: 'javascript' };
     const minted = randomUUID();
-    const e = one(bus, () => expect(bus.publishMinted(who, { event_type: 'a', data: 1 }, minted)).toBe(minted));
+    const e = one(bus, () => expect(portOf(bus).publishMinted(who, { event_type: 'a', data: 1 }, minted)).toBe(minted));
     expect(e.id).toBe(minted);
     expect(e.source).toEqual(who);
     // the init is checked as any publish is
-    expectCode(() => bus.publishMinted(who, { event_type: '', data: 1 }, randomUUID()), 'INVALID_EVENT_TYPE');
-    expectCode(() => bus.publishMinted(who, { event_type: 'a', data: NaN }, randomUUID()), 'INVALID_DATA');
-    expectCode(() => bus.publishMinted(who, 'a' as never, randomUUID()), 'INVALID_EVENT_TYPE');
+    expectCode(() => portOf(bus).publishMinted(who, { event_type: '', data: 1 }, randomUUID()), 'INVALID_EVENT_TYPE');
+    expectCode(() => portOf(bus).publishMinted(who, { event_type: 'a', data: NaN }, randomUUID()), 'INVALID_DATA');
+    expectCode(() => portOf(bus).publishMinted(who, 'a' as never, randomUUID()), 'INVALID_EVENT_TYPE');
     // an init naming its own id is a supplied id: validated, and refused when repeated
-    expectCode(() => bus.publishMinted(who, { event_type: 'a', id: 'nope' }, randomUUID()), 'INVALID_OPTION');
+    expectCode(() => portOf(bus).publishMinted(who, { event_type: 'a', id: 'nope' }, randomUUID()), 'INVALID_OPTION');
     const own = randomUUID();
-    expect(bus.publishMinted(who, { event_type: 'a', id: own }, randomUUID())).toBe(own);
-    expectCode(() => bus.publishMinted(who, { event_type: 'a', id: own }, randomUUID()), 'INVALID_OPTION');
+    expect(portOf(bus).publishMinted(who, { event_type: 'a', id: own }, randomUUID())).toBe(own);
+    expectCode(() => portOf(bus).publishMinted(who, { event_type: 'a', id: own }, randomUUID()), 'INVALID_OPTION');
     void bus.close();
-    expectCode(() => bus.publishMinted(who, { event_type: 'a' }, randomUUID()), 'BUS_UNAVAILABLE');
+    expectCode(() => portOf(bus).publishMinted(who, { event_type: 'a' }, randomUUID()), 'BUS_UNAVAILABLE');
   });
 
   it('sequence is strictly increasing across types and subscriptions', () => {
@@ -211,7 +212,7 @@ describe('publish forms and options', () => {
   it('publishAs records another identity', () => {
     const bus = createBus();
     const who = { component: 'job.lua', instance_id: randomUUID(), language: 'lua' };
-    const e = one(bus, () => bus.publishAs(who, 'a', 1));
+    const e = one(bus, () => portOf(bus).publishAs(who, 'a', 1));
     expect(e.source).toEqual(who);
   });
 });
@@ -247,7 +248,7 @@ describe('delivery', () => {
     const me = { component: 'me', instance_id: randomUUID(), language: 'javascript' };
     const s = bus.subscribe('chat.*');
     const waiting = s.receive(1000);
-    const id = bus.publishAs(me, 'chat.msg', 'hello');
+    const id = portOf(bus).publishAs(me, 'chat.msg', 'hello');
     const e = await waiting;
     expect(e).toMatchObject({ id, data: 'hello', source: { component: 'me' } });
   });

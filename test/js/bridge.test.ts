@@ -4,7 +4,7 @@
  * choose or repeat event ids, and every failure is reported at the next call.
  */
 import { describe, expect, it } from 'vitest';
-import { createBus } from '../../src/core/bus.js';
+import { createBus } from '../setup/bus.js';
 import { createScriptContext } from '../../src/scripting/api.js';
 import { HostBridge, ID_POOL_SIZE } from '../../src/scripting/js/bridge.js';
 

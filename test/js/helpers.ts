@@ -1,7 +1,7 @@
 /**
  * Runs JS scripts on a real bus in real isolates, collecting what they print.
  */
-import { createBus, type BusImpl } from '../../src/core/bus.js';
+import { createBus, type BusImpl } from '../setup/bus.js';
 import type { BusOptions } from '../../src/core/options.js';
 import { DEFAULT_SCRIPT_LIMITS, type ScriptLimits, type ScriptResult } from '../../src/scripting/engine.js';
 import { JsEngine } from '../../src/scripting/js/engine.js';

@@ -4,7 +4,7 @@
  * survives and the script gets a catchable error with the right code).
  */
 import { describe, expect, it } from 'vitest';
-import { createBus } from '../../src/core/bus.js';
+import { createBus } from '../setup/bus.js';
 import type { JsonValue } from '../../src/core/event.js';
 import { EVENT_API } from '../../src/scripting/api.js';
 import { luaLines, runLua } from './helpers.js';

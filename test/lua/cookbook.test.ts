@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBus } from '../../src/core/bus.js';
+import { createBus } from '../setup/bus.js';
 import { engine } from './helpers.js';
 
 const DIR = path.resolve(__dirname, '../../cookbook/lua');

@@ -4,7 +4,7 @@
  * makes itself, while the script's own coroutines keep Lua's semantics.
  */
 import { describe, expect, it } from 'vitest';
-import { createBus } from '../../src/core/bus.js';
+import { createBus } from '../setup/bus.js';
 import { engine, luaLines, runLua } from './helpers.js';
 
 const noop = () => {};

@@ -2,7 +2,7 @@
  * Shared by the Lua tests: run scripts on a real bus through the real engine,
  * and evaluate snippets in a bare sandboxed state for the marshalling tests.
  */
-import { createBus, type BusImpl } from '../../src/core/bus.js';
+import { createBus, type BusImpl } from '../setup/bus.js';
 import type { ScriptResult } from '../../src/scripting/engine.js';
 import { LuaEngine } from '../../src/scripting/lua/engine.js';
 import { readError } from '../../src/scripting/lua/errors.js';

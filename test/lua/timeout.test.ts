@@ -4,7 +4,7 @@
  * the host and the other scripts go on.
  */
 import { describe, expect, it } from 'vitest';
-import { createBus } from '../../src/core/bus.js';
+import { createBus } from '../setup/bus.js';
 import { engine, runLua } from './helpers.js';
 
 describe('time budget', () => {

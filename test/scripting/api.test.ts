@@ -3,7 +3,7 @@
  * both the Lua and the JS adapters rely on.
  */
 import { describe, expect, it } from 'vitest';
-import { createBus } from '../../src/core/bus.js';
+import { createBus } from '../setup/bus.js';
 import { CrosstalkError } from '../../src/core/errors.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { replay } from '../../src/store/replay.js';

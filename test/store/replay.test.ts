@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBus, type BusImpl } from '../../src/core/bus.js';
+import { createBus, type BusImpl } from '../setup/bus.js';
 import type { UniversalEvent } from '../../src/core/event.js';
 import { normalizeQuery } from '../../src/core/query.js';
 import type { EventStore, Subscription } from '../../src/core/types.js';

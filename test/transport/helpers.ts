@@ -3,9 +3,9 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { expect } from 'vitest';
 import { connectNats, createBus, type BusOptions, type NatsOptions, type Subscription, type UniversalEvent } from '../../src/index.js';
-import type { BusImpl } from '../../src/core/bus.js';
+import type { Bus } from '../../src/index.js';
 
-export type JoinedBus = BusImpl;
+export type JoinedBus = Bus;
 
 /** A bus joined to `url`; closed by the caller. */
 export async function joined(url: string, nats: NatsOptions = {}, bus: Omit<BusOptions, 'transport'> = {}): Promise<JoinedBus> {

@@ -1,0 +1,70 @@
+/**
+ * The one internal road from the rest of crosstalk (script engines, the CLI)
+ * into a bus made by `createBus()`: the operations a host application must
+ * not see (publishing as another identity, with a pre-minted id, receiving
+ * without a Promise when an event is already queued) behind an interface.
+ *
+ * `portOf(bus)` finds the port of a bus this module registered; nothing
+ * casts a `Bus` to its class. A `Bus` written by someone else has no port,
+ * and asking for it is INVALID_OPTION.
+ */
+import { CrosstalkError } from './errors.js';
+import type { JsonValue, UniversalEvent } from './event.js';
+import type {
+  Bus,
+  EventInit,
+  EventStore,
+  PublisherIdentity,
+  PublishOptions,
+  ReceiveBatchOptions,
+  SubscribeOptions,
+  Subscription,
+} from './types.js';
+
+/** A subscription as a port user sees it: the public one plus answers without a Promise when possible. */
+export interface PortSubscription extends Subscription {
+  /** the next event now, null on close or a 0 timeout, or a Promise when it has to wait */
+  receiveNow(timeoutMs?: number): UniversalEvent | null | Promise<UniversalEvent | null>;
+  /** as receiveBatch, without a Promise when something is queued (or the timeout is 0) */
+  receiveBatchNow(options?: ReceiveBatchOptions): UniversalEvent[] | Promise<UniversalEvent[]>;
+}
+
+export interface BusPort {
+  /** the public face of the same bus */
+  readonly bus: Bus;
+  /** the data limits every publish is held to */
+  readonly limits: { readonly max_event_bytes: number; readonly max_depth: number };
+  readonly store: EventStore | null;
+  /** publishes as `who` (a script): its component, instance and language go into `source` */
+  publishAs(who: PublisherIdentity, eventType: string | EventInit, data?: JsonValue, options?: PublishOptions): string | Promise<string>;
+  /**
+   * Publishes `init` under an id this process minted ahead of time (an
+   * isolate's id pool): fresh by construction, so no duplicate check.
+   */
+  publishMinted(who: PublisherIdentity, init: EventInit, id: string): string | Promise<string>;
+  subscribe(patterns: string | readonly string[], options?: SubscribeOptions): PortSubscription;
+  /** a live or recently closed subscription of this bus; UNKNOWN_SUBSCRIPTION otherwise */
+  findSubscription(id: string): PortSubscription;
+  /** true when some subscription could make a publish fail or wait (reject/block) */
+  hasStrictSubscriptions(): boolean;
+  /** changes whenever a reject/block subscription comes or goes */
+  readonly strictVersion: number;
+  /** true when an event of `type` (valid) would reach a reject/block subscription */
+  reachesStrict(type: string): boolean;
+}
+
+const PORTS = new WeakMap<object, BusPort>();
+
+/** Called once by the bus class for itself. */
+export function registerPort(bus: Bus, port: BusPort): void {
+  PORTS.set(bus, port);
+}
+
+/** The port of a bus made by `createBus()`. */
+export function portOf(bus: Bus): BusPort {
+  const port = bus !== null && typeof bus === 'object' ? PORTS.get(bus) : undefined;
+  if (port === undefined) {
+    throw new CrosstalkError('INVALID_OPTION', 'expected a bus made by createBus()', { option: 'bus' });
+  }
+  return port;
+}
