@@ -10,6 +10,8 @@ import { CrosstalkError, describeValue } from './errors.js';
 import { EVENT_VERSION, isoNow, type JsonValue, type UniversalEvent } from './event.js';
 import { prepareDraft, type Draft } from './draft.js';
 import { compileFilter } from './filter.js';
+import { Cause, CauseContext, type PublishCause } from './context.js';
+import type { BusObserver, ScriptStats, ScriptStatsProvider } from './observer.js';
 import { resolveBusOptions, resolveSubscribeOptions, type BusOptions, type ResolvedBusOptions } from './options.js';
 import { compilePattern, type CompiledPattern } from './pattern.js';
 import { RecentSet } from './recent-set.js';
@@ -65,6 +67,11 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
   private persisted = 0;
   private blockTimeouts = 0;
   private pendingBlocked = new Set<(e: CrosstalkError) => void>();
+  /** correlation and causation of the code running now (withCorrelation, handling) */
+  private readonly context = new CauseContext();
+  /** metrics or the dashboard, when watching (see observer.ts); null costs a check per hook */
+  observer: BusObserver | null = null;
+  private readonly scriptProviders = new Set<ScriptStatsProvider>();
   /**
    * Ids publishers supplied lately, in two generations (O(1) eviction): a
    * repeat is refused, as a retried publish must not deliver twice.
@@ -103,9 +110,41 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
     }
   }
 
-  publishAs(who: PublisherIdentity, eventType: string | EventInit, data?: JsonValue, options?: PublishOptions): string | Promise<string> {
+  publishAs(
+    who: PublisherIdentity,
+    eventType: string | EventInit,
+    data?: JsonValue,
+    options?: PublishOptions,
+    cause?: Cause,
+  ): string | Promise<string> {
     if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
-    return this.publishDraft(prepareDraft(who, eventType, data, options, this.options, this.router));
+    const t0 = this.observer !== null && this.observer.timePublish() ? performance.now() : -1;
+    const r = this.publishDraft(prepareDraft(who, eventType, data, options, this.options, this.router, cause ?? this.context.current()));
+    return t0 < 0 ? r : this.timed(t0, r);
+  }
+
+  /** Reports how long a sampled publish took; one that waited for room counts its wait. */
+  private timed(t0: number, r: string | Promise<string>): string | Promise<string> {
+    const obs = this.observer;
+    if (obs === null) return r;
+    if (typeof r === 'string') obs.publishTimed((performance.now() - t0) / 1000);
+    else r.then(() => obs.publishTimed((performance.now() - t0) / 1000), () => undefined);
+    return r;
+  }
+
+  // ---- correlation and causation ---------------------------------------------
+
+  withCorrelation<T>(correlationId: string, fn: () => T): T {
+    return this.context.withCorrelation(correlationId, fn);
+  }
+
+  handling<T>(event: UniversalEvent, fn: () => T): T {
+    return this.context.handling(event, fn);
+  }
+
+  /** BusPort: a validated cause for a script host to pass with its publishes. */
+  cause(c: PublishCause): Cause {
+    return new Cause(c);
   }
 
   /**
@@ -115,15 +154,17 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
    * that guards ids publishers choose; an init that names its own id is
    * published as a supplied one.
    */
-  publishMinted(who: PublisherIdentity, init: EventInit, id: string): string | Promise<string> {
+  publishMinted(who: PublisherIdentity, init: EventInit, id: string, cause?: Cause): string | Promise<string> {
     if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
     if (typeof init !== 'object') throw new CrosstalkError('INVALID_EVENT_TYPE', `expected an event table, got ${describeValue(init)}`);
-    const d = prepareDraft(who, init, undefined, undefined, this.options, this.router);
+    const t0 = this.observer !== null && this.observer.timePublish() ? performance.now() : -1;
+    const d = prepareDraft(who, init, undefined, undefined, this.options, this.router, cause ?? this.context.current());
     if (d.id === undefined) {
       d.id = id;
       d.minted = true;
     }
-    return this.publishDraft(d);
+    const r = this.publishDraft(d);
+    return t0 < 0 ? r : this.timed(t0, r);
   }
 
   private publishDraft(d: Draft): string | Promise<string> {
@@ -169,6 +210,7 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
         if (s.backpressure === 'reject' && s.congested) {
           s.rejected++;
           this.counters.rejected++;
+          if (this.observer !== null) this.observer.rejected(s, d.type);
           throw new CrosstalkError('QUEUE_FULL', `queue of subscription ${s.id} (${s.patterns.join(', ')}) is full (${s.maxQueueSize})`, {
             subscriptionId: s.id,
             eventType: d.type,
@@ -212,6 +254,7 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
     }
     this.published++;
     for (let i = 0; i < targets.length; i++) targets[i]!.offer(e);
+    if (this.observer !== null) this.observer.published(e, false);
     return e.id;
   }
 
@@ -231,10 +274,12 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
       if (this.strictSubs > 0 && (s.backpressure === 'reject' || s.backpressure === 'block') && s.congested) {
         s.rejected++;
         this.counters.rejected++;
+        if (this.observer !== null) this.observer.rejected(s, e.event_type);
         continue;
       }
       s.offer(e);
     }
+    if (this.observer !== null) this.observer.published(e, true);
   }
 
   /** TransportPeer: a connection change, told to onStatus listeners. */
@@ -402,6 +447,32 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
   onStatus(listener: (s: BusStatus) => void): () => void {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
+  }
+
+  /** BusPort: installs (or with null, removes) the one observer of this bus. */
+  setObserver(observer: BusObserver | null): void {
+    this.observer = observer;
+  }
+
+  /** BusPort: a script host reports its scripts; the returned function withdraws it. */
+  addScriptStats(provider: ScriptStatsProvider): () => void {
+    this.scriptProviders.add(provider);
+    return () => {
+      this.scriptProviders.delete(provider);
+    };
+  }
+
+  /** BusPort: every registered script host's scripts, now (a failing provider is skipped). */
+  scriptStats(): ScriptStats[] {
+    const out: ScriptStats[] = [];
+    for (const p of this.scriptProviders) {
+      try {
+        out.push(...p.scriptStats());
+      } catch {
+        // one host's failure must not hide the others' scripts
+      }
+    }
+    return out;
   }
 
   signalFull(sub: SubscriptionImpl): void {

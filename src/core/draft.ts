@@ -15,6 +15,7 @@ import {
   type Priority,
 } from './event.js';
 import { validate as uuidValidate } from 'uuid';
+import type { Cause } from './context.js';
 import { invalidOption, rejectUnknownKeys, type ResolvedBusOptions } from './options.js';
 import type { Router } from './router.js';
 import type { EventInit, PublisherIdentity, PublishOptions } from './types.js';
@@ -81,6 +82,7 @@ export function prepareDraft(
   options: PublishOptions | undefined,
   limits: ResolvedBusOptions,
   router: Router<unknown>,
+  cause?: Cause,
 ): Draft {
   let type: unknown;
   let fields: Fields | undefined;
@@ -123,6 +125,12 @@ export function prepareDraft(
     targets,
   };
   if (fields !== undefined) size += applyFields(d, fields, who, limits);
+  if (cause !== undefined) {
+    // the publish's own correlation id and caused_by win over the context's
+    d.source = cause.sourceFor(d.source);
+    d.metadata = cause.metadataFor(d.metadata, EMPTY_METADATA);
+    size += 2 * 6 * 255 + 40; // the bound: a correlation id and caused_by, 6 bytes a character at worst
+  }
   // the bound overestimates; only near the limit is the exact size worth computing
   if (size + 512 > limits.max_event_bytes) {
     const exact = jsonByteLength(d.data) + jsonByteLength(d.metadata) + 512;

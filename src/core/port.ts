@@ -8,8 +8,10 @@
  * casts a `Bus` to its class. A `Bus` written by someone else has no port,
  * and asking for it is INVALID_OPTION.
  */
+import type { Cause, PublishCause } from './context.js';
 import { CrosstalkError } from './errors.js';
 import type { JsonValue, UniversalEvent } from './event.js';
+import type { BusObserver, ScriptStats, ScriptStatsProvider } from './observer.js';
 import type {
   Bus,
   EventInit,
@@ -35,13 +37,37 @@ export interface BusPort {
   /** the data limits every publish is held to */
   readonly limits: { readonly max_event_bytes: number; readonly max_depth: number };
   readonly store: EventStore | null;
-  /** publishes as `who` (a script): its component, instance and language go into `source` */
-  publishAs(who: PublisherIdentity, eventType: string | EventInit, data?: JsonValue, options?: PublishOptions): string | Promise<string>;
+  /**
+   * Publishes as `who` (a script): its component, instance and language go
+   * into `source`. `cause` (from `cause()`) is what the script is handling
+   * or correlating with now; without it, the host's context applies.
+   */
+  publishAs(
+    who: PublisherIdentity,
+    eventType: string | EventInit,
+    data?: JsonValue,
+    options?: PublishOptions,
+    cause?: Cause,
+  ): string | Promise<string>;
   /**
    * Publishes `init` under an id this process minted ahead of time (an
    * isolate's id pool): fresh by construction, so no duplicate check.
    */
-  publishMinted(who: PublisherIdentity, init: EventInit, id: string): string | Promise<string>;
+  publishMinted(who: PublisherIdentity, init: EventInit, id: string, cause?: Cause): string | Promise<string>;
+  /**
+   * A validated cause to publish under (INVALID_OPTION for ids that are not
+   * strings of 1–255 characters). Build it once per handled event or
+   * correlation scope and pass it with each publish: `causeOf(event)` gives
+   * what handling `event` means (README "Seeing the stream").
+   */
+  cause(c: PublishCause): Cause;
+  /** installs the one observer of this bus (metrics, the dashboard); null removes it */
+  setObserver(observer: BusObserver | null): void;
+  readonly observer: BusObserver | null;
+  /** a script host reports its scripts; the returned function withdraws the provider */
+  addScriptStats(provider: ScriptStatsProvider): () => void;
+  /** what every registered script host reports now */
+  scriptStats(): ScriptStats[];
   subscribe(patterns: string | readonly string[], options?: SubscribeOptions): PortSubscription;
   /** a live or recently closed subscription of this bus; UNKNOWN_SUBSCRIPTION otherwise */
   findSubscription(id: string): PortSubscription;

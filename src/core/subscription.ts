@@ -18,6 +18,7 @@ import {
   rejectUnknownKeys,
   type ResolvedSubscribeOptions,
 } from './options.js';
+import type { BusObserver } from './observer.js';
 import type { CompiledPattern } from './pattern.js';
 import { RingQueue } from './queue.js';
 import type { Backpressure, ReceiveBatchOptions, Subscription, SubscriptionInfo, SubscriptionStats } from './types.js';
@@ -34,6 +35,8 @@ export interface SharedCounters {
 /** What the bus needs to hear from a subscription. */
 export interface SubscriptionOwner {
   readonly counters: SharedCounters;
+  /** told of every delivery, drop and filtered event when set */
+  readonly observer: BusObserver | null;
   detach(sub: SubscriptionImpl): void;
   signalFull(sub: SubscriptionImpl): void;
   signalDrained(sub: SubscriptionImpl): void;
@@ -115,14 +118,19 @@ export class SubscriptionImpl implements Subscription {
     if (this.accepts !== null && !this.accepts(e)) {
       this.filtered++;
       this.owner.counters.filtered++;
+      if (this.owner.observer !== null) this.owner.observer.filtered(this, e);
       return;
     }
     const q = this.queue;
     if (q.full) {
       this.dropped++;
       this.owner.counters.dropped++;
-      if (this.backpressure === 'drop_newest') return;
-      q.shift(); // drop_oldest (block/reject never get here when full)
+      if (this.backpressure === 'drop_newest') {
+        if (this.owner.observer !== null) this.owner.observer.dropped(this, e);
+        return;
+      }
+      const evicted = q.shift()!; // drop_oldest (block/reject never get here when full)
+      if (this.owner.observer !== null) this.owner.observer.dropped(this, evicted);
     }
     q.push(e);
     if (q.length > this.highWater) this.highWater = q.length;
@@ -172,16 +180,19 @@ export class SubscriptionImpl implements Subscription {
         } catch (err) {
           this.filtered++;
           this.owner.counters.filtered++;
+          if (this.owner.observer !== null) this.owner.observer.filtered(this, e!);
           throw err;
         }
         if (!keep) {
           this.filtered++;
           this.owner.counters.filtered++;
+          if (this.owner.observer !== null) this.owner.observer.filtered(this, e!);
           continue;
         }
       }
       this.delivered++;
       this.owner.counters.delivered++;
+      if (this.owner.observer !== null) this.owner.observer.delivered(this, e!);
       return e!;
     }
   }
@@ -227,6 +238,7 @@ export class SubscriptionImpl implements Subscription {
             if (this.accepts !== null && !this.accepts(e)) {
               this.filtered++;
               this.owner.counters.filtered++;
+              if (this.owner.observer !== null) this.owner.observer.filtered(this, e);
             } else this.backlogBuf.push(e);
           }
       });

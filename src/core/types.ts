@@ -157,6 +157,19 @@ export interface Bus {
   subscriptionStats(sub: Subscription | string): SubscriptionStats;
   stats(): BusStats;
   onStatus(listener: (s: BusStatus) => void): () => void;
+  /**
+   * Runs `fn` (and the code it awaits) so that every event published on this
+   * bus inside it carries `source.correlation_id = correlationId`, unless a
+   * publish names its own. Returns what `fn` returns.
+   */
+  withCorrelation<T>(correlationId: string, fn: () => T): T;
+  /**
+   * Runs `fn` as the handler of `event`: every event published on this bus
+   * inside it records `metadata.caused_by = event.id` and carries the
+   * handled event's correlation id (or the surrounding one, or else
+   * `event.id`). Returns what `fn` returns.
+   */
+  handling<T>(event: UniversalEvent, fn: () => T): T;
   readonly store: EventStore | null;
   /** the connection to other processes, or null for an in-process bus */
   readonly transport: Transport | null;
