@@ -20,6 +20,13 @@ export abstract class BufferedWriter {
   /** set when the store is closing (names it): an append now would never be written */
   protected closedBy: string | null = null;
   private scheduled: NodeJS.Immediate | null = null;
+  /**
+   * Told of each group commit: rows written, and seconds from the append of
+   * the group's oldest row to its commit (metrics' store write latency).
+   */
+  commitListener: ((rows: number, seconds: number) => void) | null = null;
+  /** performance.now() of the oldest buffered row's append while a listener wants it, else 0 */
+  protected oldestAppend = 0;
 
   constructor(
     protected readonly catalog: TypeCatalog,
@@ -40,6 +47,7 @@ export abstract class BufferedWriter {
 
   append(event: UniversalEvent): void {
     if (this.closedBy !== null) throw new CrosstalkError('STORE_UNAVAILABLE', `${this.closedBy}: the store is closing`);
+    if (this.commitListener !== null && this.buffer.count === 0) this.oldestAppend = performance.now();
     this.buffer.push(event);
     this.catalog.note(event.event_type);
     if (event.sequence > this.high) this.high = event.sequence;
@@ -62,6 +70,18 @@ export abstract class BufferedWriter {
       this.scheduled = null;
       this.write();
     });
+  }
+
+  /** The oldest buffered row's append time, and forget it (its rows are being written). */
+  protected takeOldestAppend(): number {
+    const t = this.oldestAppend;
+    this.oldestAppend = 0;
+    return t;
+  }
+
+  /** Reports a commit whose oldest row was appended at `since` (0: unknown, not reported). */
+  protected reportCommit(rows: number, since: number): void {
+    if (since > 0 && this.commitListener !== null) this.commitListener(rows, (performance.now() - since) / 1000);
   }
 
   /** Drops a scheduled write (the writer is stopping). */

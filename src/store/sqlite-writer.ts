@@ -47,6 +47,8 @@ export interface GroupWriterOptions {
 export interface StoreWriter {
   /** the highest sequence appended or marked */
   readonly highSequence: number;
+  /** told of each group commit: rows, and seconds from the oldest row's append to the commit */
+  commitListener: ((rows: number, seconds: number) => void) | null;
   append(event: UniversalEvent): void;
   markSequence(sequence: number): void;
   setCheckpoint(name: string, sequence: number): void;
@@ -115,6 +117,8 @@ export class GroupWriter extends BufferedWriter implements StoreWriter {
 
   /** Commits everything pending in one transaction. Never throws: a failure is kept for flush(). */
   commit(): void {
+    // rows retained after a failure lose their append time: only first attempts are timed
+    const since = this.retained.length === 0 ? this.takeOldestAppend() : (this.takeOldestAppend(), 0);
     if (this.buffer.count > 0) {
       // what failed before goes first, in one list of chunks
       const taken = this.buffer.take();
@@ -141,7 +145,9 @@ export class GroupWriter extends BufferedWriter implements StoreWriter {
     this.retryDelay = RETRY_MIN_MS;
     this.unsynced = true;
     this.counters.commits++;
-    this.counters.rows += rowCount(chunks);
+    const rows = rowCount(chunks);
+    this.counters.rows += rows;
+    this.reportCommit(rows, since);
   }
 
   async opened(): Promise<void> {}

@@ -87,6 +87,7 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
   private readonly catalog: TypeCatalog;
   private readonly minExpiry: Database.Statement;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly commitListeners = new Set<(rows: number, seconds: number) => void>();
   /** what a read-only store last read as the high-water mark */
   private readHigh = 0;
   private sweeper: NodeJS.Timeout | null = null;
@@ -194,6 +195,27 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
   async opened(): Promise<void> {
     if (this.closed) throw unavailable(`SQLite store ${this.path} is closed`);
     await this.writer?.opened();
+  }
+
+  /**
+   * Calls `listener(rows, seconds)` after each group commit: how many events
+   * it wrote, and how long the oldest of them waited from `append` to the
+   * commit (the store write latency metrics report). Returns a function
+   * that removes the listener. A read-only store never commits.
+   */
+  onCommit(listener: (rows: number, seconds: number) => void): () => void {
+    const writer = this.writer;
+    if (writer === null) return () => {};
+    this.commitListeners.add(listener);
+    const update = () => {
+      const ls = [...this.commitListeners];
+      writer.commitListener = ls.length === 0 ? null : ls.length === 1 ? ls[0]! : (rows, s) => ls.forEach((l) => l(rows, s));
+    };
+    update();
+    return () => {
+      this.commitListeners.delete(listener);
+      update();
+    };
   }
 
   writerStats(): WriterStats {

@@ -86,6 +86,8 @@ export class ThreadWriter extends BufferedWriter implements StoreWriter {
   /** batches posted and not acknowledged, oldest first */
   private inFlight: RowsMessage[] = [];
   private inFlightRows = 0;
+  /** batch id → append time of its oldest row, for commitListener */
+  private batchSince = new Map<number, number>();
   private lastBatch = 0;
   /** catalog types already sent in a batch */
   private typesSent = 0;
@@ -159,6 +161,8 @@ export class ThreadWriter extends BufferedWriter implements StoreWriter {
       high: this.high,
     };
     this.typesSent = types.length;
+    const since = this.takeOldestAppend();
+    if (since > 0) this.batchSince.set(batch.id, since);
     for (const [name, sequence] of this.checkpoints) this.sentCheckpoints.set(name, { sequence, batch: batch.id });
     this.checkpoints = new Map();
     this.highSent = this.high;
@@ -293,6 +297,11 @@ export class ThreadWriter extends BufferedWriter implements StoreWriter {
     while (this.inFlight.length > 0 && this.inFlight[0]!.id <= upTo) {
       const b = this.inFlight.shift()!;
       this.inFlightRows -= b.rows;
+      const since = this.batchSince.get(b.id);
+      if (since !== undefined) {
+        this.batchSince.delete(b.id);
+        if (transaction) this.reportCommit(b.rows, since);
+      }
       if (!transaction) rows += b.rows;
       types += b.types.length;
       if (b.high > this.highCommitted) this.highCommitted = b.high;
