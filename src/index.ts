@@ -13,6 +13,8 @@ export { createMemoryStore } from './store/memory.js';
 export { replay } from './store/replay.js';
 export { runScripts, scriptFile } from './scripting/host.js';
 export { connectNats } from './transport/nats.js';
+export { createMetrics, DEFAULT_METRICS_OPTIONS } from './observe/metrics.js';
+export { serveMetrics, metricsHandler } from './observe/http.js';
 export { parseBusUrl } from './transport/url.js';
 export {
   DEFAULT_NATS_PREFIX,
@@ -41,6 +43,10 @@ export type { StoreStats, ExtendedEventStore } from './store/types.js';
 export type { ReplaySpec, ReplayOptions } from './store/replay.js';
 export type { RunScriptsOptions } from './scripting/host.js';
 export type { NatsOptions } from './transport/options.js';
+export type { Metrics, MetricsOptions } from './observe/metrics.js';
+export type { MetricsServer } from './observe/http.js';
+export type { ScriptStats, ScriptStatsProvider } from './core/observer.js';
+export type { PublishCause } from './core/context.js';
 export type { BusUrl } from './transport/url.js';
 export type { ScriptFile, ScriptLimits, ScriptOutput, ScriptResult, ScriptFailure } from './scripting/engine.js';
 export type {

@@ -2,7 +2,7 @@
  * The real CLI as a child process: bin/crosstalk.js on the built dist/
  * (`npm test` builds first), with what it printed and how it exited.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -27,4 +27,36 @@ export function crosstalk(args: string[], { snapshotFlag = true } = {}): Promise
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+export interface Started {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** exit status, or null when killed by a signal */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts `crosstalk ...args` and resolves once `ready` (a string or a
+ * pattern) appears on its stdout or stderr; rejects if it exits first.
+ */
+export async function startCli(args: string[], ready: string | RegExp): Promise<Started> {
+  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const seen = () => (typeof ready === 'string' ? (out + err).includes(ready) : ready.test(out + err));
+  await new Promise<void>((resolve, reject) => {
+    const check = () => seen() && resolve();
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => ((out += c), check()));
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => ((err += c), check()));
+    void exited.then((code) => reject(new Error(`crosstalk ${args.join(' ')} exited (${code}) before saying ${ready}: ${err}`)));
+  });
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** SIGKILL unless it has exited already (cleanup after a failed test). */
+export function stopChild(c: ChildProcess): void {
+  if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 }

@@ -18,6 +18,7 @@ import { runScripts } from '../../scripting/host.js';
 import { openStore, parseStoreSpec } from '../../store/open.js';
 import { replay } from '../../store/replay.js';
 import { parseBusUrl } from '../../transport/url.js';
+import { planEndpoints, startEndpoints, type EndpointPlan } from '../../observe/endpoints.js';
 
 export interface RunArgs {
   scripts: string[];
@@ -28,6 +29,7 @@ export interface RunArgs {
   persist?: string | string[];
   json: boolean;
   prefix?: boolean;
+  metrics?: string;
 }
 
 /** What validated flags and files amount to. */
@@ -40,6 +42,8 @@ export interface RunPlan {
   persist: string[];
   json: boolean;
   prefix: boolean;
+  /** Prometheus metrics (and later the dashboard) to serve during the run */
+  endpoints: EndpointPlan;
 }
 
 /** isolated-vm refuses isolates smaller than this. */
@@ -68,6 +72,7 @@ export function planRun(args: RunArgs): RunPlan {
   if (store !== undefined) parseStoreSpec(store);
   const bus = single('bus', args.bus) as string | undefined;
   if (bus !== undefined) parseBusUrl(bus);
+  const endpoints = planEndpoints(args);
   const persist = args.persist === undefined ? [] : [args.persist].flat().map(String);
   for (const p of persist) compilePattern(p);
   if (persist.length > 0 && store === undefined && bus === undefined) {
@@ -106,6 +111,7 @@ export function planRun(args: RunArgs): RunPlan {
     persist,
     json: args.json === true,
     prefix: args.prefix ?? files.length > 1,
+    endpoints,
   };
 }
 
@@ -184,6 +190,13 @@ export async function runPlan(plan: RunPlan): Promise<number> {
   bus.onStatus((s) => {
     if (s.type === 'connection') reporter.connection(s.state, s.message);
   });
+  let endpoints;
+  try {
+    endpoints = await startEndpoints(bus, plan.endpoints, (line) => write(process.stderr, `crosstalk run: ${line}\n`));
+  } catch (e) {
+    await bus.close();
+    throw e;
+  }
   const services: ScriptServices = {
     replay: (b, spec, signal) => replay(b, b.store!, spec, signal ? { signal } : {}),
   };
@@ -213,6 +226,7 @@ export async function runPlan(plan: RunPlan): Promise<number> {
   } finally {
     process.removeListener('SIGINT', onInt);
     process.removeListener('SIGTERM', onTerm);
+    await endpoints.close();
     await bus.close();
   }
 }
@@ -248,12 +262,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON Lines: output, one result per script, a summary' })
       .option('prefix', { type: 'boolean', describe: 'prefix printed lines with [script] (default: when running several)' })
+      .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://ADDR/metrics while running: :PORT (127.0.0.1), HOST:PORT' })
       .example('$0 run pay.lua audit.lua', 'a producer and a consumer on one bus')
       .example('$0 run --timeout 5000 job.lua', 'stop the script after 5 s')
       .example('$0 run --store sqlite:ev.db pay.lua', 'keep events published with persistent = true')
       .example("$0 run --store sqlite:ev.db --persist 'order.**' pay.lua", 'keep every order event')
       .example('$0 run --bus nats://127.0.0.1:4222 producer.lua', 'share events with every process joined to that server')
-      .example('$0 run --json a.lua b.js', 'JSON Lines: output, results, summary') as unknown as Argv<RunArgs>,
+      .example('$0 run --json a.lua b.js', 'JSON Lines: output, results, summary')
+      .example('$0 run --metrics :9464 service.lua', 'Prometheus metrics at http://127.0.0.1:9464/metrics') as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     let plan: RunPlan;
     try {
@@ -269,7 +285,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     } catch (e) {
       if (!(e instanceof CrosstalkError)) throw e;
       process.stderr.write(`crosstalk run: ${e.code}: ${e.message}\n`);
-      process.exitCode = 1;
+      // a port in use is a flag to change (exit 2), found only when listening
+      process.exitCode = e.code === 'INVALID_OPTION' ? 2 : 1;
     }
   },
 };
