@@ -15,6 +15,7 @@ const OPTIONAL = [
   ['tail', 'tailCommand'],
   ['export', 'exportCommand'],
   ['stats', 'statsCommand'],
+  ['trace', 'traceCommand'],
   ['bench', 'benchCommand'],
 ] as const;
 

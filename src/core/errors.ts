@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'SCRIPT_TIMEOUT',
   'SCRIPT_MEMORY',
   'SCRIPT_ERROR',
+  'NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
