@@ -1,0 +1,62 @@
+/**
+ * The README's "Seeing the stream" section, run as written: its TypeScript
+ * examples as ES modules importing 'crosstalk' (the package itself), its
+ * shell lines through the real CLI, in a scratch directory holding a link
+ * to the cookbook. Fixed ports (:9464) become :0, so a busy port cannot
+ * fail the test.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT } from '../setup/cli.js';
+
+const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const start = readme.indexOf('\n## Seeing the stream\n');
+const end = readme.indexOf('\n## ', start + 1);
+const section = readme.slice(start, end);
+const blocks = [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, code: m[2]! }));
+
+mkdirSync(path.join(ROOT, 'test-output'), { recursive: true });
+// inside the package, so `import … from 'crosstalk'` resolves to it
+const dir = mkdtempSync(path.join(ROOT, 'test-output', 'readme-'));
+symlinkSync(path.join(ROOT, 'cookbook'), path.join(dir, 'cookbook'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function node(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--no-node-snapshot', ...args], { cwd: dir, timeout: 30_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('README: Seeing the stream', () => {
+  it('has its examples', () => {
+    expect(start).toBeGreaterThan(0);
+    expect(blocks.filter((b) => b.lang === 'ts').length).toBeGreaterThanOrEqual(2);
+    expect(blocks.filter((b) => b.lang === 'sh').length).toBeGreaterThanOrEqual(2);
+  });
+
+  const ts = blocks.filter((b) => b.lang === 'ts' || b.lang === 'js');
+  it.each(ts.map((b, i) => [i, b.code] as const))('TypeScript example %i runs and prints what its comments say', async (i, code) => {
+    const file = path.join(dir, `example-${i}.mjs`);
+    writeFileSync(file, code);
+    const r = await node([file]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // `console.log(x); // value` lines promise what they print, in order
+    const promised = [...code.matchAll(/console\.log\(.*\);\s*\/\/ (\S+)/g)].map((m) => m[1]);
+    expect(r.stdout.trim().split('\n')).toEqual(promised);
+  });
+
+  const lines = blocks.filter((b) => b.lang === 'sh').flatMap((b) => b.code.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')));
+  it('runs every shell line in order, as written', async () => {
+    for (const line of lines) {
+      const words = line.replace(/\s+#.*$/, '').replace(/:9464\b/g, ':0').trim().split(/\s+/);
+      const r = words[0] === 'npx' && words[1] === 'crosstalk' ? await node([BIN, ...words.slice(2)]) : words[0] === 'node' ? await node(words.slice(1)) : null;
+      expect(r, `cannot run: ${line}`).not.toBeNull();
+      expect(r!.code, `${line}\n${r!.stderr}`).toBe(0);
+    }
+  });
+});
