@@ -3,6 +3,17 @@
  * scripts and host applications.
  */
 export { createBus } from './core/bus.js';
+export { createBatchPublisher, DEFAULT_BATCH_SIZE, DEFAULT_BATCH_WAIT_MS } from './core/batch.js';
+export { parseBusConfig } from './core/config.js';
+export {
+  DEFAULT_ACK_WAIT_MS,
+  DEFAULT_BALANCE,
+  DEFAULT_MAX_DELIVER,
+  DEFAULT_STALL_MS,
+  DEAD_LETTER_PREFIX,
+} from './core/group-options.js';
+export { DEFAULT_RETRY, DEFAULT_BREAKER } from './core/handler-options.js';
+export { HANDLER_EVENT_PREFIX } from './core/handler.js';
 export { CrosstalkError, ERROR_CODES, isCrosstalkError } from './core/errors.js';
 export { compilePattern, isValidPattern, matchPattern } from './core/pattern.js';
 export { compileFilter } from './core/filter.js';
@@ -33,12 +44,30 @@ export {
   DEFAULT_MAX_QUEUE_SIZE,
   DEFAULT_BLOCK_TIMEOUT_MS,
   DEFAULT_RECEIVE_TIMEOUT_MS,
+  DEFAULT_ORDERING,
+  DEFAULT_DEDUP_WINDOW_MS,
+  DEFAULT_DEDUP_MAX_IDS,
+  DEFAULT_MAX_RETAINED,
 } from './core/options.js';
 
 export type { ErrorCode, ErrorDetails } from './core/errors.js';
 export type { UniversalEvent, EventSource, JsonValue, JsonObject, Priority, Language } from './core/event.js';
 export type { CompiledPattern } from './core/pattern.js';
-export type { BusOptions } from './core/options.js';
+export type { BusOptions, Ordering } from './core/options.js';
+export type { BatchFlushResult, BatchPublisher, BatchPublisherOptions, BatchStats } from './core/batch.js';
+export type { BusConfig } from './core/config.js';
+export type { Balance } from './core/group-options.js';
+export type { BreakerOptions, RetryOptions } from './core/handler-options.js';
+export type {
+  InterceptedEvent,
+  InterceptKey,
+  InterceptorInfo,
+  InterceptorSpec,
+  InterceptorStats,
+  InterceptorType,
+  InterceptorVerdict,
+  RatePer,
+} from './core/interceptors.js';
 export type { StoreStats, ExtendedEventStore } from './store/types.js';
 export type { ReplaySpec, ReplayOptions } from './store/replay.js';
 export type { RunScriptsOptions } from './scripting/host.js';
@@ -50,15 +79,21 @@ export type { PublishCause } from './core/context.js';
 export type { BusUrl } from './transport/url.js';
 export type { ScriptFile, ScriptLimits, ScriptOutput, ScriptResult, ScriptFailure } from './scripting/engine.js';
 export type {
+  AckTarget,
   Backpressure,
+  BreakerState,
   Bus,
   BusStats,
   BusStatus,
+  EventHandler,
   EventInit,
   EventQuery,
   EventStore,
   FilterOp,
   FilterSpec,
+  GroupStats,
+  HandlerStats,
+  NakOptions,
   Order,
   PublisherIdentity,
   PublishOptions,

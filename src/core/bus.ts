@@ -1,31 +1,48 @@
 /**
- * The in-process bus: publish → validate → route → enqueue. Receiving lives in
- * subscription.ts, routing in router.ts, the checks in draft.ts; this file
- * only connects them and keeps the bus-wide state (sequence, counters).
+ * The in-process bus: publish → validate → deduplicate → intercept → route →
+ * enqueue. Receiving lives in subscription.ts, routing in router.ts, the
+ * checks in draft.ts, the coordination features in their own files
+ * (interceptors, dedup, retained, group, handler); this file only connects
+ * them and keeps the bus-wide state (sequence, counters).
  * With a transport (src/transport/), each local publish also goes out to
  * other processes, and their events come in through deliverRemote().
  */
 import { randomUUID } from 'node:crypto';
 import { CrosstalkError, describeValue } from './errors.js';
-import { EVENT_VERSION, isoNow, type JsonValue, type UniversalEvent } from './event.js';
-import { prepareDraft, type Draft } from './draft.js';
+import { EVENT_VERSION, isoNow, type JsonObject, type JsonValue, type UniversalEvent } from './event.js';
+import { checkSize, prepareDraft, type Draft } from './draft.js';
+import { BlockedPublishers } from './blocked.js';
+import { DedupWindow } from './dedup.js';
 import { compileFilter } from './filter.js';
 import { Cause, CauseContext, type PublishCause } from './context.js';
 import type { BusObserver, ScriptStats, ScriptStatsProvider } from './observer.js';
+import { SubscriptionTable } from './subscription-table.js';
+import { HANDLER_EVENT_PREFIX, HandlerRunner, type HandlerEventKind, type HandlerOwner } from './handler.js';
+import { InterceptorChain, type InterceptorInfo, type InterceptorSpec } from './interceptors.js';
 import { resolveBusOptions, resolveSubscribeOptions, type BusOptions, type ResolvedBusOptions } from './options.js';
 import { compilePattern, type CompiledPattern } from './pattern.js';
-import { RecentSet } from './recent-set.js';
+import { RetainedEvents } from './retained.js';
 import { Router } from './router.js';
 import { uuidV4 } from './uuid.js';
 import { historyBacklog } from './history.js';
-import { registerPort, type BusPort } from './port.js';
-import { SubscriptionImpl, unknownSubscription, type SharedCounters, type SubscriptionOwner } from './subscription.js';
+import { registerPort } from './port.js';
+import { BusPortImpl } from './bus-port.js';
+import { WorkQueues } from './work-queues.js';
+import {
+  SubscriptionImpl,
+  type DeliveryTarget,
+  type SharedCounters,
+  type SubscriptionOwner,
+} from './subscription.js';
 import type {
   Bus,
   BusStats,
   BusStatus,
+  EventHandler,
   EventInit,
   EventStore,
+  GroupStats,
+  NakOptions,
   PublisherIdentity,
   PublishOptions,
   SubscribeOptions,
@@ -36,25 +53,15 @@ import type {
   TransportPeer,
 } from './types.js';
 
-/** How many publisher-supplied ids the bus remembers (at least half of it) to refuse duplicates. */
-export const SUPPLIED_ID_WINDOW = 100_000;
-
-/** How many closed subscriptions the bus still recognises (at least half of it). */
-export const CLOSED_SUBSCRIPTIONS_REMEMBERED = 10_000;
-
-export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
+export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOwner {
   readonly counters: SharedCounters = { delivered: 0, dropped: 0, rejected: 0, blocked: 0, filtered: 0 };
   readonly store: EventStore | null;
   readonly transport: Transport | null;
   private readonly options: ResolvedBusOptions;
-  private readonly router: Router<SubscriptionImpl>;
-  private readonly subs = new Map<string, SubscriptionImpl>();
-  /**
-   * Recently closed subscriptions, in two generations: a receive on a handle
-   * that was closed answers null (SPEC §3) rather than UNKNOWN_SUBSCRIPTION.
-   */
-  private closedSubs = new Map<string, SubscriptionImpl>();
-  private closedSubsOld = new Map<string, SubscriptionImpl>();
+  private readonly router: Router<DeliveryTarget>;
+  private readonly subs = new SubscriptionTable((sub) =>
+    this.emit({ type: 'subscription_collected', subscription_id: sub.id, patterns: sub.patterns }),
+  );
   private readonly persistPatterns: CompiledPattern[];
   private readonly persistCache = new Map<string, boolean>();
   private readonly statusListeners = new Set<(s: BusStatus) => void>();
@@ -65,18 +72,24 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
   private sequence: number;
   private published = 0;
   private persisted = 0;
-  private blockTimeouts = 0;
-  private pendingBlocked = new Set<(e: CrosstalkError) => void>();
+  private readonly blocked = new BlockedPublishers(this.counters, (d) => this.dispatch(d), () => this.closed);
   /** correlation and causation of the code running now (withCorrelation, handling) */
   private readonly context = new CauseContext();
   /** metrics or the dashboard, when watching (see observer.ts); null costs a check per hook */
   observer: BusObserver | null = null;
   private readonly scriptProviders = new Set<ScriptStatsProvider>();
-  /**
-   * Ids publishers supplied lately, in two generations (O(1) eviction): a
-   * repeat is refused, as a retried publish must not deliver twice.
-   */
-  private readonly suppliedIds = new RecentSet<string>(SUPPLIED_ID_WINDOW / 2);
+  /** Ids publishers supplied lately: a repeat is a duplicate, accepted once and not delivered again. */
+  private readonly dedup: DedupWindow;
+  private duplicates = 0;
+  private readonly chain: InterceptorChain;
+  /** the chain while it has rules; null keeps an empty chain off the publish path */
+  private intercept: InterceptorChain | null = null;
+  private readonly retainedEvents: RetainedEvents;
+  private readonly queues: WorkQueues;
+  /** who publishes the bus's own events (dead letters, crosstalk.handler.*) */
+  private readonly systemIdentity: PublisherIdentity;
+  /** the bus's own events (dead letters, handler events) that could not be published */
+  private systemEventsLost = 0;
   closed = false;
 
   constructor(options?: BusOptions) {
@@ -85,15 +98,17 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
     this.transport = this.options.transport;
     this.router = new Router(this.options.route_cache_size);
     this.persistPatterns = this.options.persist.map((p) => compilePattern(p));
+    this.dedup = new DedupWindow(this.options.dedup_max_ids, this.options.dedup_window_ms);
+    this.chain = new InterceptorChain(this.options.max_depth);
+    this.options.interceptors.forEach((spec, i) => this.chain.add(spec, `interceptors[${i}]`));
+    this.intercept = this.chain.size > 0 ? this.chain : null;
+    this.retainedEvents = new RetainedEvents(this.options.max_retained);
     this.sequence = this.store ? this.store.lastSequence() : 0;
     this.hostIdentity = { component: this.options.component, instance_id: randomUUID(), language: 'host' };
+    this.systemIdentity = { component: 'crosstalk', instance_id: this.hostIdentity.instance_id, language: 'host' };
+    this.queues = new WorkQueues(this);
     this.transport?.attach(this);
-    registerPort(this, this);
-  }
-
-  /** BusPort: the public face of this bus is the bus itself. */
-  get bus(): Bus {
-    return this;
+    registerPort(this, new BusPortImpl(this));
   }
 
   // ---- publish ----------------------------------------------------------------
@@ -148,6 +163,27 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
   }
 
   /**
+   * A publish checked now and published later by publishPrepared (the batch
+   * publisher): everything a publisher can get wrong throws here. It gets
+   * its id now (minted unless supplied), so the caller can return it.
+   */
+  prepare(who: PublisherIdentity | null, eventType: string | EventInit, data?: JsonValue, options?: PublishOptions): Draft {
+    if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
+    const d = prepareDraft(who ?? this.hostIdentity, eventType, data, options, this.options, this.router, this.context.current());
+    d.targets = undefined; // routes may change before it goes out
+    if (d.id === undefined) {
+      d.id = uuidV4();
+      d.minted = true;
+    }
+    return d;
+  }
+
+  publishPrepared(d: Draft): string | Promise<string> {
+    if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
+    return this.publishDraft(d);
+  }
+
+  /**
    * Publishes `init` under an id this process minted and handed out ahead of
    * time (a JS isolate's id pool, so its publish can return the id at once).
    * Such an id is fresh by construction, so it skips the duplicate window
@@ -168,6 +204,20 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
   }
 
   private publishDraft(d: Draft): string | Promise<string> {
+    if (d.id !== undefined && !d.minted && this.dedup.has(d.id)) return this.duplicate(d);
+    if (this.intercept !== null) {
+      const type = d.type;
+      if (this.intercept.run(d)) return d.id ?? uuidV4(); // blocked: dropped, counted
+      if (d.type !== type) d.targets = undefined;
+      checkSize(d, this.options.max_event_bytes);
+    }
+    if (d.retain && d.data !== null && this.retainedEvents.size >= this.options.max_retained && !this.retainedEvents.has(d.type)) {
+      throw new CrosstalkError(
+        'RETAIN_LIMIT',
+        `cannot retain ${d.type}: ${this.options.max_retained} event types already have a retained event (max_retained); clear some by publishing null data with retain`,
+        { eventType: d.type },
+      );
+    }
     if (d.persistent === undefined ? this.persistByPattern(d.type) : d.persistent) {
       if (this.store === null && this.transport?.persists !== true) {
         throw new CrosstalkError('STORE_UNAVAILABLE', `cannot persist ${d.type}: this bus has no store (use --store or createBus({store}))`, {
@@ -196,16 +246,20 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
     return false;
   }
 
+  /** A supplied id seen within the window: told, counted, and answered with that id; nothing is delivered. */
+  private duplicate(d: Draft): string {
+    this.duplicates++;
+    if (this.statusListeners.size > 0) this.emit({ type: 'duplicate', id: d.id!, event_type: d.type });
+    return d.id!;
+  }
+
   private dispatch(d: Draft): string | Promise<string> {
-    if (d.id !== undefined && !d.minted && this.suppliedIds.has(d.id)) {
-      throw new CrosstalkError('INVALID_OPTION', `id ${d.id} was already published on this bus`, { option: 'id', eventType: d.type });
-    }
     // the answer found while validating serves the first attempt only: after
     // waiting for room, subscriptions may have changed, so route again
-    const targets = (d.targets as readonly SubscriptionImpl[] | undefined) ?? this.router.route(d.type);
+    const targets = (d.targets as readonly DeliveryTarget[] | undefined) ?? this.router.route(d.type);
     d.targets = undefined;
     if (this.strictSubs > 0) {
-      let waitOn: SubscriptionImpl[] | null = null;
+      let waitOn: DeliveryTarget[] | null = null;
       for (const s of targets) {
         if (s.backpressure === 'reject' && s.congested) {
           s.rejected++;
@@ -219,12 +273,12 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
         // a publisher that already waited has its turn: only a full queue holds it back
         if (s.backpressure === 'block' && (d.deadline === undefined ? s.congested : s.full)) (waitOn ??= []).push(s);
       }
-      if (waitOn !== null) return this.waitForRoom(d, waitOn);
+      if (waitOn !== null) return this.blocked.wait(d, waitOn);
     }
     return this.deliver(d, targets);
   }
 
-  private deliver(d: Draft, targets: readonly SubscriptionImpl[]): string {
+  private deliver(d: Draft, targets: readonly DeliveryTarget[]): string {
     const e: UniversalEvent = {
       id: d.id ?? uuidV4(),
       event_type: d.type,
@@ -243,8 +297,10 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
     // one case where other processes get an event this publish reports failed.)
     if (this.transport !== null) this.transport.publish(e, d.persistent === true);
     this.sequence = e.sequence;
-    if (d.id !== undefined && !d.minted) {
-      this.suppliedIds.add(d.id);
+    if (d.id !== undefined && !d.minted) this.dedup.add(d.id);
+    if (d.retain) {
+      if (e.data === null) this.retainedEvents.clear(e.event_type);
+      else this.retainedEvents.set(e);
     }
     if (this.store !== null) this.store.markSequence?.(e.sequence);
     if (d.persistent) {
@@ -287,54 +343,6 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
     this.emit({ type: 'connection', state, url: this.transport?.url ?? '', message });
   }
 
-  /** All-or-nothing: waits until every congested block queue has room, or fails. */
-  private waitForRoom(d: Draft, waitOn: SubscriptionImpl[]): Promise<string> {
-    if (d.deadline === undefined) {
-      d.deadline = Date.now() + Math.min(...waitOn.map((s) => s.blockTimeoutMs));
-      for (const s of waitOn) {
-        s.blocked++;
-        this.counters.blocked++;
-      }
-    }
-    return new Promise<string>((resolve, reject) => {
-      const cancels: (() => void)[] = [];
-      let settled = false;
-      const finish = () => {
-        settled = true;
-        clearTimeout(timer);
-        for (const c of cancels) c();
-        this.pendingBlocked.delete(fail);
-      };
-      const fail = (err: CrosstalkError) => {
-        if (settled) return;
-        finish();
-        reject(err);
-      };
-      const wake = () => {
-        if (settled) return;
-        finish();
-        try {
-          if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus closed while the publish waited');
-          resolve(this.dispatch(d)); // re-route and re-check; may wait again
-        } catch (err) {
-          reject(err);
-        }
-      };
-      for (const s of waitOn) cancels.push(s.waitForRoom(wake));
-      this.pendingBlocked.add(fail);
-      const timer = setTimeout(() => {
-        this.blockTimeouts++;
-        fail(
-          new CrosstalkError(
-            'BLOCK_TIMEOUT',
-            `publish of ${d.type} waited ${Math.min(...waitOn.map((s) => s.blockTimeoutMs))} ms for room in ${waitOn.map((s) => s.id).join(', ')}; nothing was delivered`,
-            { eventType: d.type, subscriptionId: waitOn[0]!.id },
-          ),
-        );
-      }, Math.max(0, d.deadline! - Date.now()));
-    });
-  }
-
   private persistByPattern(type: string): boolean {
     if (this.persistPatterns.length === 0) return false;
     let hit = this.persistCache.get(type);
@@ -348,15 +356,35 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
 
   // ---- subscriptions ----------------------------------------------------------
 
-  subscribe(patterns: string | readonly string[], options?: SubscribeOptions): SubscriptionImpl {
+  /**
+   * The public subscribe: the application gets a handle the bus holds only
+   * weakly, so a pull subscription whose handle is dropped is removed
+   * (reap). A handler subscription lives until unsubscribed.
+   */
+  subscribe(patterns: string | readonly string[], options?: SubscribeOptions): Subscription;
+  subscribe(patterns: string | readonly string[], handler: EventHandler, options?: SubscribeOptions): Subscription;
+  subscribe(patterns: string | readonly string[], a?: SubscribeOptions | EventHandler, b?: SubscribeOptions): Subscription {
+    return this.subs.handleFor(this.subscribeCore(patterns, a, b));
+  }
+
+  /** subscribe without a handle: what the port gives scripts, whose end the script host handles. */
+  subscribeCore(patterns: string | readonly string[], a?: SubscribeOptions | EventHandler, b?: SubscribeOptions): SubscriptionImpl {
     if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
+    const handler = typeof a === 'function' ? a : null;
+    if (handler === null && b !== undefined) {
+      throw new CrosstalkError('INVALID_OPTION', 'subscribe(patterns, options) takes options once; a third argument goes with a handler', {
+        option: 'options',
+      });
+    }
+    const options = handler !== null ? b : (a as SubscribeOptions | undefined);
     const list = typeof patterns === 'string' ? [patterns] : patterns;
     if (!Array.isArray(list) || list.length === 0) {
       throw new CrosstalkError('INVALID_PATTERN', `subscribe needs a pattern or a non-empty list of patterns, got ${describeValue(patterns)}`);
     }
     const compiled = list.map((p) => compilePattern(p));
-    const opts = resolveSubscribeOptions(options);
+    const opts = resolveSubscribeOptions(options, handler !== null);
     const accepts = opts.filterSpec ? compileFilter(opts.filterSpec) : null;
+    const group = opts.group !== null ? this.queues.groupFor(list, compiled, opts, opts.group) : null;
     let backlog = null;
     if (opts.from_sequence !== null || opts.from_time !== null) {
       if (this.store === null) {
@@ -365,38 +393,73 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
       backlog = historyBacklog(this.store, list, opts.from_sequence, opts.from_time, this.sequence);
     }
     const sub = new SubscriptionImpl(randomUUID(), [...list], compiled, opts, accepts, this, backlog);
-    this.subs.set(sub.id, sub);
-    for (const c of compiled) this.router.add(sub, c);
-    if (this.transport !== null) for (const c of compiled) this.transport.addInterest(c);
-    if (sub.backpressure === 'block' || sub.backpressure === 'reject') {
-      this.strictSubs++;
-      this.strictChanges++;
+    if (handler !== null) sub.handler = new HandlerRunner(sub, handler, opts.handler!, this);
+    this.subs.add(sub);
+    if (group !== null) {
+      this.queues.join(group, sub);
+      return sub;
     }
+    // retained state first, then live events (catch-up subscriptions take history instead)
+    if (opts.retained && backlog === null && this.retainedEvents.size > 0) {
+      for (const e of this.retainedEvents.match(compiled)) sub.offer(markRetained(e));
+    }
+    this.route(sub, compiled);
     return sub;
   }
 
-  /** SubscriptionOwner: called once when a subscription closes. */
-  detach(sub: SubscriptionImpl): void {
-    if (!this.subs.delete(sub.id)) return;
-    if (this.closedSubs.size >= CLOSED_SUBSCRIPTIONS_REMEMBERED / 2) {
-      this.closedSubsOld = this.closedSubs;
-      this.closedSubs = new Map();
+  /** Puts a subscription or a group in the router (WorkQueues routes a group with its first member). */
+  route(target: DeliveryTarget, compiled: readonly CompiledPattern[]): void {
+    for (const c of compiled) this.router.add(target, c);
+    if (this.transport !== null) for (const c of compiled) this.transport.addInterest(c);
+    if (target.backpressure === 'block' || target.backpressure === 'reject') {
+      this.strictSubs++;
+      this.strictChanges++;
     }
-    this.closedSubs.set(sub.id, sub);
-    for (const c of sub.compiled) this.router.remove(sub, c);
-    if (this.transport !== null) for (const c of sub.compiled) this.transport.removeInterest(c);
-    if (sub.backpressure === 'block' || sub.backpressure === 'reject') {
+  }
+
+  unroute(target: DeliveryTarget, compiled: readonly CompiledPattern[]): void {
+    for (const c of compiled) this.router.remove(target, c);
+    if (this.transport !== null) for (const c of compiled) this.transport.removeInterest(c);
+    if (target.backpressure === 'block' || target.backpressure === 'reject') {
       this.strictSubs--;
       this.strictChanges++;
     }
   }
 
-  /** A live subscription; throws UNKNOWN_SUBSCRIPTION otherwise. */
-  getSubscription(sub: Subscription | string): SubscriptionImpl {
-    const id = typeof sub === 'string' ? sub : (sub as { id?: unknown } | null)?.id;
-    const found = typeof id === 'string' ? this.subs.get(id) : undefined;
-    if (!found) throw unknownSubscription(id ?? sub);
-    return found;
+  /**
+   * The bus's own events (dead letters, crosstalk.handler.*): published as
+   * component `crosstalk`; one that cannot be published is counted
+   * (`system_events_lost`), never thrown at whoever caused it. `fallback`
+   * is tried once when the event is too large.
+   */
+  publishSystem(type: string, data: JsonObject, fallback?: JsonObject): void {
+    if (this.closed) return;
+    const lost = () => void this.systemEventsLost++;
+    try {
+      const r = this.publishAs(this.systemIdentity, type, data);
+      if (typeof r !== 'string') r.catch(lost);
+    } catch (err) {
+      if (fallback !== undefined && err instanceof CrosstalkError && err.code === 'PAYLOAD_TOO_LARGE') this.publishSystem(type, fallback);
+      else lost();
+    }
+  }
+
+  /** HandlerOwner: `crosstalk.handler.<kind>`. */
+  handlerEvent(kind: HandlerEventKind, data: JsonObject): void {
+    this.publishSystem(HANDLER_EVENT_PREFIX + kind, data);
+  }
+
+  /** SubscriptionOwner: called once when a subscription closes. */
+  detach(sub: SubscriptionImpl): void {
+    if (!this.subs.remove(sub)) return;
+    // a member is reached through its group, which left the router with its last member
+    if (sub.group === null) this.unroute(sub, sub.compiled);
+  }
+
+  /** A live subscription's handle; throws UNKNOWN_SUBSCRIPTION otherwise. */
+  getSubscription(sub: Subscription | string): Subscription {
+    const found = this.subs.get(sub);
+    return found.handle?.deref() ?? found;
   }
 
   /**
@@ -405,10 +468,7 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
    * closed long ago.
    */
   findSubscription(sub: Subscription | string): SubscriptionImpl {
-    const id = typeof sub === 'string' ? sub : (sub as { id?: unknown } | null)?.id;
-    const found = typeof id === 'string' ? (this.subs.get(id) ?? this.closedSubs.get(id) ?? this.closedSubsOld.get(id)) : undefined;
-    if (!found) throw unknownSubscription(id ?? sub);
-    return found;
+    return this.subs.find(sub);
   }
 
   /** The data limits every publish is held to. */
@@ -418,12 +478,8 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
 
   /** False when it was already closed (or is unknown): idempotent. */
   unsubscribe(sub: Subscription | string): boolean {
-    const id = typeof sub === 'string' ? sub : (sub as { id?: unknown } | null)?.id;
-    if (typeof id !== 'string') throw unknownSubscription(sub);
     // by id through this bus's own table: a handle of another bus is not ours to close
-    const own = this.subs.get(id);
-    if (own === undefined || (typeof sub !== 'string' && sub instanceof SubscriptionImpl && sub !== own)) return false;
-    return own.unsubscribe();
+    return this.subs.own(sub)?.unsubscribe() ?? false;
   }
 
   /** Removes every subscription that has `pattern` among its patterns. */
@@ -439,7 +495,53 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
   }
 
   subscriptionStats(sub: Subscription | string): SubscriptionStats {
-    return this.getSubscription(sub).stats();
+    return this.subs.get(sub).stats();
+  }
+
+  resetSubscriptionStats(sub?: Subscription | string): void {
+    if (sub === undefined) for (const s of this.subs.values()) s.resetStats();
+    else this.subs.get(sub).resetStats();
+  }
+
+  // ---- work queues, retained events, interceptors --------------------------------
+
+  ack(event: UniversalEvent): boolean {
+    return this.queues.ack(event);
+  }
+
+  nak(event: UniversalEvent, options?: NakOptions): boolean {
+    return this.queues.nak(event, options);
+  }
+
+  groupStats(group: string): GroupStats {
+    return this.queues.stats(group);
+  }
+
+  listGroups(): GroupStats[] {
+    return this.queues.list();
+  }
+
+  retained(patterns: string | readonly string[] = '**'): UniversalEvent[] {
+    const list = typeof patterns === 'string' ? [patterns] : patterns;
+    if (!Array.isArray(list)) throw new CrosstalkError('INVALID_PATTERN', `expected a pattern or a list of patterns, got ${describeValue(patterns)}`);
+    return this.retainedEvents.match(list.map((p) => compilePattern(p)));
+  }
+
+  addInterceptor(spec: InterceptorSpec): string {
+    if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
+    const id = this.chain.add(spec);
+    this.intercept = this.chain;
+    return id;
+  }
+
+  removeInterceptor(id: string): boolean {
+    const gone = this.chain.remove(id);
+    this.intercept = this.chain.size > 0 ? this.chain : null;
+    return gone;
+  }
+
+  listInterceptors(): InterceptorInfo[] {
+    return this.chain.infos();
   }
 
   // ---- status, stats, lifecycle -----------------------------------------------
@@ -502,13 +604,19 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
       dropped: this.counters.dropped,
       rejected: this.counters.rejected,
       blocked: this.counters.blocked,
-      block_timeouts: this.blockTimeouts,
+      block_timeouts: this.blocked.timeouts,
       filtered: this.counters.filtered,
       persisted: this.persisted,
       subscriptions: this.subs.size,
       queued,
       sequence: this.sequence,
       route_cache_size: this.router.cacheSize,
+      duplicates: this.duplicates,
+      retained: this.retainedEvents.size,
+      intercepted: { ...this.chain.totals },
+      groups: this.queues.totals(),
+      subscriptions_collected: this.subs.collected,
+      ...(this.systemEventsLost > 0 ? { system_events_lost: this.systemEventsLost } : {}),
       ...(this.transport !== null ? { transport: this.transport.stats() } : {}),
     };
   }
@@ -522,11 +630,17 @@ export class BusImpl implements Bus, BusPort, SubscriptionOwner, TransportPeer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const fail of [...this.pendingBlocked]) fail(new CrosstalkError('BUS_UNAVAILABLE', 'the bus closed while the publish waited'));
+    this.blocked.failAll();
     for (const s of [...this.subs.values()]) s.unsubscribe();
+    this.queues.close();
     if (this.transport) await this.transport.close();
     if (this.store) await this.store.close();
   }
+}
+
+/** A retained event as a new subscription receives it: a copy marked `metadata.retained`. */
+function markRetained(e: UniversalEvent): UniversalEvent {
+  return { ...e, metadata: { ...e.metadata, retained: true } };
 }
 
 /** Creates an in-process bus (joined to other processes when given a transport). */

@@ -31,6 +31,10 @@ export interface Draft {
   priority: Priority;
   /** undefined: decided by the bus's persist patterns */
   persistent: boolean | undefined;
+  /** keep as its type's retained event (null data clears it) */
+  retain: boolean;
+  /** an upper bound of data + metadata serialized, in bytes (interceptors that add to them add to it) */
+  size: number;
   ttl_seconds: number | undefined;
   /** set when a block-strategy publish starts waiting */
   deadline?: number;
@@ -38,9 +42,9 @@ export interface Draft {
   targets: readonly unknown[] | undefined;
 }
 
-export const PUBLISH_OPTION_KEYS = ['persistent', 'ttl_seconds', 'correlation_id', 'priority', 'metadata', 'language'] as const;
+export const PUBLISH_OPTION_KEYS = ['persistent', 'ttl_seconds', 'correlation_id', 'priority', 'metadata', 'language', 'retain'] as const;
 export const EVENT_INIT_KEYS = [
-  'event_type', 'data', 'id', 'source', 'metadata', 'priority', 'correlation_id', 'persistent', 'ttl_seconds', 'language',
+  'event_type', 'data', 'id', 'source', 'metadata', 'priority', 'correlation_id', 'persistent', 'ttl_seconds', 'language', 'retain',
 ] as const;
 const SOURCE_KEYS = ['component', 'instance_id', 'correlation_id', 'language'];
 
@@ -73,6 +77,7 @@ interface Fields {
   language?: unknown;
   id?: unknown;
   source?: unknown;
+  retain?: unknown;
 }
 
 export function prepareDraft(
@@ -122,6 +127,8 @@ export function prepareDraft(
     priority: 'normal',
     persistent: undefined,
     ttl_seconds: undefined,
+    retain: false,
+    size: 0,
     targets,
   };
   if (fields !== undefined) size += applyFields(d, fields, who, limits);
@@ -131,18 +138,22 @@ export function prepareDraft(
     d.metadata = cause.metadataFor(d.metadata, EMPTY_METADATA);
     size += 2 * 6 * 255 + 40; // the bound: a correlation id and caused_by, 6 bytes a character at worst
   }
+  d.size = size;
+  checkSize(d, limits.max_event_bytes);
+  return d;
+}
+
+/** PAYLOAD_TOO_LARGE when the draft would serialize past `max` bytes. */
+export function checkSize(d: Draft, max: number): void {
   // the bound overestimates; only near the limit is the exact size worth computing
-  if (size + 512 > limits.max_event_bytes) {
+  if (d.size + 512 > max) {
     const exact = jsonByteLength(d.data) + jsonByteLength(d.metadata) + 512;
-    if (exact > limits.max_event_bytes) {
-      throw new CrosstalkError(
-        'PAYLOAD_TOO_LARGE',
-        `event ${d.type} is about ${exact} bytes serialized; the limit is ${limits.max_event_bytes}`,
-        { eventType: d.type },
-      );
+    if (exact > max) {
+      throw new CrosstalkError('PAYLOAD_TOO_LARGE', `event ${d.type} is about ${exact} bytes serialized; the limit is ${max}`, {
+        eventType: d.type,
+      });
     }
   }
-  return d;
 }
 
 function applyFields(d: Draft, f: Fields, who: PublisherIdentity, limits: ResolvedBusOptions): number {
@@ -158,6 +169,10 @@ function applyFields(d: Draft, f: Fields, who: PublisherIdentity, limits: Resolv
     }
     d.ttl_seconds = t;
     d.persistent ??= true; // a ttl only means something on a stored event
+  }
+  if (f.retain !== undefined) {
+    if (typeof f.retain !== 'boolean') throw invalidOption('retain', 'a boolean', f.retain);
+    d.retain = f.retain;
   }
   if (f.priority !== undefined) {
     if (!PRIORITIES.includes(f.priority as Priority)) throw invalidOption('priority', PRIORITIES.join(' | '), f.priority);

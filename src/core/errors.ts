@@ -18,6 +18,9 @@ export const ERROR_CODES = [
   'SCRIPT_MEMORY',
   'SCRIPT_ERROR',
   'NOT_FOUND',
+  'RATE_LIMITED',
+  'INTERCEPTOR_FAILED',
+  'RETAIN_LIMIT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -25,8 +25,8 @@ export interface BusObserver {
   dropped(sub: Subscription, event: UniversalEvent): void;
   /** a subscription's filter refused `event` (before queueing, or at receive time) */
   filtered(sub: Subscription, event: UniversalEvent): void;
-  /** a full reject/block queue refused an event (QUEUE_FULL, or a remote event it could not take) */
-  rejected(sub: Subscription, eventType: string): void;
+  /** a full reject/block queue (a subscription, or a work-queue group) refused an event (QUEUE_FULL, or a remote event it could not take) */
+  rejected(sub: { readonly id: string; readonly patterns: readonly string[] }, eventType: string): void;
 }
 
 /**

@@ -2,7 +2,10 @@
  * Every option of the bus and its subscriptions, with its default, merged
  * and validated once. Messages name the option and the bad value.
  */
-import { CrosstalkError, describeValue } from './errors.js';
+import { CrosstalkError } from './errors.js';
+import { checkInt, checkMs, invalidOption, rejectUnknownKeys } from './check.js';
+
+export { checkInt, checkMs, invalidOption, rejectUnknownKeys };
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENT_BYTES } from './event.js';
 import { DEFAULT_ROUTE_CACHE_SIZE } from './router.js';
 import {
@@ -14,6 +17,9 @@ import {
   type Transport,
 } from './types.js';
 import type { UniversalEvent } from './event.js';
+import type { InterceptorSpec } from './interceptors.js';
+import { GROUP_KEYS, resolveGroupOptions, type GroupMemberOptions } from './group-options.js';
+import { HANDLER_KEYS, resolveHandlerOptions, type HandlerOptions } from './handler-options.js';
 
 /** @default 'drop_oldest' */
 export const DEFAULT_BACKPRESSURE: Backpressure = 'drop_oldest';
@@ -47,7 +53,22 @@ export interface BusOptions {
   route_cache_size?: number;
   /** `source.component` of events the host publishes; @default 'host' */
   component?: string;
+  /** the interceptor chain, in order (README "Interceptors"); none by default */
+  interceptors?: readonly InterceptorSpec[];
+  /** how long a supplied event id counts as seen (README "Deduplication"); @default 120,000 ms */
+  dedup_window_ms?: number;
+  /** how many supplied ids the duplicate window holds at most; @default 100,000 */
+  dedup_max_ids?: number;
+  /** how many event types may have a retained event; @default 1,000,000 */
+  max_retained?: number;
 }
+
+/** @default 120_000 (JetStream's duplicate window) */
+export const DEFAULT_DEDUP_WINDOW_MS = 120_000;
+/** @default 100_000 */
+export const DEFAULT_DEDUP_MAX_IDS = 100_000;
+/** @default 1_000_000 */
+export const DEFAULT_MAX_RETAINED = 1_000_000;
 
 export interface ResolvedBusOptions {
   store: EventStore | null;
@@ -57,36 +78,16 @@ export interface ResolvedBusOptions {
   max_depth: number;
   route_cache_size: number;
   component: string;
+  interceptors: readonly unknown[];
+  dedup_window_ms: number;
+  dedup_max_ids: number;
+  max_retained: number;
 }
 
-const BUS_KEYS = ['store', 'transport', 'persist', 'max_event_bytes', 'max_depth', 'route_cache_size', 'component'];
-
-export function invalidOption(option: string, expected: string, got: unknown): CrosstalkError {
-  return new CrosstalkError('INVALID_OPTION', `Expected \`${option}\` to be ${expected}, got ${describeValue(got)}`, { option });
-}
-
-export function rejectUnknownKeys(obj: object, known: readonly string[], what: string): void {
-  for (const k of Object.keys(obj)) {
-    if (!known.includes(k)) {
-      throw new CrosstalkError('INVALID_OPTION', `unknown ${what} option ${describeValue(k)}; known: ${known.join(', ')}`, { option: k });
-    }
-  }
-}
-
-export function checkInt(option: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw invalidOption(option, `an integer from ${min} to ${max}`, v);
-  }
-  return v;
-}
-
-/** A time span in ms: finite and ≥ 0 (Infinity allowed where `allowInfinite`). */
-export function checkMs(option: string, v: unknown, allowInfinite = false): number {
-  if (typeof v !== 'number' || Number.isNaN(v) || v < 0 || (!allowInfinite && !Number.isFinite(v))) {
-    throw invalidOption(option, allowInfinite ? 'a number of milliseconds >= 0' : 'a finite number of milliseconds >= 0', v);
-  }
-  return v;
-}
+export const BUS_KEYS = [
+  'store', 'transport', 'persist', 'max_event_bytes', 'max_depth', 'route_cache_size', 'component',
+  'interceptors', 'dedup_window_ms', 'dedup_max_ids', 'max_retained',
+];
 
 export function resolveBusOptions(o: BusOptions = {}): ResolvedBusOptions {
   if (o === null || typeof o !== 'object') throw invalidOption('options', 'an object', o);
@@ -109,6 +110,8 @@ export function resolveBusOptions(o: BusOptions = {}): ResolvedBusOptions {
   }
   const component = o.component ?? 'host';
   if (typeof component !== 'string' || component.length === 0) throw invalidOption('component', 'a non-empty string', component);
+  const interceptors = o.interceptors ?? [];
+  if (!Array.isArray(interceptors)) throw invalidOption('interceptors', 'a list of interceptor rules', interceptors);
   return {
     store,
     transport,
@@ -118,8 +121,18 @@ export function resolveBusOptions(o: BusOptions = {}): ResolvedBusOptions {
     route_cache_size:
       o.route_cache_size === undefined ? DEFAULT_ROUTE_CACHE_SIZE : checkInt('route_cache_size', o.route_cache_size, 0, 10_000_000),
     component,
+    interceptors,
+    dedup_window_ms: o.dedup_window_ms === undefined ? DEFAULT_DEDUP_WINDOW_MS : checkInt('dedup_window_ms', o.dedup_window_ms, 1, 86_400_000),
+    dedup_max_ids: o.dedup_max_ids === undefined ? DEFAULT_DEDUP_MAX_IDS : checkInt('dedup_max_ids', o.dedup_max_ids, 1, 10_000_000),
+    max_retained: o.max_retained === undefined ? DEFAULT_MAX_RETAINED : checkInt('max_retained', o.max_retained, 0, 100_000_000),
   };
 }
+
+/** How a queue orders events: by priority (then publish order), or by publish order alone. */
+export type Ordering = 'priority' | 'publish';
+export const ORDERINGS: readonly Ordering[] = ['priority', 'publish'];
+/** @default 'priority' */
+export const DEFAULT_ORDERING: Ordering = 'priority';
 
 export interface ResolvedSubscribeOptions {
   backpressure: Backpressure;
@@ -129,22 +142,41 @@ export interface ResolvedSubscribeOptions {
   filterFn: ((e: UniversalEvent) => boolean) | null;
   from_sequence: number | null;
   from_time: string | number | null;
+  ordering: Ordering;
+  /** receive the retained events the patterns match first */
+  retained: boolean;
+  /** work-queue membership; null for an ordinary subscription */
+  group: GroupMemberOptions | null;
+  /** handler subscriptions only */
+  handler: HandlerOptions | null;
+  /** options the caller gave (a group member must agree with its group on these) */
+  given: ReadonlySet<string>;
 }
 
-const SUBSCRIBE_KEYS = ['backpressure', 'max_queue_size', 'block_timeout_ms', 'filter', 'from_sequence', 'from_time'];
+export const SUBSCRIBE_KEYS = [
+  'backpressure', 'max_queue_size', 'block_timeout_ms', 'filter', 'from_sequence', 'from_time', 'ordering', 'retained',
+  ...GROUP_KEYS,
+  ...HANDLER_KEYS,
+];
 
-export function resolveSubscribeOptions(o: SubscribeOptions | undefined): ResolvedSubscribeOptions {
-  if (o === undefined || o === null) {
-    return {
-      backpressure: DEFAULT_BACKPRESSURE,
-      max_queue_size: DEFAULT_MAX_QUEUE_SIZE,
-      block_timeout_ms: DEFAULT_BLOCK_TIMEOUT_MS,
-      filterSpec: null,
-      filterFn: null,
-      from_sequence: null,
-      from_time: null,
-    };
-  }
+const DEFAULTS: ResolvedSubscribeOptions = Object.freeze({
+  backpressure: DEFAULT_BACKPRESSURE,
+  max_queue_size: DEFAULT_MAX_QUEUE_SIZE,
+  block_timeout_ms: DEFAULT_BLOCK_TIMEOUT_MS,
+  filterSpec: null,
+  filterFn: null,
+  from_sequence: null,
+  from_time: null,
+  ordering: DEFAULT_ORDERING,
+  retained: true,
+  group: null,
+  handler: null,
+  given: new Set<string>(),
+});
+
+/** `withHandler`: the subscription runs a handler (handler options are allowed). */
+export function resolveSubscribeOptions(o: SubscribeOptions | undefined, withHandler = false): ResolvedSubscribeOptions {
+  if (o === undefined || o === null) return withHandler ? { ...DEFAULTS, handler: resolveHandlerOptions({}) } : DEFAULTS;
   if (typeof o !== 'object' || Array.isArray(o)) throw invalidOption('options', 'an object', o);
   rejectUnknownKeys(o, SUBSCRIBE_KEYS, 'subscribe');
   const bp = o.backpressure ?? DEFAULT_BACKPRESSURE;
@@ -165,6 +197,26 @@ export function resolveSubscribeOptions(o: SubscribeOptions | undefined): Resolv
     }
     fromTime = o.from_time;
   }
+  const ordering = o.ordering ?? DEFAULT_ORDERING;
+  if (!ORDERINGS.includes(ordering)) throw invalidOption('ordering', ORDERINGS.join(' | '), ordering);
+  if (o.retained !== undefined && typeof o.retained !== 'boolean') throw invalidOption('retained', 'a boolean', o.retained);
+  if (!withHandler) {
+    const k = HANDLER_KEYS.find((key) => (o as Record<string, unknown>)[key] !== undefined);
+    if (k !== undefined) {
+      throw new CrosstalkError('INVALID_OPTION', `\`${k}\` is an option of handler subscriptions: subscribe(pattern, handler, options)`, { option: k });
+    }
+  }
+  const group = resolveGroupOptions(o as Record<string, unknown>);
+  if (group !== null) {
+    if (fromSeq !== null || fromTime !== null) {
+      throw new CrosstalkError('INVALID_OPTION', 'a group member cannot catch up from history (from_sequence/from_time)', { option: 'group' });
+    }
+    if (filterFn !== null) {
+      throw new CrosstalkError('INVALID_OPTION', 'a group member takes a predicate-table filter, not a function: the group picks members by it', {
+        option: 'filter',
+      });
+    }
+  }
   return {
     backpressure: bp,
     max_queue_size:
@@ -174,5 +226,11 @@ export function resolveSubscribeOptions(o: SubscribeOptions | undefined): Resolv
     filterFn,
     from_sequence: fromSeq,
     from_time: fromTime,
+    ordering,
+    // group members never replay retained state: it is not work
+    retained: group === null && o.retained !== false,
+    group,
+    handler: withHandler ? resolveHandlerOptions(o as Record<string, unknown>) : null,
+    given: new Set(Object.keys(o).filter((k) => (o as Record<string, unknown>)[k] !== undefined)),
   };
 }

@@ -14,6 +14,7 @@ import type { JsonValue, UniversalEvent } from './event.js';
 import type { BusObserver, ScriptStats, ScriptStatsProvider } from './observer.js';
 import type {
   Bus,
+  EventHandler,
   EventInit,
   EventStore,
   PublisherIdentity,
@@ -29,6 +30,12 @@ export interface PortSubscription extends Subscription {
   receiveNow(timeoutMs?: number): UniversalEvent | null | Promise<UniversalEvent | null>;
   /** as receiveBatch, without a Promise when something is queued (or the timeout is 0) */
   receiveBatchNow(options?: ReceiveBatchOptions): UniversalEvent[] | Promise<UniversalEvent[]>;
+}
+
+/** A publish checked by `prepare` and waiting to go out; its id is fixed already. */
+export interface PreparedPublish {
+  readonly type: string;
+  readonly id: string | undefined;
 }
 
 export interface BusPort {
@@ -68,7 +75,17 @@ export interface BusPort {
   addScriptStats(provider: ScriptStatsProvider): () => void;
   /** what every registered script host reports now */
   scriptStats(): ScriptStats[];
+  /** checks a publish now (as `who`, or the host when null) for publishPrepared later; throws what publish would */
+  prepare(who: PublisherIdentity | null, eventType: string | EventInit, data?: JsonValue, options?: PublishOptions): PreparedPublish;
+  /** publishes what prepare checked, under the id it was given */
+  publishPrepared(p: PreparedPublish): string | Promise<string>;
   subscribe(patterns: string | readonly string[], options?: SubscribeOptions): PortSubscription;
+  /**
+   * A handler subscription (README "Handler subscriptions"): the bus calls
+   * `handler` per event with retries and a circuit breaker; a binding passes
+   * a function that calls into its isolate and returns a Promise.
+   */
+  subscribe(patterns: string | readonly string[], handler: EventHandler, options?: SubscribeOptions): PortSubscription;
   /** a live or recently closed subscription of this bus; UNKNOWN_SUBSCRIPTION otherwise */
   findSubscription(id: string): PortSubscription;
   /** true when some subscription could make a publish fail or wait (reject/block) */

@@ -47,6 +47,19 @@ export class RingQueue<T> {
     return item;
   }
 
+  /** Removes and returns the newest item (drop_newest evicting a lower-priority event). */
+  pop(): T | undefined {
+    if (this.count === 0) return undefined;
+    const at = (this.head + this.count - 1) & this.mask;
+    const item = this.buf[at];
+    this.buf[at] = undefined;
+    if (--this.count === 0) {
+      this.head = 0;
+      if (this.buf.length > SHRINK_ABOVE) this.reset();
+    }
+    return item;
+  }
+
   peek(): T | undefined {
     return this.count === 0 ? undefined : this.buf[this.head];
   }

@@ -1,9 +1,12 @@
 /**
- * One subscription: its bounded queue, its backpressure policy, its waiting
- * receivers and the publishers blocked on it, and its counters.
+ * One subscription: its bounded queue (by priority, lanes.ts), its
+ * backpressure policy, its waiting receivers and the publishers blocked on
+ * it, and its counters. A subscription is pulled (receive, iteration) or
+ * runs a handler (handler.ts), never both; a work-queue member is fed by its
+ * group (group.ts) instead of the router.
  *
  * Counters keep one invariant: total_received = delivered + filtered +
- * dropped + queue_size (until close discards the queue).
+ * dropped + reassigned + queue_size (until close discards the queue).
  */
 import { CrosstalkError } from './errors.js';
 import type { UniversalEvent } from './event.js';
@@ -19,9 +22,12 @@ import {
   type ResolvedSubscribeOptions,
 } from './options.js';
 import type { BusObserver } from './observer.js';
+import type { Group } from './group.js';
+import type { SubscriptionHandle } from './handle.js';
+import type { HandlerRunner } from './handler.js';
+import { LaneQueue } from './lanes.js';
 import type { CompiledPattern } from './pattern.js';
-import { RingQueue } from './queue.js';
-import type { Backpressure, ReceiveBatchOptions, Subscription, SubscriptionInfo, SubscriptionStats } from './types.js';
+import type { AckTarget, Backpressure, NakOptions, ReceiveBatchOptions, Subscription, SubscriptionInfo, SubscriptionStats } from './types.js';
 
 /** Bus-wide totals that every subscription adds to. */
 export interface SharedCounters {
@@ -30,6 +36,25 @@ export interface SharedCounters {
   rejected: number;
   blocked: number;
   filtered: number;
+}
+
+/**
+ * What the router hands events to: a subscription, or a work-queue group
+ * that passes each event to one of its members.
+ */
+export interface DeliveryTarget {
+  readonly id: string;
+  readonly patterns: readonly string[];
+  readonly backpressure: Backpressure;
+  readonly blockTimeoutMs: number;
+  readonly maxQueueSize: number;
+  /** full, or publishers already wait for room */
+  readonly congested: boolean;
+  readonly full: boolean;
+  rejected: number;
+  blocked: number;
+  offer(e: UniversalEvent): void;
+  waitForRoom(wake: () => void): () => void;
 }
 
 /** What the bus needs to hear from a subscription. */
@@ -53,11 +78,27 @@ type Waiter = (e: UniversalEvent | null) => void;
 // setTimeout cannot wait longer than this; longer waits need no timer
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export class SubscriptionImpl implements Subscription {
+export class SubscriptionImpl implements Subscription, DeliveryTarget {
   readonly backpressure: Backpressure;
   readonly maxQueueSize: number;
   readonly blockTimeoutMs: number;
-  private readonly queue: RingQueue<UniversalEvent>;
+  private readonly queue: LaneQueue;
+  /** the work-queue group this subscription is a member of */
+  group: Group | null = null;
+  /** set for a handler subscription (never pulled) */
+  handler: HandlerRunner | null = null;
+  /** the application's handle (bus.subscribe), held weakly so that dropping it ends the subscription */
+  handle: WeakRef<SubscriptionHandle> | null = null;
+  /** the handle, held strongly while a receiver waits (see pin) */
+  private pinned: SubscriptionHandle | null = null;
+  /** a member's predicate filter: the group consults it when picking a member */
+  readonly memberAccepts: ((e: UniversalEvent) => boolean) | null = null;
+  /** ack groups: events this member took and has not acknowledged */
+  inFlight = 0;
+  /** this member's share under `balance: 'weighted'` */
+  readonly weight: number;
+  /** group members: when it last took an event (or joined), ms since the epoch */
+  lastTakeAt = Date.now();
   private readonly filterFn: ((e: UniversalEvent) => boolean) | null;
   private receivers: Waiter[] = [];
   private roomWaiters: (() => void)[] = [];
@@ -78,6 +119,11 @@ export class SubscriptionImpl implements Subscription {
   blocked = 0;
   private filtered = 0;
   private highWater = 0;
+  /** handler failures after retries, naks, ack waits run out */
+  failed = 0;
+  acked = 0;
+  /** events queued here that the group handed to another member */
+  reassigned = 0;
 
   constructor(
     readonly id: string,
@@ -85,7 +131,7 @@ export class SubscriptionImpl implements Subscription {
     readonly compiled: readonly CompiledPattern[],
     options: ResolvedSubscribeOptions,
     /** predicate-table filter, checked before enqueueing */
-    readonly accepts: ((e: UniversalEvent) => boolean) | null,
+    private accepts: ((e: UniversalEvent) => boolean) | null,
     private readonly owner: SubscriptionOwner,
     backlog: Backlog | null = null,
   ) {
@@ -93,8 +139,14 @@ export class SubscriptionImpl implements Subscription {
     this.maxQueueSize = options.max_queue_size;
     this.blockTimeoutMs = options.block_timeout_ms;
     this.filterFn = options.filterFn;
-    this.queue = new RingQueue(options.max_queue_size);
+    this.queue = new LaneQueue(options.max_queue_size, options.ordering === 'publish');
     this.backlog = backlog;
+    this.weight = options.group?.weight ?? 1;
+    if (options.group !== null) {
+      // the group picks members by their filter; what reaches a member is accepted
+      this.memberAccepts = accepts;
+      this.accepts = null;
+    }
   }
 
   // ---- publisher side (called by the bus) ----------------------------------
@@ -123,14 +175,17 @@ export class SubscriptionImpl implements Subscription {
     }
     const q = this.queue;
     if (q.full) {
+      // drop_oldest / drop_newest (block and reject never get here when full):
+      // the lowest priority queued goes first, and `e` itself when it is lowest
       this.dropped++;
       this.owner.counters.dropped++;
-      if (this.backpressure === 'drop_newest') {
-        if (this.owner.observer !== null) this.owner.observer.dropped(this, e);
+      const victim = q.evictFor(e, this.backpressure === 'drop_newest');
+      if (this.owner.observer !== null) this.owner.observer.dropped(this, victim ?? e);
+      if (victim === null) {
+        if (this.group !== null) this.group.dropped(this, e);
         return;
       }
-      const evicted = q.shift()!; // drop_oldest (block/reject never get here when full)
-      if (this.owner.observer !== null) this.owner.observer.dropped(this, evicted);
+      if (this.group !== null) this.group.dropped(this, victim);
     }
     q.push(e);
     if (q.length > this.highWater) this.highWater = q.length;
@@ -143,7 +198,29 @@ export class SubscriptionImpl implements Subscription {
       // synchronous, and a receive-time filter never runs inside publish.
       this.serving = true;
       queueMicrotask(() => this.serveReceivers());
-    }
+    } else if (this.handler !== null) this.handler.wake();
+  }
+
+  /** Group members: room for one more (in an ack group, unacknowledged events take room too). */
+  get hasRoom(): boolean {
+    return this.queue.length + this.inFlight < this.maxQueueSize && !this.queue.full;
+  }
+
+  /** Group members: events queued here or taken and not yet acknowledged. */
+  get load(): number {
+    return this.queue.length + this.inFlight;
+  }
+
+  /** Group members: has events queued and took none for `stallMs`. */
+  stalled(now: number, stallMs: number): boolean {
+    return this.queue.length > 0 && now - this.lastTakeAt > stallMs;
+  }
+
+  /** Group members leaving: every queued event, in receive order; counted as reassigned. */
+  takeQueued(): UniversalEvent[] {
+    const all = this.queue.takeAll();
+    this.reassigned += all.length;
+    return all;
   }
 
   /** A blocked publisher waits here; `wake` runs when room may have appeared. */
@@ -157,8 +234,8 @@ export class SubscriptionImpl implements Subscription {
 
   // ---- receiver side --------------------------------------------------------
 
-  /** Takes the next deliverable event from history or the queue, or null. */
-  private take(): UniversalEvent | null {
+  /** Takes the next deliverable event from history or the queue, or null (the handler runner pulls through this). */
+  take(): UniversalEvent | null {
     if (this.deferredError !== null) {
       const err = this.deferredError;
       this.deferredError = null;
@@ -172,6 +249,11 @@ export class SubscriptionImpl implements Subscription {
         e = this.queue.shift();
         if (e === undefined) return null;
         this.afterShift();
+        // an ack group may have handed this event to another member meanwhile
+        if (this.group !== null && !this.group.taking(this, e)) {
+          this.reassigned++;
+          continue;
+        }
       }
       if (this.filterFn !== null) {
         let keep: boolean;
@@ -210,6 +292,7 @@ export class SubscriptionImpl implements Subscription {
       this.fullSignalled = false;
       this.owner.signalDrained(this);
     }
+    if (this.group !== null) this.group.roomAppeared();
   }
 
   private serveReceivers(): void {
@@ -224,6 +307,15 @@ export class SubscriptionImpl implements Subscription {
       if (e === null) return;
       this.receivers.shift()!(e);
     }
+    this.pinned = null;
+  }
+
+  /**
+   * A receiver waits: the application's handle must live as long as it
+   * does, even when nothing else holds it (`await bus.subscribe(p).receive()`).
+   */
+  private pin(): void {
+    if (this.handle !== null && this.pinned === null) this.pinned = this.handle.deref() ?? null;
   }
 
   /** Fetches history pages until one has a deliverable event or history ends. */
@@ -248,9 +340,14 @@ export class SubscriptionImpl implements Subscription {
   }
 
   async receive(timeoutMs?: number): Promise<UniversalEvent | null> {
+    if (this.handler !== null) throw notPulled(this);
     const timeout = timeoutMs === undefined ? DEFAULT_RECEIVE_TIMEOUT_MS : checkMs('timeout_ms', timeoutMs, true);
     if (this.closed) return null;
-    if (this.backlog !== null) await this.fillBacklog();
+    if (this.backlog !== null) {
+      this.pin();
+      await this.fillBacklog();
+      if (this.receivers.length === 0) this.pinned = null;
+    }
     const e = this.take();
     if (e !== null || timeout === 0 || this.closed) return e;
     return new Promise<UniversalEvent | null>((resolve) => {
@@ -260,10 +357,12 @@ export class SubscriptionImpl implements Subscription {
         resolve(ev);
       };
       this.receivers.push(waiter);
+      this.pin();
       if (timeout <= MAX_TIMER_MS) {
         timer = setTimeout(() => {
           const i = this.receivers.indexOf(waiter);
           if (i >= 0) this.receivers.splice(i, 1);
+          if (this.receivers.length === 0) this.pinned = null;
           resolve(null);
         }, timeout);
       }
@@ -284,6 +383,7 @@ export class SubscriptionImpl implements Subscription {
    * a Promise only when it has to wait for the first event.
    */
   receiveBatchNow(options?: ReceiveBatchOptions): UniversalEvent[] | Promise<UniversalEvent[]> {
+    if (this.handler !== null) throw notPulled(this);
     let max = DEFAULT_BATCH_MAX_EVENTS;
     let timeout = DEFAULT_BATCH_TIMEOUT_MS;
     if (options !== undefined && options !== null) {
@@ -308,6 +408,7 @@ export class SubscriptionImpl implements Subscription {
 
   /** receive with a synchronous fast path: an event (or null on poll) without a Promise when possible. */
   receiveNow(timeoutMs?: number): UniversalEvent | null | Promise<UniversalEvent | null> {
+    if (this.handler !== null) throw notPulled(this);
     const timeout = timeoutMs === undefined ? DEFAULT_RECEIVE_TIMEOUT_MS : checkMs('timeout_ms', timeoutMs, true);
     if (this.closed) return null;
     if (this.backlog === null) {
@@ -318,10 +419,12 @@ export class SubscriptionImpl implements Subscription {
   }
 
   poll(): UniversalEvent | null {
+    if (this.handler !== null) throw notPulled(this);
     return this.closed ? null : this.take();
   }
 
   drain(max = MAX_BATCH_EVENTS): UniversalEvent[] {
+    if (this.handler !== null) throw notPulled(this);
     const out: UniversalEvent[] = [];
     if (!this.closed) this.drainInto(out, checkInt('max', max, 1, MAX_BATCH_EVENTS));
     return out;
@@ -345,6 +448,7 @@ export class SubscriptionImpl implements Subscription {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<UniversalEvent> {
+    if (this.handler !== null) throw notPulled(this);
     try {
       for (;;) {
         const e = await this.receive(Infinity);
@@ -362,11 +466,15 @@ export class SubscriptionImpl implements Subscription {
   unsubscribe(): boolean {
     if (this.closed) return false;
     this.closed = true;
+    this.handler?.stop();
+    // a member's queued and unacknowledged events go to the rest of its group
+    if (this.group !== null) this.group.leave(this);
     this.queue.clear();
     this.backlogBuf = [];
     this.backlog = null;
     const receivers = this.receivers;
     this.receivers = [];
+    this.pinned = null;
     for (const r of receivers) r(null);
     // blocked publishers re-route: this queue no longer holds them back
     const waiters = this.roomWaiters;
@@ -376,7 +484,28 @@ export class SubscriptionImpl implements Subscription {
     return true;
   }
 
+  // ---- acknowledgements (work-queue members with ack: true) -------------------
+
+  ack(event: AckTarget): boolean {
+    return this.ackGroup('ack').ack(ackId(event));
+  }
+
+  nak(event: AckTarget, options?: NakOptions): boolean {
+    return this.ackGroup('nak').nak(ackId(event), options);
+  }
+
+  private ackGroup(what: string): Group {
+    if (this.group === null || !this.group.settings.ack) {
+      throw new CrosstalkError('INVALID_OPTION', `${what}: subscription ${this.id} does not acknowledge; subscribe with {group: "name", ack: true}`, {
+        subscriptionId: this.id,
+        option: 'ack',
+      });
+    }
+    return this.group;
+  }
+
   stats(): SubscriptionStats {
+    const handler = this.handler;
     return {
       total_received: this.totalReceived,
       delivered: this.delivered,
@@ -386,7 +515,26 @@ export class SubscriptionImpl implements Subscription {
       filtered: this.filtered,
       queue_size: this.queue.length + this.backlogBuf.length,
       high_water: this.highWater,
+      failed: this.failed,
+      full: this.dropped + this.rejected + this.blocked,
+      acked: this.acked,
+      unacked: this.inFlight,
+      reassigned: this.reassigned,
+      ...(handler !== null ? { handler: handler.stats() } : {}),
     };
+  }
+
+  /**
+   * Zeroes the counters. What is still queued stays counted as received, so
+   * the invariant holds from here on; high_water restarts at the queue's size.
+   */
+  resetStats(): void {
+    const queued = this.queue.length + this.backlogBuf.length;
+    this.totalReceived = queued;
+    this.delivered = this.dropped = this.rejected = this.blocked = this.filtered = 0;
+    this.failed = this.acked = this.reassigned = 0;
+    this.highWater = this.queue.length;
+    this.handler?.resetStats();
   }
 
   info(): SubscriptionInfo {
@@ -397,6 +545,8 @@ export class SubscriptionImpl implements Subscription {
       queue_size: this.queue.length,
       max_queue_size: this.maxQueueSize,
       backpressure: this.backpressure,
+      ...(this.group !== null ? { group: this.group.name } : {}),
+      ...(this.handler !== null ? { handler: true } : {}),
     };
   }
 
@@ -411,6 +561,23 @@ export class SubscriptionImpl implements Subscription {
   toJSON(): SubscriptionInfo {
     return this.info();
   }
+}
+
+function notPulled(sub: SubscriptionImpl): CrosstalkError {
+  return new CrosstalkError('INVALID_OPTION', `subscription ${sub.id} runs a handler; it cannot also be received from`, {
+    subscriptionId: sub.id,
+  });
+}
+
+/** The event id an ack/nak names: the event itself or its id. */
+export function ackId(event: AckTarget): string {
+  const id = typeof event === 'string' ? event : (event as { id?: unknown } | null)?.id;
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new CrosstalkError('INVALID_OPTION', `ack/nak needs an event or an event id, got ${typeof event === 'object' ? 'an object without an id' : String(event)}`, {
+      option: 'event',
+    });
+  }
+  return id;
 }
 
 export function unknownSubscription(id: unknown): CrosstalkError {

@@ -4,6 +4,9 @@
  */
 import type { JsonObject, JsonValue, Language, Priority, UniversalEvent } from './event.js';
 import type { CompiledPattern } from './pattern.js';
+import type { Balance } from './group-options.js';
+import type { BreakerOptions, RetryOptions } from './handler-options.js';
+import type { InterceptorInfo, InterceptorSpec } from './interceptors.js';
 
 export type Backpressure = 'drop_oldest' | 'drop_newest' | 'block' | 'reject';
 export const BACKPRESSURE_STRATEGIES: readonly Backpressure[] = ['drop_oldest', 'drop_newest', 'block', 'reject'];
@@ -30,6 +33,8 @@ export interface PublishOptions {
   metadata?: JsonObject;
   /** recorded in `source.language` */
   language?: string;
+  /** keep as the retained event of its type (empty data clears it) */
+  retain?: boolean;
 }
 
 /** The table/object form of publish. */
@@ -44,6 +49,8 @@ export interface EventInit<T extends JsonValue = JsonValue> {
   correlation_id?: string;
   persistent?: boolean;
   ttl_seconds?: number;
+  /** keep as the retained event of its type (empty data clears it) */
+  retain?: boolean;
 }
 
 export interface SubscribeOptions {
@@ -62,6 +69,81 @@ export interface SubscribeOptions {
   from_sequence?: number;
   /** catch-up: deliver stored events from this time first, then live ones */
   from_time?: string | number;
+  /** `priority` (default): critical, high, normal, low, publish order within each; `publish`: publish order only */
+  ordering?: 'priority' | 'publish';
+  /** receive the retained events the patterns match before live ones; default true (never for group members) */
+  retained?: boolean;
+  /** join the work queue of this name: each event goes to one member */
+  group?: string;
+  /** how the group picks a member; default `round_robin` (group-wide) */
+  balance?: Balance;
+  /** this member's share under `weighted`; default 1 */
+  weight?: number;
+  /** events stay pending until acknowledged (group-wide); default false */
+  ack?: boolean;
+  /** an unacknowledged event goes to another member after this long; default 30,000 (group-wide) */
+  ack_wait_ms?: number;
+  /** deliveries before an event goes to `crosstalk.dead_letter.<group>`; default 5 (group-wide) */
+  max_deliver?: number;
+  /** a member with events queued that took none for this long gets no new ones; default 5000 (group-wide) */
+  stall_ms?: number;
+  /** handler subscriptions: events handled at once; default 1 */
+  concurrency?: number;
+  /** handler subscriptions: calls per event and backoff; `false` = one call */
+  retry?: Partial<RetryOptions> | boolean;
+  /** handler subscriptions: the circuit breaker; `false` = none */
+  breaker?: Partial<BreakerOptions> | boolean;
+}
+
+/** A handler subscription's function: a returned Promise is awaited; a throw or rejection is a failure. */
+export type EventHandler = (event: UniversalEvent, info: { attempt: number }) => unknown;
+
+/** What ack/nak name: the event received, or its id. */
+export type AckTarget = UniversalEvent | { id: string } | string;
+
+export interface NakOptions {
+  /** redeliver after this long instead of at once; default 0 */
+  delay_ms?: number;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+export interface HandlerStats {
+  /** events handled without failure */
+  succeeded: number;
+  /** events whose every attempt failed */
+  failed: number;
+  /** calls after a failed one */
+  retries: number;
+  /** events being handled now */
+  running: number;
+  breaker: BreakerState;
+  /** times the breaker opened */
+  breaker_opened: number;
+}
+
+export interface GroupStats {
+  name: string;
+  patterns: string[];
+  members: number;
+  balance: Balance;
+  ack: boolean;
+  /** events handed to a member (redeliveries included) */
+  delivered: number;
+  /** ack groups: handed out, not yet acknowledged */
+  pending: number;
+  acked: number;
+  /** deliveries after the first (ack wait ran out, nak, member ended) */
+  redelivered: number;
+  naks: number;
+  /** events sent to the dead-letter type after max_deliver deliveries */
+  dead_lettered: number;
+  /** events that met a group whose every member was full */
+  dropped: number;
+  /** events no member's filter accepted */
+  filtered: number;
+  /** events waiting for a member (the last one left) */
+  waiting: number;
 }
 
 export interface SubscriptionStats {
@@ -73,6 +155,18 @@ export interface SubscriptionStats {
   filtered: number;
   queue_size: number;
   high_water: number;
+  /** handler failures after every retry, naks, acknowledgement waits that ran out */
+  failed: number;
+  /** times a full queue met an event: dropped + rejected + blocked */
+  full: number;
+  /** ack groups: acknowledgements of this member's deliveries */
+  acked: number;
+  /** ack groups: events this member took and has not acknowledged */
+  unacked: number;
+  /** group members: events queued here that went to another member */
+  reassigned: number;
+  /** handler subscriptions */
+  handler?: HandlerStats;
 }
 
 export interface SubscriptionInfo {
@@ -83,6 +177,10 @@ export interface SubscriptionInfo {
   queue_size: number;
   max_queue_size: number;
   backpressure: Backpressure;
+  /** the work queue it is a member of */
+  group?: string;
+  /** present (true) on handler subscriptions */
+  handler?: true;
 }
 
 export interface ReceiveBatchOptions {
@@ -105,7 +203,13 @@ export interface Subscription extends AsyncIterable<UniversalEvent> {
   /** up to `max` queued events without waiting */
   drain(max?: number): UniversalEvent[];
   stats(): SubscriptionStats;
+  /** zeroes the counters (what is queued stays counted as received) */
+  resetStats(): void;
   info(): SubscriptionInfo;
+  /** ack groups: acknowledges an event this group handed out; false when it was not pending (already acknowledged, dead-lettered) */
+  ack(event: AckTarget): boolean;
+  /** ack groups: gives the event back for redelivery (to another member when there is one) */
+  nak(event: AckTarget, options?: NakOptions): boolean;
   /** idempotent; frees the queue and wakes waiting receivers with null */
   unsubscribe(): boolean;
 }
@@ -123,6 +227,16 @@ export interface BusStats {
   queued: number;
   sequence: number;
   route_cache_size: number;
+  /** publishes of an id still in the duplicate window: accepted once, not delivered again */
+  duplicates: number;
+  /** event types with a retained event */
+  retained: number;
+  /** what the interceptor chain did */
+  intercepted: { blocked: number; rate_limited: number; modified: number; transformed: number };
+  /** work queues, over every group */
+  groups: { pending: number; acked: number; redelivered: number; dead_lettered: number };
+  /** subscriptions removed because their handle was garbage-collected */
+  subscriptions_collected: number;
   /** present when the bus is joined to other processes */
   transport?: TransportStats;
 }
@@ -135,7 +249,9 @@ export interface BusStats {
 export type BusStatus =
   | { type: 'queue_full'; subscription_id: string; patterns: readonly string[]; max_queue_size: number }
   | { type: 'queue_drained'; subscription_id: string }
-  | { type: 'connection'; state: 'disconnected' | 'reconnected' | 'closed'; url: string; message: string };
+  | { type: 'connection'; state: 'disconnected' | 'reconnected' | 'closed'; url: string; message: string }
+  | { type: 'duplicate'; id: string; event_type: string }
+  | { type: 'subscription_collected'; subscription_id: string; patterns: readonly string[] };
 
 export interface Bus {
   /**
@@ -149,12 +265,29 @@ export interface Bus {
   publishAsync(eventType: string, data?: JsonValue, options?: PublishOptions): Promise<string>;
   publishAsync(init: EventInit): Promise<string>;
   subscribe(patterns: string | readonly string[], options?: SubscribeOptions): Subscription;
+  /** a handler subscription: `handler` runs for each event (in order, one at a time unless `concurrency`) */
+  subscribe(patterns: string | readonly string[], handler: EventHandler, options?: SubscribeOptions): Subscription;
   unsubscribe(sub: Subscription | string): boolean;
   unsubscribePattern(pattern: string): number;
   listSubscriptions(): SubscriptionInfo[];
   /** throws UNKNOWN_SUBSCRIPTION for an id this bus does not know */
   getSubscription(sub: Subscription | string): Subscription;
   subscriptionStats(sub: Subscription | string): SubscriptionStats;
+  /** zeroes one subscription's counters, or every subscription's when none is named */
+  resetSubscriptionStats(sub?: Subscription | string): void;
+  /** acknowledges an event an ack group handed out (the group is read from `metadata.delivery`) */
+  ack(event: UniversalEvent): boolean;
+  /** gives such an event back for redelivery */
+  nak(event: UniversalEvent, options?: NakOptions): boolean;
+  /** one work queue's counters; INVALID_OPTION for a group this bus does not have */
+  groupStats(group: string): GroupStats;
+  listGroups(): GroupStats[];
+  /** the retained events matching `patterns` (default every one), in publish order */
+  retained(patterns?: string | readonly string[]): UniversalEvent[];
+  /** appends a rule to the interceptor chain; returns its id */
+  addInterceptor(spec: InterceptorSpec): string;
+  removeInterceptor(id: string): boolean;
+  listInterceptors(): InterceptorInfo[];
   stats(): BusStats;
   onStatus(listener: (s: BusStatus) => void): () => void;
   /**

@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createBus, type PublishOptions, type UniversalEvent } from '../../src/index.js';
-import { SUPPLIED_ID_WINDOW } from '../../src/core/bus.js';
 import { portOf } from '../../src/core/port.js';
 import { expectCode, ISO_MS_Z, UUID_V4 } from './helpers.js';
 
@@ -79,30 +78,62 @@ describe('the event', () => {
     expectCode(() => bus.publish('a', null, { id: mine } as never), 'INVALID_OPTION');
   });
 
-  it('refuses a supplied id it saw lately: the retry is INVALID_OPTION and delivers nothing', () => {
+  it('accepts a supplied id it saw lately once: the repeat returns the id, delivers nothing and is counted', () => {
     const bus = createBus();
     const s = bus.subscribe('**');
+    const told: unknown[] = [];
+    bus.onStatus((st) => told.push(st));
     const id = randomUUID();
     expect(bus.publish({ event_type: 'a', id, data: 1 })).toBe(id);
-    const err = expectCode(() => bus.publish({ event_type: 'a', id, data: 2 }), 'INVALID_OPTION');
-    expect(err.option).toBe('id');
-    expect(err.message).toContain(id);
-    // the same id in upper case is the same id
-    expectCode(() => bus.publish({ event_type: 'b', id: id.toUpperCase() }), 'INVALID_OPTION');
+    expect(bus.publish({ event_type: 'a', id, data: 2 })).toBe(id);
+    // the same id in upper case is the same id, whatever the type
+    expect(bus.publish({ event_type: 'b', id: id.toUpperCase() })).toBe(id);
     expect(s.drain().map((e) => e.data)).toEqual([1]);
-    expect(bus.stats().published).toBe(1);
+    expect(bus.stats()).toMatchObject({ published: 1, duplicates: 2 });
+    expect(told).toEqual([
+      { type: 'duplicate', id, event_type: 'a' },
+      { type: 'duplicate', id, event_type: 'b' },
+    ]);
   });
 
-  it('remembers at least half of SUPPLIED_ID_WINDOW supplied ids, and forgets the oldest after that', () => {
+  it('a publish that failed leaves its id unseen: the retry goes through', () => {
     const bus = createBus();
-    const ids = Array.from({ length: SUPPLIED_ID_WINDOW + 2 }, () => randomUUID());
+    const r = bus.subscribe('a', { backpressure: 'reject', max_queue_size: 1 });
+    bus.publish('a');
+    const id = randomUUID();
+    expectCode(() => bus.publish({ event_type: 'a', id, data: 1 }), 'QUEUE_FULL');
+    r.drain();
+    expect(bus.publish({ event_type: 'a', id, data: 1 })).toBe(id);
+    expect(r.drain().map((e) => e.id)).toEqual([id]);
+    expect(bus.stats().duplicates).toBe(0);
+  });
+
+  it('remembers dedup_max_ids supplied ids, and forgets the oldest after that', () => {
+    const bus = createBus({ dedup_max_ids: 1000 });
+    const s = bus.subscribe('a', { max_queue_size: 100_000 });
+    const ids = Array.from({ length: 1001 }, () => randomUUID());
     for (const id of ids) bus.publish({ event_type: 'a', id });
-    // the newest half is certainly remembered
-    for (const id of ids.slice(-SUPPLIED_ID_WINDOW / 2).filter((_, k) => k % 997 === 0)) {
-      expectCode(() => bus.publish({ event_type: 'a', id }), 'INVALID_OPTION');
+    // the newest 1000 are remembered: repeats are duplicates
+    for (const id of ids.slice(1)) bus.publish({ event_type: 'a', id });
+    expect(bus.stats()).toMatchObject({ published: 1001, duplicates: 1000 });
+    // the first one has been pushed out: publishing it again is a new event
+    bus.publish({ event_type: 'a', id: ids[0]! });
+    expect(bus.stats()).toMatchObject({ published: 1002, duplicates: 1000 });
+    expect(s.drain(100_000)).toHaveLength(1002);
+  });
+
+  it('refuses bad duplicate-window options', () => {
+    for (const [k, v] of [
+      ['dedup_window_ms', 0],
+      ['dedup_window_ms', -1],
+      ['dedup_window_ms', 1.5],
+      ['dedup_window_ms', 'long'],
+      ['dedup_max_ids', 0],
+      ['dedup_max_ids', 2e7],
+      ['dedup_max_ids', null],
+    ] as const) {
+      expect(expectCode(() => createBus({ [k]: v } as never), 'INVALID_OPTION').option).toBe(k);
     }
-    // the first one has aged out of both generations: publishing it again is a new event
-    expect(bus.publish({ event_type: 'a', id: ids[0]! })).toBe(ids[0]);
   });
 
   it('publishMinted uses the id the host minted, without the supplied-id check', () => {
@@ -116,11 +147,12 @@ describe('the event', () => {
     expectCode(() => portOf(bus).publishMinted(who, { event_type: '', data: 1 }, randomUUID()), 'INVALID_EVENT_TYPE');
     expectCode(() => portOf(bus).publishMinted(who, { event_type: 'a', data: NaN }, randomUUID()), 'INVALID_DATA');
     expectCode(() => portOf(bus).publishMinted(who, 'a' as never, randomUUID()), 'INVALID_EVENT_TYPE');
-    // an init naming its own id is a supplied id: validated, and refused when repeated
+    // an init naming its own id is a supplied id: validated, and a duplicate when repeated
     expectCode(() => portOf(bus).publishMinted(who, { event_type: 'a', id: 'nope' }, randomUUID()), 'INVALID_OPTION');
     const own = randomUUID();
     expect(portOf(bus).publishMinted(who, { event_type: 'a', id: own }, randomUUID())).toBe(own);
-    expectCode(() => portOf(bus).publishMinted(who, { event_type: 'a', id: own }, randomUUID()), 'INVALID_OPTION');
+    expect(portOf(bus).publishMinted(who, { event_type: 'a', id: own }, randomUUID())).toBe(own);
+    expect(bus.stats().duplicates).toBe(1);
     void bus.close();
     expectCode(() => portOf(bus).publishMinted(who, { event_type: 'a' }, randomUUID()), 'BUS_UNAVAILABLE');
   });

@@ -54,6 +54,11 @@ describe('subscription_stats', () => {
       filtered: 1,
       queue_size: 2,
       high_water: 3,
+      failed: 0,
+      full: 3,
+      acked: 0,
+      unacked: 0,
+      reassigned: 0,
     });
     expect(bus.subscriptionStats(s.id)).toEqual(st);
     expect(s.stats()).toEqual(st);
@@ -135,6 +140,11 @@ describe('bus.stats', () => {
       queued: 0,
       sequence: 0,
       route_cache_size: 0,
+      duplicates: 0,
+      retained: 0,
+      intercepted: { blocked: 0, rate_limited: 0, modified: 0, transformed: 0 },
+      groups: { pending: 0, acked: 0, redelivered: 0, dead_lettered: 0 },
+      subscriptions_collected: 0,
     });
     const a = bus.subscribe('a', { max_queue_size: 2 });
     const b = bus.subscribe('*', { filter: { 'data.n': { op: '>', value: 1 } } });

@@ -29,7 +29,7 @@ describe('publish', () => {
 
   it('takes options and the table form', async () => {
     const run = newRun();
-    const host = run.bus.subscribe('t.**');
+    const host = run.bus.subscribe('t.**', { ordering: 'publish' }); // publish order, whatever the priority
     const result = await runJs(
       run,
       `

@@ -10,7 +10,7 @@ import { engine, expectOk, newRun, runJs } from './helpers.js';
 describe('batching', () => {
   it('keeps per-publisher order over many batches, and a later read sees every one', async () => {
     const run = newRun();
-    const host = run.bus.subscribe('o.*', { max_queue_size: 100_000 });
+    const host = run.bus.subscribe('o.*', { max_queue_size: 100_000, ordering: 'publish' }); // publish order, whatever the priority
     const result = await runJs(
       run,
       `
@@ -58,7 +58,7 @@ describe('batching', () => {
   it('a batched event the host refuses does not cost later publishes their ids, over id refills', async () => {
     // p.x is persisted by pattern, and this bus has no store: the host refuses it, after the script moved on
     const run = newRun({ persist: ['p.*'] });
-    const host = run.bus.subscribe('o.*', { max_queue_size: 100_000 });
+    const host = run.bus.subscribe('o.*', { max_queue_size: 100_000, ordering: 'publish' }); // publish order, whatever the priority
     const result = await runJs(
       run,
       `

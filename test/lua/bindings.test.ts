@@ -17,7 +17,7 @@ describe('Event', () => {
 
   it('publishes in the short form with options and in the table form', async () => {
     const bus = createBus();
-    const sub = bus.subscribe('order.*');
+    const sub = bus.subscribe('order.*', { ordering: 'publish' }); // publish order, whatever the priority
     const out = await luaLines(
       `local id1 = Event.publish("order.paid", {amount = 5}, {priority = "high", correlation_id = "c-1", metadata = {user = "u1"}})
        local id2 = Event.publish({event_type = "order.shipped", data = {n = 1}, metadata = {k = "v"}, priority = "low"})

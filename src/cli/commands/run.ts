@@ -19,6 +19,8 @@ import { openStore, parseStoreSpec } from '../../store/open.js';
 import { replay } from '../../store/replay.js';
 import { parseBusUrl } from '../../transport/url.js';
 import { planEndpoints, startEndpoints, type EndpointPlan } from '../../observe/endpoints.js';
+import type { BusConfig } from '../../core/config.js';
+import { loadRunConfig } from '../run-config.js';
 
 export interface RunArgs {
   scripts: string[];
@@ -30,6 +32,7 @@ export interface RunArgs {
   json: boolean;
   prefix?: boolean;
   metrics?: string;
+  config?: string;
 }
 
 /** What validated flags and files amount to. */
@@ -44,6 +47,8 @@ export interface RunPlan {
   prefix: boolean;
   /** Prometheus metrics (and later the dashboard) to serve during the run */
   endpoints: EndpointPlan;
+  /** bus options from --config */
+  config: BusConfig;
 }
 
 /** isolated-vm refuses isolates smaller than this. */
@@ -81,6 +86,8 @@ export function planRun(args: RunArgs): RunPlan {
     });
   }
 
+  const config = args.config === undefined ? {} : loadRunConfig(String(single('config', args.config)));
+
   const scripts = args.scripts ?? [];
   if (scripts.length === 0) throw new CrosstalkError('INVALID_OPTION', 'name at least one script to run', { option: 'scripts' });
   const names = scripts.map((p) => basename(p));
@@ -112,6 +119,7 @@ export function planRun(args: RunArgs): RunPlan {
     json: args.json === true,
     prefix: args.prefix ?? files.length > 1,
     endpoints,
+    config,
   };
 }
 
@@ -182,7 +190,7 @@ export async function runPlan(plan: RunPlan): Promise<number> {
   const transport = plan.bus === undefined ? null : await (await import('../../transport/nats.js')).connectNats(plan.bus);
   let bus: Bus;
   try {
-    bus = createBus({ store: plan.store === undefined ? null : openStore(plan.store), transport, persist: plan.persist });
+    bus = createBus({ ...plan.config, store: plan.store === undefined ? null : openStore(plan.store), transport, persist: plan.persist });
   } catch (e) {
     await transport?.close();
     throw e;
@@ -259,6 +267,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
         // not `array: true`, which would swallow the script names after it; repeating the flag makes a list
         type: 'string',
         describe: 'persist every event whose type matches this pattern (repeatable; needs --store or --bus)',
+      })
+      .option('config', {
+        type: 'string',
+        describe: 'a JSON file of bus options: interceptors, dedup_window_ms, dedup_max_ids, max_retained (README "Configuration file")',
       })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON Lines: output, one result per script, a summary' })
       .option('prefix', { type: 'boolean', describe: 'prefix printed lines with [script] (default: when running several)' })

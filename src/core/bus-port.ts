@@ -1,0 +1,91 @@
+/**
+ * The port of a bus made by createBus() (port.ts): what scripts and the CLI
+ * use beyond `Bus`, forwarded to the bus. Subscriptions made here have no
+ * handle: the script host ends them when their script ends.
+ */
+import type { BusImpl } from './bus.js';
+import type { Cause, PublishCause } from './context.js';
+import type { Draft } from './draft.js';
+import type { JsonValue } from './event.js';
+import type { BusObserver, ScriptStats, ScriptStatsProvider } from './observer.js';
+import type { BusPort, PortSubscription, PreparedPublish } from './port.js';
+import type { Bus, EventHandler, EventInit, EventStore, PublisherIdentity, PublishOptions, SubscribeOptions } from './types.js';
+
+export class BusPortImpl implements BusPort {
+  constructor(private readonly b: BusImpl) {}
+
+  get bus(): Bus {
+    return this.b;
+  }
+
+  get limits(): { readonly max_event_bytes: number; readonly max_depth: number } {
+    return this.b.limits;
+  }
+
+  get store(): EventStore | null {
+    return this.b.store;
+  }
+
+  publishAs(
+    who: PublisherIdentity,
+    eventType: string | EventInit,
+    data?: JsonValue,
+    options?: PublishOptions,
+    cause?: Cause,
+  ): string | Promise<string> {
+    return this.b.publishAs(who, eventType, data, options, cause);
+  }
+
+  publishMinted(who: PublisherIdentity, init: EventInit, id: string, cause?: Cause): string | Promise<string> {
+    return this.b.publishMinted(who, init, id, cause);
+  }
+
+  cause(c: PublishCause): Cause {
+    return this.b.cause(c);
+  }
+
+  setObserver(observer: BusObserver | null): void {
+    this.b.setObserver(observer);
+  }
+
+  get observer(): BusObserver | null {
+    return this.b.observer;
+  }
+
+  addScriptStats(provider: ScriptStatsProvider): () => void {
+    return this.b.addScriptStats(provider);
+  }
+
+  scriptStats(): ScriptStats[] {
+    return this.b.scriptStats();
+  }
+
+  prepare(who: PublisherIdentity | null, eventType: string | EventInit, data?: JsonValue, options?: PublishOptions): PreparedPublish {
+    return this.b.prepare(who, eventType, data, options);
+  }
+
+  publishPrepared(p: PreparedPublish): string | Promise<string> {
+    return this.b.publishPrepared(p as Draft);
+  }
+
+  subscribe(patterns: string | readonly string[], a?: SubscribeOptions | EventHandler, b?: SubscribeOptions): PortSubscription {
+    return this.b.subscribeCore(patterns, a, b);
+  }
+
+  findSubscription(id: string): PortSubscription {
+    return this.b.findSubscription(id);
+  }
+
+  hasStrictSubscriptions(): boolean {
+    return this.b.hasStrictSubscriptions();
+  }
+
+  get strictVersion(): number {
+    return this.b.strictVersion;
+  }
+
+  reachesStrict(type: string): boolean {
+    return this.b.reachesStrict(type);
+  }
+}
+

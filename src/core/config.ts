@@ -1,0 +1,49 @@
+/**
+ * The bus configuration a file can hold (`crosstalk run --config FILE`,
+ * README "Configuration file"): the coordination options of createBus() as
+ * plain JSON. Every bad field is INVALID_OPTION naming its path in the file
+ * (`interceptors[2].rate`).
+ */
+import { CrosstalkError, describeValue } from './errors.js';
+import { checkObject } from './check.js';
+import { InterceptorChain, type InterceptorSpec } from './interceptors.js';
+import { resolveBusOptions, type BusOptions } from './options.js';
+
+export const CONFIG_KEYS = ['interceptors', 'dedup_window_ms', 'dedup_max_ids', 'max_retained'] as const;
+
+export type BusConfig = Pick<BusOptions, (typeof CONFIG_KEYS)[number]>;
+
+/** Validates a parsed configuration; returns the options to give createBus(). */
+export function parseBusConfig(value: unknown): BusConfig {
+  const o = checkObject('(the file)', value);
+  for (const k of Object.keys(o)) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(k)) {
+      throw new CrosstalkError('INVALID_OPTION', `unknown configuration key ${describeValue(k)}; known: ${CONFIG_KEYS.join(', ')}`, { option: k });
+    }
+  }
+  const out: BusConfig = {};
+  if (o.interceptors !== undefined) {
+    if (!Array.isArray(o.interceptors)) {
+      throw new CrosstalkError('INVALID_OPTION', `Expected \`interceptors\` to be a list of interceptor rules, got ${describeValue(o.interceptors)}`, {
+        option: 'interceptors',
+      });
+    }
+    // a file holds data: the host's function rules are not among its rules
+    o.interceptors.forEach((spec, i) => {
+      if (spec !== null && typeof spec === 'object' && (spec as { type?: unknown }).type === 'function') {
+        throw new CrosstalkError('INVALID_OPTION', `interceptors[${i}].type: "function" rules are for the host API (createBus, addInterceptor); a file takes the other types`, {
+          option: `interceptors[${i}].type`,
+        });
+      }
+    });
+    const chain = new InterceptorChain(64);
+    o.interceptors.forEach((spec, i) => chain.add(spec, `interceptors[${i}]`));
+    out.interceptors = o.interceptors as InterceptorSpec[];
+  }
+  for (const k of ['dedup_window_ms', 'dedup_max_ids', 'max_retained'] as const) {
+    if (o[k] !== undefined) out[k] = o[k] as number;
+  }
+  // the same checks createBus makes, with the same option names (they are the paths)
+  resolveBusOptions({ ...out, interceptors: [] });
+  return out;
+}
