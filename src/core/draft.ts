@@ -38,6 +38,8 @@ export interface Draft {
   ttl_seconds: number | undefined;
   /** set when a block-strategy publish starts waiting */
   deadline?: number;
+  /** the clock (Date.now) as read for the interceptor chain; the event's timestamp reuses it (0: not read) */
+  at: number;
   /** the router's cached answer for `type`, found while validating; dispatch uses it once */
   targets: readonly unknown[] | undefined;
 }
@@ -129,6 +131,7 @@ export function prepareDraft(
     ttl_seconds: undefined,
     retain: false,
     size: 0,
+    at: 0,
     targets,
   };
   if (fields !== undefined) size += applyFields(d, fields, who, limits);

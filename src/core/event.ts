@@ -80,8 +80,7 @@ export function isUuidV4(s: unknown): s is string {
 // per millisecond instead of formatted per event.
 let lastMs = -1;
 let lastIso = '';
-export function isoNow(): string {
-  const ms = Date.now();
+export function isoNow(ms = Date.now()): string {
   if (ms !== lastMs) {
     lastMs = ms;
     lastIso = new Date(ms).toISOString();

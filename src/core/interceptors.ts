@@ -93,21 +93,61 @@ export interface Interceptable {
   size: number;
 }
 
+// rule kinds, as small integers so that apply() switches on a number
+const BLOCK = 0;
+const ALLOW_LIST = 1;
+const BLOCK_LIST = 2;
+const RATE_LIMIT = 3;
+const MODIFY = 4;
+const TRANSFORM = 5;
+const FUNCTION = 6;
+const KIND: Record<InterceptorType, number> = {
+  block: BLOCK,
+  allow_list: ALLOW_LIST,
+  block_list: BLOCK_LIST,
+  rate_limit: RATE_LIMIT,
+  modify: MODIFY,
+  transform: TRANSFORM,
+  function: FUNCTION,
+};
+
+/** What compileInterceptor worked out of a rule, kept in fields of one shape (publish reads them per event). */
+interface Compiled {
+  values: ReadonlySet<string> | null;
+  bucket: TokenBucket | null;
+  keyed: KeyedBuckets | null;
+  rate: number;
+  burst: number;
+  /** modify: entries merged into data / metadata, and their size bound */
+  dataAdd: readonly (readonly [string, JsonValue])[] | null;
+  metaAdd: readonly (readonly [string, JsonValue])[] | null;
+  addedSize: number;
+}
+
 export class Interceptor {
   readonly stats: InterceptorStats = { matched: 0, blocked: 0, modified: 0, transformed: 0, rate_limited: 0, errors: 0 };
   readonly compiled: CompiledPattern;
+  private readonly kind: number;
+  private readonly by: InterceptKey;
+  private readonly per: RatePer;
+  private readonly priority: Priority | null;
+  private readonly renameTo: string | null;
+  private readonly fn: ((e: InterceptedEvent) => InterceptorVerdict) | null;
 
   constructor(
     readonly id: string,
     readonly name: string,
     readonly spec: Readonly<InterceptorSpec>,
-    private readonly values: ReadonlySet<string> | null,
-    private readonly bucket: TokenBucket | null,
-    private readonly keyed: KeyedBuckets | null,
-    /** size bound of a modify rule's additions */
-    private readonly addedSize: number,
+    private readonly c: Compiled,
   ) {
     this.compiled = compilePattern(spec.pattern ?? '**');
+    this.kind = KIND[spec.type];
+    const f = spec as Partial<Record<string, unknown>>;
+    this.by = (f.by as InterceptKey | undefined) ?? 'component';
+    this.per = (f.per as RatePer | undefined) ?? 'pattern';
+    this.priority = spec.type === 'modify' ? (spec.priority ?? null) : null;
+    this.renameTo = spec.type === 'transform' ? spec.event_type : null;
+    this.fn = spec.type === 'function' ? spec.fn : null;
   }
 
   info(): InterceptorInfo {
@@ -115,50 +155,50 @@ export class Interceptor {
   }
 
   /** Applies the rule to `d` (whose type it matches): true when it blocks; throws RATE_LIMITED or the function's error. */
-  apply(d: Interceptable, maxDepth: number): boolean {
+  apply(d: Interceptable, maxDepth: number, now: number): boolean {
     this.stats.matched++;
-    const s = this.spec;
-    switch (s.type) {
-      case 'block':
+    switch (this.kind) {
+      case BLOCK:
         this.stats.blocked++;
         return true;
-      case 'allow_list':
-      case 'block_list': {
-        const listed = this.values!.has(keyOf(d, s.by) ?? '\u0000');
-        if (listed === (s.type === 'allow_list')) return false;
+      case ALLOW_LIST:
+      case BLOCK_LIST: {
+        const key = keyOf(d, this.by);
+        const listed = key !== undefined && this.c.values!.has(key);
+        if (listed === (this.kind === ALLOW_LIST)) return false;
         this.stats.blocked++;
         return true;
       }
-      case 'rate_limit':
-        this.limit(d, s);
+      case RATE_LIMIT:
+        this.limit(d, now);
         return false;
-      case 'modify':
-        if (s.data !== undefined && d.data !== null && typeof d.data === 'object' && !Array.isArray(d.data)) {
-          d.data = { ...d.data, ...s.data };
-        }
-        if (s.metadata !== undefined) d.metadata = { ...d.metadata, ...s.metadata };
-        if (s.priority !== undefined) d.priority = s.priority;
-        d.size += this.addedSize;
+      case MODIFY: {
+        const c = this.c;
+        if (c.dataAdd !== null && d.data !== null && typeof d.data === 'object' && !Array.isArray(d.data)) d.data = merged(d.data, c.dataAdd);
+        if (c.metaAdd !== null) d.metadata = merged(d.metadata, c.metaAdd);
+        if (this.priority !== null) d.priority = this.priority;
+        d.size += c.addedSize;
         this.stats.modified++;
         return false;
-      case 'transform':
-        d.type = s.event_type;
+      }
+      case TRANSFORM:
+        d.type = this.renameTo!;
         this.stats.transformed++;
         return false;
-      case 'function':
-        return this.call(d, s.fn, maxDepth);
+      default:
+        return this.call(d, this.fn!, maxDepth);
     }
   }
 
-  private limit(d: Interceptable, s: Extract<InterceptorSpec, { type: 'rate_limit' }>): void {
-    const now = performance.now();
-    const b = this.bucket ?? this.keyed!.bucket(s.per === 'type' ? d.type : d.source.component, now);
+  private limit(d: Interceptable, now: number): void {
+    const c = this.c;
+    const b = c.bucket ?? c.keyed!.bucket(this.per === 'type' ? d.type : d.source.component, now);
     if (b.take(now)) return;
     this.stats.rate_limited++;
     throw new CrosstalkError(
       'RATE_LIMITED',
-      `${d.type}: over the rate limit of interceptor ${describeValue(this.name)} (${s.rate}/s, burst ${s.burst ?? s.rate}${
-        s.per !== undefined && s.per !== 'pattern' ? ` per ${s.per}` : ''
+      `${d.type}: over the rate limit of interceptor ${describeValue(this.name)} (${c.rate}/s, burst ${c.burst}${
+        this.per !== 'pattern' ? ` per ${this.per}` : ''
       }); the next event is allowed in ${b.waitMs(now)} ms`,
       { eventType: d.type },
     );
@@ -213,6 +253,14 @@ export class Interceptor {
   }
 }
 
+/** A new object: `base`'s entries, then `add`'s (the publisher's object is never changed). */
+function merged(base: JsonObject, add: readonly (readonly [string, JsonValue])[]): JsonObject {
+  const out: JsonObject = {};
+  for (const k in base) out[k] = base[k]!;
+  for (let i = 0; i < add.length; i++) out[add[i]![0]] = add[i]![1];
+  return out;
+}
+
 function keyOf(d: Interceptable, by: InterceptKey): string | undefined {
   if (by === 'component') return d.source.component;
   if (by === 'correlation') return d.source.correlation_id;
@@ -252,17 +300,14 @@ export function compileInterceptor(spec: unknown, id: string, where: string, pos
     }
   }
   const name = s.name === undefined ? `${type}#${position}` : checkString(at('name'), s.name, 64);
-  let values: Set<string> | null = null;
-  let bucket: TokenBucket | null = null;
-  let keyed: KeyedBuckets | null = null;
-  let addedSize = 0;
+  const c: Compiled = { values: null, bucket: null, keyed: null, rate: 0, burst: 0, dataAdd: null, metaAdd: null, addedSize: 0 };
   switch (type) {
     case 'allow_list':
     case 'block_list': {
       if (!KEYS.includes(s.by as InterceptKey)) throw invalidOption(at('by'), KEYS.join(' | '), s.by);
       if (!Array.isArray(s.values)) throw invalidOption(at('values'), 'a list of strings', s.values);
       s.values.forEach((v, i) => checkString(`${at('values')}[${i}]`, v, 255));
-      values = new Set(s.values as string[]);
+      c.values = new Set(s.values as string[]);
       break;
     }
     case 'rate_limit': {
@@ -270,8 +315,10 @@ export function compileInterceptor(spec: unknown, id: string, where: string, pos
       const burst = s.burst === undefined ? Math.max(1, rate) : checkInt(at('burst'), s.burst, 1, 1e9);
       const per = (s.per ?? 'pattern') as RatePer;
       if (!RATE_PER.includes(per)) throw invalidOption(at('per'), RATE_PER.join(' | '), s.per);
-      if (per === 'pattern') bucket = new TokenBucket(rate, burst, performance.now());
-      else keyed = new KeyedBuckets(rate, burst);
+      c.rate = rate;
+      c.burst = burst;
+      if (per === 'pattern') c.bucket = new TokenBucket(rate, burst, Date.now());
+      else c.keyed = new KeyedBuckets(rate, burst);
       break;
     }
     case 'modify': {
@@ -282,10 +329,13 @@ export function compileInterceptor(spec: unknown, id: string, where: string, pos
         if (s[k] === undefined) continue;
         checkObject(at(k), s[k]);
         try {
-          addedSize += checkJson(s[k], at(k));
+          c.addedSize += checkJson(s[k], at(k));
         } catch (e) {
           throw new CrosstalkError('INVALID_OPTION', (e as Error).message, { option: at(k), cause: e });
         }
+        const entries = Object.entries(s[k] as JsonObject);
+        if (k === 'data') c.dataAdd = entries;
+        else c.metaAdd = entries;
       }
       if (s.priority !== undefined && !PRIORITIES.includes(s.priority as Priority)) throw invalidOption(at('priority'), PRIORITIES.join(' | '), s.priority);
       break;
@@ -303,7 +353,7 @@ export function compileInterceptor(spec: unknown, id: string, where: string, pos
     case 'block':
       break;
   }
-  return new Interceptor(id, name, s as unknown as InterceptorSpec, values, bucket, keyed, addedSize);
+  return new Interceptor(id, name, s as unknown as InterceptorSpec, c);
 }
 
 /** The ordered rules of one bus, with the rules that apply to each type cached. */
@@ -340,15 +390,18 @@ export class InterceptorChain {
     return this.list.map((r) => r.info());
   }
 
-  /** Runs the rules matching `d.type` in order: true when one blocks the event. Throws RATE_LIMITED / INTERCEPTOR_FAILED. */
-  run(d: Interceptable): boolean {
+  /**
+   * Runs the rules matching `d.type` in order: true when one blocks the
+   * event. Throws RATE_LIMITED / INTERCEPTOR_FAILED. `now` is Date.now().
+   */
+  run(d: Interceptable, now: number): boolean {
     let rules = this.rulesFor(d.type);
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i]!;
       const { type, data, metadata, priority } = d;
       let blocked: boolean;
       try {
-        blocked = r.apply(d, this.maxDepth);
+        blocked = r.apply(d, this.maxDepth, now);
       } catch (e) {
         if (e instanceof CrosstalkError && e.code === 'RATE_LIMITED') this.totals.rate_limited++;
         throw e;

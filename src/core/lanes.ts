@@ -27,6 +27,7 @@ export class LaneQueue {
   private count = 0;
   private mask: number;
   private mainPriority: Priority = 'normal';
+  private mainRank = PRIORITY_RANK.normal;
   /** lanes by rank for priorities other than mainPriority; null until one is needed */
   private lanes: (RingQueue<UniversalEvent> | null)[] | null = null;
   /** events outside the main lane */
@@ -57,6 +58,7 @@ export class LaneQueue {
       // an empty queue takes the new priority as its main lane: a queue that
       // only sees `low` events stays on the fast path too
       this.mainPriority = e.priority;
+      this.mainRank = PRIORITY_RANK[e.priority];
     }
     if (this.count === this.buf.length) this.grow();
     this.buf[(this.head + this.count) & this.mask] = e;
@@ -99,7 +101,7 @@ export class LaneQueue {
 
   private shiftMixed(): UniversalEvent | undefined {
     const lanes = this.lanes!;
-    const mainRank = this.count > 0 ? PRIORITY_RANK[this.mainPriority] : LANES;
+    const mainRank = this.count > 0 ? this.mainRank : LANES;
     for (let r = 0; r < mainRank; r++) {
       const lane = lanes[r];
       if (lane !== null && lane !== undefined && lane.length > 0) {
@@ -121,7 +123,7 @@ export class LaneQueue {
     if (this.others === 0 && (e.priority === this.mainPriority || this.fifo)) {
       return newest ? null : (this.shiftMain() ?? null);
     }
-    const mainRank = this.count > 0 ? PRIORITY_RANK[this.mainPriority] : -1;
+    const mainRank = this.count > 0 ? this.mainRank : -1;
     let lowest = mainRank;
     let lane: RingQueue<UniversalEvent> | null = null;
     if (this.lanes !== null) {
@@ -155,6 +157,7 @@ export class LaneQueue {
     this.lanes = null;
     this.others = 0;
     this.mainPriority = 'normal';
+    this.mainRank = PRIORITY_RANK.normal;
   }
 
   private reset(): void {

@@ -4,6 +4,11 @@
  * the bucket empty is refused. Buckets per key (event type, component) are
  * bounded in number: a full bucket is the same as a fresh one, so those go
  * first when room is needed.
+ *
+ * Time is the publish's own clock read (Date.now(), milliseconds: reading
+ * a finer clock costs as much again per event). So that a millisecond's
+ * refill is never lost to the cap, a bucket holds at least rate / 1000
+ * tokens: within one millisecond up to max(burst, rate / 1000) events pass.
  */
 const MAX_KEYS = 10_000;
 
@@ -11,12 +16,15 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
 
+  private readonly burst: number;
+
   constructor(
     private readonly rate: number,
-    private readonly burst: number,
+    burst: number,
     now: number,
   ) {
-    this.tokens = burst;
+    this.burst = Math.max(burst, rate / 1000);
+    this.tokens = this.burst;
     this.last = now;
   }
 

@@ -174,19 +174,7 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
       return;
     }
     const q = this.queue;
-    if (q.full) {
-      // drop_oldest / drop_newest (block and reject never get here when full):
-      // the lowest priority queued goes first, and `e` itself when it is lowest
-      this.dropped++;
-      this.owner.counters.dropped++;
-      const victim = q.evictFor(e, this.backpressure === 'drop_newest');
-      if (this.owner.observer !== null) this.owner.observer.dropped(this, victim ?? e);
-      if (victim === null) {
-        if (this.group !== null) this.group.dropped(this, e);
-        return;
-      }
-      if (this.group !== null) this.group.dropped(this, victim);
-    }
+    if (q.full && !this.makeRoom(e)) return;
     q.push(e);
     if (q.length > this.highWater) this.highWater = q.length;
     if (q.full && !this.fullSignalled) {
@@ -199,6 +187,20 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
       this.serving = true;
       queueMicrotask(() => this.serveReceivers());
     } else if (this.handler !== null) this.handler.wake();
+  }
+
+  /**
+   * drop_oldest / drop_newest on a full queue (block and reject never get
+   * here when full): the lowest priority queued goes first, and `e` itself
+   * when it is lowest. False when `e` is the one dropped.
+   */
+  private makeRoom(e: UniversalEvent): boolean {
+    this.dropped++;
+    this.owner.counters.dropped++;
+    const victim = this.queue.evictFor(e, this.backpressure === 'drop_newest');
+    if (this.owner.observer !== null) this.owner.observer.dropped(this, victim ?? e);
+    if (this.group !== null) this.group.dropped(this, victim ?? e);
+    return victim !== null;
   }
 
   /** Group members: room for one more (in an ack group, unacknowledged events take room too). */
