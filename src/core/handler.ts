@@ -24,6 +24,8 @@ export const HANDLER_EVENT_PREFIX = 'crosstalk.handler.';
 export interface HandlerOwner {
   /** publishes `crosstalk.handler.<kind>`; never throws */
   handlerEvent(kind: HandlerEventKind, data: JsonObject): void;
+  /** runs `fn` as the handler of `event`: what it publishes records `metadata.caused_by` (README "Seeing the stream") */
+  handling<T>(event: UniversalEvent, fn: () => T): T;
 }
 
 /** Sync handlers run this many events, then let the event loop turn. */
@@ -106,7 +108,7 @@ export class HandlerRunner {
     if (this.state === 'half_open') this.trial = true;
     let r: unknown;
     try {
-      r = this.fn(e, { attempt });
+      r = this.owner.handling(e, () => this.fn(e, { attempt }));
     } catch (err) {
       this.failedCall(e, attempt, err);
       return;

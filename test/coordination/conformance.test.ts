@@ -549,6 +549,20 @@ describe.each(PAIRS)('coordination conformance: $name', (kind) => {
       expect(h.stats().handler).toMatchObject({ succeeded: 20, failed: 0, breaker: 'closed' });
     });
 
+    it('what a handler publishes records the handled event as its cause', async () => {
+      pair = await make();
+      const replies = pair.sub.subscribe('order.confirmed');
+      pair.sub.subscribe('order.placed', async (e) => {
+        await new Promise((r) => setImmediate(r));
+        pair.sub.publish('order.confirmed', { order: (e.data as { order: number }).order });
+      });
+      await pair.ready();
+      const id = pair.pub.publish('order.placed', { order: 7 }, { correlation_id: 'c-7' }) as string;
+      const reply = await next(replies);
+      expect(reply.metadata.caused_by).toBe(id);
+      expect(reply.source.correlation_id).toBe('c-7');
+    });
+
     it('concurrency runs that many at once', async () => {
       pair = await make();
       let running = 0;

@@ -6,7 +6,7 @@
  * print exactly that. The cookbook examples it points at run too.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { transformSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,8 +37,9 @@ function section(): Block[] {
   return blocks;
 }
 
-// inside the project, so that `import 'crosstalk'` resolves to this package
-const dir = mkdtempSync(path.join(ROOT, '.readme-'));
+// inside the package, so that `import 'crosstalk'` resolves to it
+mkdirSync(path.join(ROOT, 'test-output'), { recursive: true });
+const dir = mkdtempSync(path.join(ROOT, 'test-output', 'coordination-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
