@@ -9,7 +9,7 @@
  */
 import type { UniversalEvent } from '../core/event.js';
 import { CHUNK_ROWS, ROW_WIDTH } from './schema.js';
-import { eventJson } from './serialize.js';
+import { eventJson } from '../core/event-json.js';
 
 /** flat row values; every chunk but the last of a group holds CHUNK_ROWS rows */
 export type RowChunks = unknown[][];

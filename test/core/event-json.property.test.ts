@@ -1,6 +1,6 @@
 /**
  * The stored body is `JSON.stringify(event)`, byte for byte, however the
- * fast serialiser (src/store/serialize.ts) builds it: for arbitrary events
+ * fast serialiser (src/core/event-json.ts) builds it: for arbitrary events
  * shaped as the bus shapes them, with quotes, backslashes, control
  * characters, unicode and lone surrogates in source, metadata and data, and
  * for envelopes the fast path must refuse (odd ids, types, timestamps,
@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventSource, JsonObject, JsonValue, UniversalEvent } from '../../src/core/event.js';
-import { eventJson, objectJson } from '../../src/store/serialize.js';
+import { eventJson, objectJson, pushEventJson } from '../../src/core/event-json.js';
 
 const text = fc.oneof(
   fc.string(),
@@ -69,6 +69,41 @@ describe('eventJson', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('pushEventJson appends the same text in pieces and counts its characters', () => {
+    fc.assert(
+      fc.property(fc.array(event, { minLength: 1, maxLength: 8 }), (events) => {
+        const out: string[] = ['['];
+        for (const e of events) {
+          const before = out.length;
+          const chars = pushEventJson(e, out);
+          expect(chars).toBe(out.slice(before).join('').length);
+          out.push(',');
+        }
+        out[out.length - 1] = ']';
+        expect(out.join('')).toBe(JSON.stringify(events));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('a source or metadata object that changes between two events is serialized afresh', () => {
+    const base = {
+      id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+      event_type: 'a.b',
+      timestamp: '2026-11-22T10:30:45.123Z',
+      version: '1.0' as const,
+      sequence: 7,
+      source: { component: 'a', instance_id: 'i', language: 'host' },
+      data: 1,
+      metadata: { k: 1 } as JsonObject,
+      priority: 'high' as const,
+    };
+    expect(eventJson(base)).toBe(JSON.stringify(base));
+    base.source.component = 'b';
+    base.metadata.k = 2;
+    expect(eventJson(base)).toBe(JSON.stringify(base));
   });
 
   it('writes ttl_seconds last when present, and omits it when absent or undefined', () => {
