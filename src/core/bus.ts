@@ -280,7 +280,28 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
         return this.blocked.wait(d, waitOn);
       }
     }
+    if (this.transport !== null && !this.transport.ready(d.persistent === true)) return this.waitForTransport(d);
     return this.deliver(d, targets);
+  }
+
+  /**
+   * The transport cannot take the event yet (acknowledgements outstanding
+   * for max_pending_acks persistent events, or earlier publishes waiting):
+   * the publish waits its turn, then goes through dispatch again.
+   */
+  private waitForTransport(d: Draft): Promise<string> {
+    d.at = 0; // it will be published later: its timestamp too
+    return new Promise<string>((resolve, reject) => {
+      const go = () => {
+        try {
+          if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus closed while the publish waited');
+          resolve(this.dispatch(d));
+        } catch (err) {
+          reject(err);
+        }
+      };
+      this.transport!.whenReady(d.persistent === true, go, reject);
+    });
   }
 
   private deliver(d: Draft, targets: readonly DeliveryTarget[]): string {

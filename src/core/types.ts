@@ -343,6 +343,8 @@ export interface TransportStats {
   acked: number;
   /** persistent events still waiting for their acknowledgement */
   pending_acks: number;
+  /** publishes waiting for room among the pending acknowledgements (max_pending_acks) */
+  waiting: number;
   /** persistent events whose acknowledgement failed (reported by flush) */
   ack_failures: number;
   /** messages that arrived from the server */
@@ -370,6 +372,19 @@ export interface Transport {
   readonly persists: boolean;
   /** called once, by the bus the transport serves */
   attach(peer: TransportPeer): void;
+  /**
+   * True when a publish of this kind can be handed over now; false while
+   * acknowledgements are outstanding for as many persistent events as the
+   * transport lets wait (for a persistent publish), or while earlier
+   * publishes wait (for any, so that the wire keeps the publish order).
+   */
+  ready(persistent: boolean): boolean;
+  /**
+   * Calls `go` once a publish of this kind can be handed over, in the order
+   * the waits began, synchronously (nothing else is sent in between); or
+   * `fail` with BUS_UNAVAILABLE when the wait is given up.
+   */
+  whenReady(persistent: boolean, go: () => void, fail: (err: Error) => void): void;
   /** sends one event; throws BUS_UNAVAILABLE or PAYLOAD_TOO_LARGE without sending */
   publish(event: UniversalEvent, persistent: boolean): void;
   /** a local subscription pattern appeared: receive what it could match */

@@ -16,6 +16,11 @@
  *   order holds across ephemeral and persistent events. JetStream only
  *   keeps the persistent ones (event id as message id: the server drops a
  *   repeat within its duplicate window).
+ * - What goes on the wire, and how, is sender.ts: a burst of ephemeral
+ *   events of one type travels as one message (a JSON array), persistent
+ *   events are pipelined, at most `max_pending_acks` awaiting their
+ *   acknowledgement; a publish beyond that waits for room (the bus hands
+ *   it back through `whenReady`) and later publishes queue behind it.
  * - A bus subscribes on the server only to subjects covering its patterns,
  *   counted (interest.ts); events that arrive through two overlapping
  *   subjects are handed to the bus once (a RecentSet of their ids).
@@ -23,9 +28,10 @@
  *   when they are not valid events; nothing they contain can throw here.
  */
 import { randomUUID } from 'node:crypto';
-import { connect, headers, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+import { connect, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { CrosstalkError } from '../core/errors.js';
 import type { UniversalEvent } from '../core/event.js';
+import { eventJson } from '../core/event-json.js';
 import type { CompiledPattern } from '../core/pattern.js';
 import type { Transport, TransportPeer, TransportStats } from '../core/types.js';
 import { RecentSet } from '../core/recent-set.js';
@@ -34,7 +40,8 @@ import { resolveNatsOptions, type NatsOptions, type ResolvedNatsOptions } from '
 import { ensureStream } from './stream.js';
 import { eventSubject, patternSubjects, persistentSubjects, typeOfSubject } from './subjects.js';
 import { parseBusUrl } from './url.js';
-import { decodeEvent, encodeEvent, ORIGIN_HEADER } from './wire.js';
+import { checkSize, Sender, type Outgoing } from './sender.js';
+import { decodeMessage, ORIGIN_HEADER } from './wire.js';
 
 /** Room left in the server's max_payload for the headers. */
 const HEADER_ALLOWANCE = 256;
@@ -76,13 +83,6 @@ export async function connectNats(url: string, options?: NatsOptions): Promise<T
 
 type State = TransportStats['state'];
 
-interface Outgoing {
-  subject: string;
-  payload: Uint8Array;
-  id: string;
-  persistent: boolean;
-}
-
 export class NatsTransportImpl implements Transport {
   readonly kind = 'nats';
   readonly persists = true;
@@ -95,7 +95,7 @@ export class NatsTransportImpl implements Transport {
   private readonly interest: Interest<NatsSubscription | { unsubscribe(): void }>;
   /** ids of remote events handed to the bus lately; both copies of an event arrive back to back */
   private readonly recent = new RecentSet<string>(DUPLICATE_WINDOW);
-  private readonly pending = new Set<Promise<void>>();
+  private readonly sender: Sender;
   /** ack failures not yet reported by flush() */
   private unreported = 0;
   private firstFailure = '';
@@ -115,6 +115,7 @@ export class NatsTransportImpl implements Transport {
     private readonly o: ResolvedNatsOptions,
   ) {
     this.interest = new Interest((subject) => this.open(subject));
+    this.sender = new Sender(nc, o, this.instanceId, url, (ok, reason) => this.settled(ok, reason), HEADER_ALLOWANCE);
     void this.watch().catch(() => undefined); // the status stream ends with the connection
     void nc.closed().then((err) => this.lost(err ? `gave up reconnecting: ${why(err)}` : 'closed by the server'));
   }
@@ -130,76 +131,43 @@ export class NatsTransportImpl implements Transport {
 
   // ---- sending ------------------------------------------------------------------
 
+  ready(persistent: boolean): boolean {
+    return this.sender.ready(persistent);
+  }
+
+  whenReady(persistent: boolean, go: () => void, fail: (err: Error) => void): void {
+    if (this.closing !== null) fail(new CrosstalkError('BUS_UNAVAILABLE', `the connection to ${this.url} is closing`));
+    else this.sender.room.add(persistent, go, fail);
+  }
+
   publish(e: UniversalEvent, persistent: boolean): void {
     if (this.state !== 'connected') this.checkWritable();
-    if (persistent && this.pending.size >= this.o.max_pending_acks) {
-      throw new CrosstalkError(
-        'BUS_UNAVAILABLE',
-        `${this.pending.size} persistent events wait for JetStream's acknowledgement on ${this.url} (max_pending_acks); await bus.flush() before publishing more`,
-        { eventType: e.event_type },
-      );
-    }
-    const payload = encodeEvent(e);
-    const max = (this.nc.info?.max_payload ?? Infinity) - HEADER_ALLOWANCE;
-    if (payload.length > max) {
-      throw new CrosstalkError(
-        'PAYLOAD_TOO_LARGE',
-        `event ${e.event_type} is ${payload.length} bytes serialized; the NATS server at ${this.url} takes at most ${max}`,
-        { eventType: e.event_type },
-      );
-    }
-    const out: Outgoing = { subject: eventSubject(this.o.prefix, e.event_type, persistent), payload, id: e.id, persistent };
-    if (this.state === 'reconnecting') this.held.push(out);
-    else {
-      try {
-        this.send(out);
-      } catch (err) {
-        throw new CrosstalkError('BUS_UNAVAILABLE', `cannot publish ${e.event_type} to ${this.url}: ${why(err)}`, {
-          cause: err,
-          eventType: e.event_type,
-        });
+    const subject = eventSubject(this.o.prefix, e.event_type, persistent);
+    try {
+      if (!persistent && this.state === 'connected') this.sender.sendEphemeral(subject, e);
+      else {
+        const json = eventJson(e);
+        checkSize(e.event_type, json.length, [json], this.sender.maxBytes(), this.url);
+        const out: Outgoing = { subject, event_type: e.event_type, json, id: e.id, persistent };
+        if (this.state === 'reconnecting') this.held.push(out);
+        else this.sender.send(out);
       }
+    } catch (err) {
+      if (err instanceof CrosstalkError) throw err;
+      throw new CrosstalkError('BUS_UNAVAILABLE', `cannot publish ${e.event_type} to ${this.url}: ${why(err)}`, {
+        cause: err,
+        eventType: e.event_type,
+      });
     }
     this.counts.published++;
   }
 
-  private send(out: Outgoing): void {
-    if (out.persistent) this.publishPersistent(out.subject, out.payload, out.id);
-    else this.nc.publish(out.subject, out.payload);
-  }
-
-  /**
-   * A JetStream publish is a request on the same connection, written now:
-   * it keeps its place among this bus's other events. The ack is awaited in
-   * the background; flush() reports failures.
-   */
-  private publishPersistent(subject: string, payload: Uint8Array, id: string): void {
-    const h = headers();
-    h.set(ORIGIN_HEADER, this.instanceId);
-    h.set('Nats-Msg-Id', id);
-    h.set('Nats-Expected-Stream', this.o.stream);
-    const ack = this.nc.request(subject, payload, { headers: h, timeout: this.o.ack_timeout_ms }).then(
-      (m) => this.acknowledged(m),
-      (err) => this.failed(why(err)),
-    );
-    this.pending.add(ack);
-    void ack.then(() => this.pending.delete(ack));
-  }
-
-  private acknowledged(m: Msg): void {
-    let reply: { stream?: unknown; error?: { description?: unknown } } | null = null;
-    try {
-      reply = m.json();
-    } catch {
-      // not JSON: reported below
+  private settled(ok: boolean, reason: string): void {
+    if (ok) this.counts.acked++;
+    else {
+      this.counts.ack_failures++;
+      if (this.unreported++ === 0) this.firstFailure = reason;
     }
-    if (reply !== null && typeof reply === 'object' && typeof reply.stream === 'string' && reply.error === undefined) this.counts.acked++;
-    else this.failed(reply?.error?.description !== undefined ? String(reply.error.description) : 'malformed acknowledgement');
-  }
-
-  private failed(reason: string): void {
-    this.counts.ack_failures++;
-    if (this.unreported++ === 0) this.firstFailure = reason;
   }
 
   private checkWritable(): void {
@@ -215,8 +183,17 @@ export class NatsTransportImpl implements Transport {
   }
 
   async flush(): Promise<void> {
+    this.sendBatch();
     if (this.state === 'reconnecting') await new Promise<void>((resolve) => this.waiters.push(resolve));
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    // publishes waiting for room go out as acks come back; flush waits for them too
+    const { acks, room } = this.sender;
+    while (acks.inflight > 0 || room.size > 0) {
+      if (acks.inflight === 0) {
+        room.wake();
+        if (acks.inflight === 0) break; // nothing left that waits on an ack
+      }
+      await acks.whenIdle();
+    }
     if (this.state === 'closed' && this.closing === null) {
       const lost = this.held.length > 0 ? `; ${this.held.length} events published while reconnecting never reached it` : '';
       throw new CrosstalkError('BUS_UNAVAILABLE', `the connection to ${this.url} is closed (${this.closeReason})${lost}`);
@@ -270,11 +247,16 @@ export class NatsTransportImpl implements Transport {
     const peer = this.peer;
     if (peer === null || msg.headers?.get(ORIGIN_HEADER) === this.instanceId) return;
     const type = typeOfSubject(this.o.prefix, msg.subject);
-    const e = type === null ? 'not a crosstalk subject' : decodeEvent(msg.data, type, peer.limits);
-    if (typeof e === 'string') {
-      this.counts.invalid++;
-      return;
-    }
+    if (type === null) this.counts.invalid++;
+    else decodeMessage(msg.data, type, peer.limits, this.deliver, this.invalid);
+  }
+
+  private readonly invalid = (): void => {
+    this.counts.invalid++;
+  };
+
+  /** Hands one remote event to the bus, once. */
+  private readonly deliver = (e: UniversalEvent): void => {
     // only overlapping subscriptions deliver one message twice; with one there is nothing to remember
     if (this.interest.size > 1) {
       if (this.recent.has(e.id)) {
@@ -285,11 +267,11 @@ export class NatsTransportImpl implements Transport {
     }
     this.counts.delivered++;
     try {
-      peer.deliverRemote(e);
+      this.peer!.deliverRemote(e);
     } catch {
       // a failing subscriber must not stop the connection's reader
     }
-  }
+  };
 
   // ---- connection -------------------------------------------------------------------
 
@@ -312,15 +294,25 @@ export class NatsTransportImpl implements Transport {
     this.held = [];
     for (let i = 0; i < held.length; i++) {
       try {
-        this.send(held[i]!);
+        this.sender.send(held[i]!);
       } catch {
         // lost again already: keep the rest for the next reconnect
         this.held = held.slice(i);
         return;
       }
     }
+    this.sendBatch();
     this.state = 'connected';
     this.wake();
+  }
+
+  /** The open batch goes out now; if the connection refuses it, its events are lost as core NATS loses them. */
+  private sendBatch(): void {
+    try {
+      this.sender.sendBatch();
+    } catch {
+      // the connection is closing or closed: flush() and the status say so
+    }
   }
 
   private wake(): void {
@@ -332,6 +324,8 @@ export class NatsTransportImpl implements Transport {
   private lost(reason: string): void {
     this.state = 'closed';
     this.wake();
+    // no acknowledgement can come now; publishes waiting for room fail as they go
+    this.sender.acks.failAll(`the connection closed: ${reason}`);
     if (this.closing !== null) return;
     this.closeReason = reason;
     this.peer?.signalConnection('closed', `the connection to ${this.url} is closed: ${reason}`);
@@ -345,7 +339,9 @@ export class NatsTransportImpl implements Transport {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.allSettled([...this.pending]);
+      this.sendBatch();
+      this.sender.room.failAll(new CrosstalkError('BUS_UNAVAILABLE', `the bus closed while the publish waited for room (max_pending_acks)`));
+      await this.sender.acks.whenIdle();
       if (this.state !== 'connected') await this.nc.close().catch(() => undefined);
       else if (!this.nc.isClosed()) {
         try {
@@ -367,7 +363,8 @@ export class NatsTransportImpl implements Transport {
       url: this.url,
       state: this.state,
       ...this.counts,
-      pending_acks: this.pending.size,
+      pending_acks: this.sender.acks.inflight,
+      waiting: this.sender.room.size,
       subjects: this.interest.size,
     };
   }

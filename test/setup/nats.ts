@@ -16,6 +16,10 @@ export interface NatsServer {
   readonly storeDir: string;
   /** SIGKILL: the server goes away as in a crash */
   kill(): Promise<void>;
+  /** SIGSTOP: the server stops answering, its connections stay open (as a hung server) */
+  pause(): void;
+  /** SIGCONT after pause() */
+  resume(): void;
   /** kills the server (if running) and removes its store */
   stop(): Promise<void>;
 }
@@ -58,6 +62,8 @@ export async function startNatsServer(options: { port?: number; storeDir?: strin
     port,
     storeDir,
     kill,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     async stop() {
       await kill();
       if (options.storeDir === undefined) rmSync(storeDir, { recursive: true, force: true });

@@ -153,6 +153,48 @@ describe('garbage on the subjects', () => {
   });
 });
 
+describe('garbage in batches', () => {
+  function valid(type: string, data: unknown): UniversalEvent {
+    return {
+      id: randomUUID(),
+      event_type: type,
+      timestamp: new Date().toISOString(),
+      version: '1.0',
+      sequence: 1,
+      source: { component: 'raw', instance_id: 'r1', language: 'host' },
+      data: data as never,
+      metadata: {},
+      priority: 'normal',
+    };
+  }
+  const json = (v: unknown) => JSON.stringify(v);
+
+  it('each event of a batch is checked on its own; an array that does not split delivers nothing', async () => {
+    const b = await joined(server.url);
+    const { nc } = await raw(server.url);
+    try {
+      const sub = b.subscribe('order.*');
+      await b.flush();
+      const [one, two, three] = [valid('order.paid', 1), valid('order.paid', 2), valid('order.paid', 3)];
+      const messages = [
+        `[${json(one)}, {"not":"an event"}, ${json({ ...valid('order.paid', 'x'), event_type: 'order.refunded' })},${json(two)}]`, // 2 bad
+        `[${json(valid('order.paid', 'lost'))},`, // does not split: 1 bad
+        `[${json(valid('order.paid', 'lost'))}] trailing`, // 1 bad
+        '[]', // 1 bad
+        `[ ${json(three)} ]`,
+      ];
+      for (const m of messages) nc.publish('crosstalk.e.order.paid', m);
+      const got = await take(sub, 3);
+      expect(got).toEqual([one, two, three]);
+      expect(sub.poll()).toBeNull();
+      expect(b.stats().transport).toMatchObject({ received: messages.length, invalid: 5, delivered: 3 });
+    } finally {
+      await nc.close();
+      await b.close();
+    }
+  });
+});
+
 describe('the server going away', () => {
   it('ends tail --bus: what arrived is printed, the loss is told, and it fails with BUS_UNAVAILABLE', async () => {
     const s = await startNatsServer();

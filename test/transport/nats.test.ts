@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBus, createMemoryStore, CrosstalkError, type UniversalEvent } from '../../src/index.js';
+import { expectRejectCode } from '../core/helpers.js';
 import { startNatsServer, type NatsServer } from '../setup/nats.js';
 import { joined, raw, take, type JoinedBus } from './helpers.js';
 
@@ -82,6 +83,31 @@ describe('two buses on one server', () => {
     }
     expect(sub.poll()).toBeNull();
     expect(a.stats().transport).toMatchObject({ published: N, acked: N / 10, ack_failures: 0, pending_acks: 0 });
+  });
+
+  it('a burst of one type travels as one message, a JSON array of its events in order; anything else as one event each', async () => {
+    const a = await bus('batch');
+    const b = await bus('batch');
+    const sub = b.subscribe('**');
+    const { nc } = await raw(server.url);
+    try {
+      const messages: { subject: string; body: unknown }[] = [];
+      nc.subscribe('t.batch.e.>', { callback: (_err, m) => void messages.push({ subject: m.subject, body: m.json() }) });
+      await Promise.all([b.flush(), nc.flush()]);
+      for (let i = 0; i < 3; i++) a.publish('x', i);
+      a.publish('y', 3);
+      a.publish('x', 4);
+      await a.flush(); // sends the open batch, then waits for the server
+      const got = await take(sub, 5);
+      expect(got.map((e) => [e.event_type, e.data])).toEqual([['x', 0], ['x', 1], ['x', 2], ['y', 3], ['x', 4]]);
+      await nc.flush();
+      expect(messages.map((m) => m.subject)).toEqual(['t.batch.e.x', 't.batch.e.y', 't.batch.e.x']);
+      expect(messages.map((m) => m.body)).toEqual([got.slice(0, 3), got[3], got[4]]);
+      expect(b.stats().transport).toMatchObject({ received: 3, delivered: 5, invalid: 0 });
+      expect(a.stats().transport).toMatchObject({ published: 5 });
+    } finally {
+      await nc.close();
+    }
   });
 
   it('a bus does not hear its own events back', async () => {
@@ -196,28 +222,44 @@ describe('two buses on one server', () => {
     expect(a.stats().sequence).toBe(before);
   });
 
-  it('persistent publishes past max_pending_acks fail with BUS_UNAVAILABLE and no effect, until the acks catch up', async () => {
+  it('persistent publishes past max_pending_acks wait for room, and later publishes queue behind them, in order', async () => {
     const b = await joined(server.url, { prefix: 't.acks', stream: 'T_acks', max_pending_acks: 2 });
+    const r = await bus('acks');
     open.push(b);
-    const sub = b.subscribe('p.*');
+    const local = b.subscribe('**');
+    const remote = r.subscribe('**');
+    await Promise.all([b.flush(), r.flush()]);
+    expect(typeof b.publish('p.a', 1, { persistent: true })).toBe('string');
+    expect(typeof b.publish('p.b', 2, { persistent: true })).toBe('string');
+    // two acks are outstanding: the window is full until one comes back
+    const third = b.publish('p.c', 3, { persistent: true });
+    const fourth = b.publish('e.x', 4); // ephemeral, but after a waiting publish: it waits its turn
+    expect(third).toBeInstanceOf(Promise);
+    expect(fourth).toBeInstanceOf(Promise);
+    expect(b.stats().transport).toMatchObject({ pending_acks: 2, waiting: 2 });
+    expect(local.drain().map((e) => e.data)).toEqual([1, 2]); // the waiting ones have no effect yet
+    const ids = await Promise.all([third, fourth]);
+    expect(ids.every((id) => typeof id === 'string')).toBe(true);
+    await b.flush();
+    expect(local.drain().map((e) => e.data)).toEqual([3, 4]);
+    const got = await take(remote, 4);
+    expect(got.map((e) => e.data)).toEqual([1, 2, 3, 4]);
+    expect(got.every((e, i) => i === 0 || e.sequence > got[i - 1]!.sequence)).toBe(true);
+    expect(b.stats().transport).toMatchObject({ acked: 3, ack_failures: 0, pending_acks: 0, waiting: 0 });
+  });
+
+  it('a publish waiting for room fails with BUS_UNAVAILABLE when the bus closes, with no effect', async () => {
+    const b = await joined(server.url, { prefix: 't.closing', stream: 'T_closing', max_pending_acks: 1 });
+    const sub = b.subscribe('**');
     b.publish('p.a', 1, { persistent: true });
-    b.publish('p.b', 2, { persistent: true });
-    b.publish('e.x', 3); // ephemeral events wait for no ack
-    const before = b.stats().sequence;
-    let err: unknown;
-    try {
-      b.publish('p.c', 3, { persistent: true });
-    } catch (e) {
-      err = e;
-    }
-    expect((err as CrosstalkError).code).toBe('BUS_UNAVAILABLE');
-    expect((err as CrosstalkError).message).toMatch(/2 persistent events wait for JetStream's acknowledgement .*max_pending_acks/);
-    expect(b.stats().sequence).toBe(before);
-    await b.flush();
-    b.publish('p.c', 3, { persistent: true });
-    await b.flush();
-    expect(sub.drain().map((e) => e.data)).toEqual([1, 2, 3]);
-    expect(b.stats().transport!.acked).toBe(3);
+    const waiting = b.publish('p.b', 2, { persistent: true });
+    expect(waiting).toBeInstanceOf(Promise);
+    const closed = b.close();
+    const err = await expectRejectCode(() => waiting as Promise<string>, 'BUS_UNAVAILABLE');
+    expect(err.message).toMatch(/closed while the publish waited/);
+    await closed;
+    expect(sub.poll()).toBeNull();
+    expect(b.stats()).toMatchObject({ published: 1, transport: { acked: 1, waiting: 0 } });
   });
 
   it('one transport serves one bus', async () => {
@@ -282,6 +324,53 @@ describe('persistence in JetStream', () => {
     await a.flush();
     expect((await store.query({ limit: 10, order: 'asc' })).map((e) => e.event_type)).toEqual(['mine']);
     expect(a.stats().transport).toMatchObject({ acked: 1 });
+  });
+
+  it('acknowledgements that fail are counted and reported by flush: no stream, another stream, no answer in time', async () => {
+    const a = await bus('fail', { route_cache_size: 10 });
+    const { nc, jsm } = await raw(server.url);
+    try {
+      // no stream captures the subject any more: the server answers "no responders" at once
+      await jsm.streams.delete('T_fail');
+      a.publish('lost.one', 1, { persistent: true });
+      a.publish('lost.two', 2, { persistent: true });
+      let err = await expectRejectCode(() => a.flush(), 'BUS_UNAVAILABLE');
+      expect(err.message).toMatch(/2 persistent events were not stored in JetStream stream T_fail on .*: no stream captures the subject \(no responders\)/);
+      // a stream of another name captures it: JetStream refuses the expected-stream header
+      await jsm.streams.add({ name: 'T_other', subjects: ['t.fail.p.>'] });
+      a.publish('lost.three', 3, { persistent: true });
+      err = await expectRejectCode(() => a.flush(), 'BUS_UNAVAILABLE');
+      expect(err.message).toMatch(/1 persistent event was not stored in JetStream stream T_fail on .*: expected stream does not match/);
+      expect(a.stats().transport).toMatchObject({ acked: 0, ack_failures: 3, pending_acks: 0 });
+      await a.flush(); // reported once
+    } finally {
+      await jsm.streams.delete('T_other').catch(() => undefined);
+      await nc.close();
+    }
+  });
+
+  it('a server that stops answering: acks time out after ack_timeout_ms, a publish waits for room at most as long', async () => {
+    const s = await startNatsServer();
+    const a = await joined(s.url, { ack_timeout_ms: 300, max_pending_acks: 1 });
+    try {
+      const sub = a.subscribe('**');
+      s.pause();
+      a.publish('hung', 1, { persistent: true });
+      const second = a.publish('hung', 2, { persistent: true }); // goes when the first ack times out
+      const third = a.publish('hung', 3, { persistent: true }); // still no room by then: given up
+      expect(await second).toEqual(expect.any(String));
+      const err = await expectRejectCode(() => third as Promise<string>, 'BUS_UNAVAILABLE');
+      expect(err.message).toMatch(/a publish waited 300 ms \(ack_timeout_ms\) for room among the persistent events awaiting JetStream's acknowledgement on .* \(max_pending_acks 1\)/);
+      s.resume(); // flush also waits for the server's answer to a ping
+      const flushErr = await expectRejectCode(() => a.flush(), 'BUS_UNAVAILABLE');
+      // the first ack ran out while the server was paused; the second may come back once it resumes
+      expect(flushErr.message).toMatch(/(1 persistent event was|2 persistent events were) not stored .*no acknowledgement within 300 ms \(ack_timeout_ms\)/);
+      expect(sub.drain().map((e) => e.data)).toEqual([1, 2]);
+    } finally {
+      s.resume();
+      await a.close();
+      await s.stop();
+    }
   });
 
   it('persist patterns need no local store on a joined bus', async () => {
