@@ -61,6 +61,20 @@ const event = fc.record(
   { requiredKeys: ['id', 'event_type', 'timestamp', 'version', 'sequence', 'source', 'data', 'metadata', 'priority'] },
 ) as fc.Arbitrary<UniversalEvent>;
 
+function baseEvent() {
+  return {
+    id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    event_type: 'a.b',
+    timestamp: '2026-11-22T10:30:45.123Z',
+    version: '1.0' as const,
+    sequence: 7,
+    source: sharedSources[0]!,
+    data: { q: 'say "hi"' } as JsonValue,
+    metadata: EMPTY,
+    priority: 'high' as const,
+  };
+}
+
 describe('eventJson', () => {
   it('is JSON.stringify(event), byte for byte, for arbitrary events', () => {
     fc.assert(
@@ -89,17 +103,7 @@ describe('eventJson', () => {
   });
 
   it('a source or metadata object that changes between two events is serialized afresh', () => {
-    const base = {
-      id: '0f8fad5b-d9cb-469f-a165-70867728950e',
-      event_type: 'a.b',
-      timestamp: '2026-11-22T10:30:45.123Z',
-      version: '1.0' as const,
-      sequence: 7,
-      source: { component: 'a', instance_id: 'i', language: 'host' },
-      data: 1,
-      metadata: { k: 1 } as JsonObject,
-      priority: 'high' as const,
-    };
+    const base = { ...baseEvent(), source: { component: 'a', instance_id: 'i', language: 'host' }, metadata: { k: 1 } as JsonObject };
     expect(eventJson(base)).toBe(JSON.stringify(base));
     base.source.component = 'b';
     base.metadata.k = 2;
@@ -107,17 +111,7 @@ describe('eventJson', () => {
   });
 
   it('writes ttl_seconds last when present, and omits it when absent or undefined', () => {
-    const base = {
-      id: '0f8fad5b-d9cb-469f-a165-70867728950e',
-      event_type: 'a.b',
-      timestamp: '2026-11-22T10:30:45.123Z',
-      version: '1.0' as const,
-      sequence: 7,
-      source: sharedSources[0]!,
-      data: { q: 'say "hi"' },
-      metadata: EMPTY,
-      priority: 'high' as const,
-    };
+    const base = baseEvent();
     expect(eventJson({ ...base, ttl_seconds: 60 })).toBe(JSON.stringify({ ...base, ttl_seconds: 60 }));
     expect(eventJson({ ...base, ttl_seconds: 60 })).toMatch(/,"priority":"high","ttl_seconds":60}$/);
     expect(eventJson({ ...base, ttl_seconds: undefined })).toBe(JSON.stringify(base));

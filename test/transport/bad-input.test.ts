@@ -85,21 +85,23 @@ describe('bus URLs and options', () => {
   });
 });
 
+/** A well-formed event as a raw client would send it. */
+function valid(type: string, data: unknown = 1): UniversalEvent {
+  return {
+    id: randomUUID(),
+    event_type: type,
+    timestamp: new Date().toISOString(),
+    version: '1.0',
+    sequence: 1,
+    source: { component: 'raw', instance_id: 'r1', language: 'host' },
+    data: data as never,
+    metadata: {},
+    priority: 'normal',
+  };
+}
+const json = (v: unknown) => JSON.stringify(v);
+
 describe('garbage on the subjects', () => {
-  function valid(type: string, data: unknown = 1): UniversalEvent {
-    return {
-      id: randomUUID(),
-      event_type: type,
-      timestamp: new Date().toISOString(),
-      version: '1.0',
-      sequence: 1,
-      source: { component: 'raw', instance_id: 'r1', language: 'host' },
-      data: data as never,
-      metadata: {},
-      priority: 'normal',
-    };
-  }
-  const json = (v: unknown) => JSON.stringify(v);
   let nested: unknown = 0;
   for (let i = 0; i < 100; i++) nested = [nested];
 
@@ -154,21 +156,6 @@ describe('garbage on the subjects', () => {
 });
 
 describe('garbage in batches', () => {
-  function valid(type: string, data: unknown): UniversalEvent {
-    return {
-      id: randomUUID(),
-      event_type: type,
-      timestamp: new Date().toISOString(),
-      version: '1.0',
-      sequence: 1,
-      source: { component: 'raw', instance_id: 'r1', language: 'host' },
-      data: data as never,
-      metadata: {},
-      priority: 'normal',
-    };
-  }
-  const json = (v: unknown) => JSON.stringify(v);
-
   it('each event of a batch is checked on its own; an array that does not split delivers nothing', async () => {
     const b = await joined(server.url);
     const { nc } = await raw(server.url);
