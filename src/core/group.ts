@@ -17,8 +17,9 @@
  * `crosstalk.dead_letter.<group>` instead. A copy a member still holds after
  * its event went elsewhere is stale and skipped when taken.
  */
+import { taskNow } from './clock.js';
 import { CrosstalkError } from './errors.js';
-import type { UniversalEvent } from './event.js';
+import type { JsonObject, UniversalEvent } from './event.js';
 import type { GroupSettings } from './group-options.js';
 import type { CompiledPattern } from './pattern.js';
 import type { DeliveryTarget, SubscriptionImpl } from './subscription.js';
@@ -64,6 +65,8 @@ export class Group implements DeliveryTarget {
   rejected = 0;
   blocked = 0;
   private readonly counts = { delivered: 0, acked: 0, redelivered: 0, naks: 0, dead_lettered: 0, dropped: 0, filtered: 0 };
+  /** `metadata.delivery` of every first delivery: one frozen object (received events are read-only) */
+  private readonly firstDelivery: JsonObject;
 
   constructor(
     readonly name: string,
@@ -75,6 +78,7 @@ export class Group implements DeliveryTarget {
     private readonly owner: GroupOwner,
   ) {
     this.id = `group:${name}`;
+    this.firstDelivery = Object.freeze({ group: name, count: 1 });
   }
 
   get maxQueueSize(): number {
@@ -169,8 +173,8 @@ export class Group implements DeliveryTarget {
       p.count = count - 1;
       return this.noTaker(p.original, p);
     }
-    const now = Date.now();
-    p.copy = withDelivery(p.original, this.name, count);
+    const now = taskNow();
+    p.copy = withDelivery(p.original, count === 1 ? this.firstDelivery : { group: this.name, count });
     p.member = m;
     p.count = count;
     p.taken = false;
@@ -207,7 +211,7 @@ export class Group implements DeliveryTarget {
       if (!strict) return true;
       if (!m.hasRoom) return false;
       if (m.load === 0) return true;
-      if (now === 0) now = Date.now();
+      if (now === 0) now = taskNow();
       return !m.stalled(now, this.settings.stall_ms);
     };
     const chosen = this.choose(ok, true) ?? this.choose((m) => ok(m, false) && m.hasRoom, false);
@@ -260,7 +264,7 @@ export class Group implements DeliveryTarget {
 
   /** A member takes `e` from its queue: false when it is a stale copy (the event went elsewhere). */
   taking(m: SubscriptionImpl, e: UniversalEvent): boolean {
-    m.lastTakeAt = Date.now();
+    m.lastTakeAt = taskNow();
     if (!this.settings.ack) return true;
     const p = this.assigned.get(e.id);
     if (p === undefined || p.copy !== e) return false;
@@ -348,7 +352,7 @@ export class Group implements DeliveryTarget {
     if (p === undefined) return;
     // deadlines stay in order: the new one is the latest of all
     this.assigned.delete(id);
-    p.deadline = Date.now() + this.settings.ack_wait_ms;
+    p.deadline = taskNow() + this.settings.ack_wait_ms;
     this.assigned.set(id, p);
   }
 
@@ -469,8 +473,11 @@ function isPending(x: Pending | UniversalEvent): x is Pending {
   return (x as Pending).original !== undefined;
 }
 
-/** A copy of `e` whose metadata says which group delivers it and how often it has. */
-function withDelivery(e: UniversalEvent, group: string, count: number): UniversalEvent {
+/** A copy of `e` whose metadata says which group delivers it and how often it has (`delivery`). */
+function withDelivery(e: UniversalEvent, delivery: JsonObject): UniversalEvent {
+  const metadata: JsonObject = {};
+  for (const k in e.metadata) metadata[k] = e.metadata[k]!;
+  metadata.delivery = delivery;
   const copy: UniversalEvent = {
     id: e.id,
     event_type: e.event_type,
@@ -479,7 +486,7 @@ function withDelivery(e: UniversalEvent, group: string, count: number): Universa
     sequence: e.sequence,
     source: e.source,
     data: e.data,
-    metadata: { ...e.metadata, delivery: { group, count } },
+    metadata,
     priority: e.priority,
   };
   if (e.ttl_seconds !== undefined) copy.ttl_seconds = e.ttl_seconds;

@@ -98,7 +98,7 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
   /** this member's share under `balance: 'weighted'` */
   readonly weight: number;
   /** group members: when it last took an event (or joined), ms since the epoch */
-  lastTakeAt = Date.now();
+  lastTakeAt = 0;
   private readonly filterFn: ((e: UniversalEvent) => boolean) | null;
   private receivers: Waiter[] = [];
   private roomWaiters: (() => void)[] = [];
