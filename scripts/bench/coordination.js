@@ -12,6 +12,7 @@
  * types for a pattern matching 1,000 of them ≤ 5 ms.
  */
 import { createBatchPublisher, createBus } from '../../dist/index.js';
+import { portOf } from '../../dist/core/port.js';
 import { compare, median, standalone } from './lib.js';
 
 const SUITE = 'coordination';
@@ -39,6 +40,7 @@ export async function run({ quick = false, check = false } = {}) {
   if (want('stop')) await section('a member stops mid-stream', () => stopMidStream(row, { quick }));
   if (want('retained')) await section('retained lookup', () => retainedLookup(row, { quick, check }));
   if (want('handlers')) await section('handler subscriptions and the batch publisher', () => handlersAndBatches(row, timing));
+  if (want('handles')) await section('weakly held handles (dead-subscriber reaping)', () => handles(row, timing));
   return rows;
 }
 
@@ -299,6 +301,67 @@ async function handlersAndBatches(row, timing) {
   row({ name: names.handler, value: r[names.handler].median, unit: 'events/s', vs: names.pull });
   row({ name: names.batch, value: r[names.batch].median, unit: 'events/s', vs: names.pull, note: 'ids handed out at publish, checked at publish, published at flush' });
   for (const b of [pullBus, hBus, bBus]) await b.close();
+}
+
+// ---- 6. what reaping dropped handles costs ------------------------------------------------------
+
+/**
+ * Host subscriptions come as a handle the bus holds weakly (registered with
+ * a FinalizationRegistry); script subscriptions (the port) have none.
+ * Publishing never touches handles; receiving goes through one more call.
+ */
+async function handles(row, timing) {
+  const bus = createBus();
+  const port = portOf(bus);
+  const viaHandle = (reps) => {
+    for (let i = 0; i < reps; i++) bus.subscribe('s.x').unsubscribe();
+    return reps;
+  };
+  const viaPort = (reps) => {
+    for (let i = 0; i < reps; i++) port.subscribe('s.x').unsubscribe();
+    return reps;
+  };
+  const recvBuses = [createBus(), createBus()];
+  const handle = recvBuses[0].subscribe('r.x', { max_queue_size: 10_000 });
+  const core = portOf(recvBuses[1]).subscribe('r.x', { max_queue_size: 10_000 });
+  let n = 0;
+  const recv = (b, sub) => async (reps) => {
+    let got = 0;
+    for (let k = Math.ceil(reps / BATCH); k > 0; k--) {
+      for (let i = 0; i < BATCH; i++) b.publish('r.x', n++);
+      got += (await sub.receiveBatch({ max_events: BATCH, timeout_ms: 0 })).length;
+    }
+    return got;
+  };
+  const names = {
+    subHandle: 'subscribe + unsubscribe, host handle (weakly held)',
+    subPort: 'subscribe + unsubscribe, no handle (port)',
+    recvHandle: 'publish → receiveBatch through a handle',
+    recvPort: 'publish → receiveBatch without a handle',
+  };
+  // apart: the subscribe loops leave garbage that would fall on whatever runs next
+  const r = {
+    ...(await compare(
+      [
+        { name: names.subHandle, fn: viaHandle },
+        { name: names.subPort, fn: viaPort },
+      ],
+      timing,
+    )),
+    ...(await compare(
+      [
+        { name: names.recvHandle, fn: recv(recvBuses[0], handle) },
+        { name: names.recvPort, fn: recv(recvBuses[1], core) },
+      ],
+      timing,
+    )),
+  };
+  row({ name: names.subPort, value: r[names.subPort].median, unit: 'ops/s' });
+  row({ name: names.subHandle, value: r[names.subHandle].median, unit: 'ops/s', vs: names.subPort });
+  row({ name: names.recvPort, value: r[names.recvPort].median, unit: 'events/s' });
+  row({ name: names.recvHandle, value: r[names.recvHandle].median, unit: 'events/s', vs: names.recvPort });
+  await bus.close();
+  for (const b of recvBuses) await b.close();
 }
 
 await standalone(import.meta.url, run);
