@@ -8,7 +8,7 @@
  */
 import { CrosstalkError } from './errors.js';
 import type { Draft } from './draft.js';
-import type { SharedCounters, DeliveryTarget } from './subscription.js';
+import type { DeliveryTarget, SharedCounters } from './target.js';
 
 export class BlockedPublishers {
   private readonly pending = new Set<(e: CrosstalkError) => void>();

@@ -28,12 +28,8 @@ import { historyBacklog } from './history.js';
 import { registerPort } from './port.js';
 import { BusPortImpl } from './bus-port.js';
 import { WorkQueues } from './work-queues.js';
-import {
-  SubscriptionImpl,
-  type DeliveryTarget,
-  type SharedCounters,
-  type SubscriptionOwner,
-} from './subscription.js';
+import { SubscriptionImpl } from './subscription.js';
+import type { DeliveryTarget, SharedCounters, SubscriptionOwner } from './target.js';
 import type {
   Bus,
   BusStats,

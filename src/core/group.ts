@@ -22,7 +22,8 @@ import { CrosstalkError } from './errors.js';
 import type { JsonObject, UniversalEvent } from './event.js';
 import type { GroupSettings } from './group-options.js';
 import type { CompiledPattern } from './pattern.js';
-import type { DeliveryTarget, SubscriptionImpl } from './subscription.js';
+import type { SubscriptionImpl } from './subscription.js';
+import type { DeliveryTarget } from './target.js';
 import type { Backpressure, GroupStats, NakOptions } from './types.js';
 
 /** What a group needs from its bus. */

@@ -7,7 +7,7 @@
 import { CrosstalkError } from './errors.js';
 import { parseTime } from './query.js';
 import type { UniversalEvent } from './event.js';
-import type { Backlog } from './subscription.js';
+import type { Backlog } from './target.js';
 import type { EventStore } from './types.js';
 
 const PAGE = 500;

@@ -6,7 +6,8 @@
  * is ended and counted (README "Delivery statistics and dead subscribers").
  */
 import { SubscriptionHandle } from './handle.js';
-import { SubscriptionImpl, unknownSubscription } from './subscription.js';
+import { SubscriptionImpl } from './subscription.js';
+import { unknownSubscription } from './target.js';
 import type { Subscription } from './types.js';
 
 /** How many closed subscriptions the bus still recognises (at least half of it). */

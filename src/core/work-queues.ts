@@ -11,7 +11,7 @@ import { Group, type GroupOwner } from './group.js';
 import { checkAgreement, DEAD_LETTER_PREFIX, type GroupMemberOptions } from './group-options.js';
 import type { ResolvedSubscribeOptions } from './options.js';
 import type { CompiledPattern } from './pattern.js';
-import { ackId, type DeliveryTarget } from './subscription.js';
+import { ackId, type DeliveryTarget } from './target.js';
 import type { BusStats, GroupStats, NakOptions } from './types.js';
 
 /** What the work queues need from their bus. */

@@ -1,0 +1,73 @@
+/**
+ * What a subscription, the bus and the router agree on: the delivery target
+ * the router holds (a subscription, or a work-queue group), what a
+ * subscription tells its bus, catch-up history, and the errors naming a
+ * subscription or an acknowledged event.
+ */
+import { CrosstalkError } from './errors.js';
+import type { UniversalEvent } from './event.js';
+import type { BusObserver } from './observer.js';
+import type { SubscriptionImpl } from './subscription.js';
+import type { AckTarget, Backpressure } from './types.js';
+
+/** Bus-wide totals that every subscription adds to. */
+export interface SharedCounters {
+  delivered: number;
+  dropped: number;
+  rejected: number;
+  blocked: number;
+  filtered: number;
+}
+
+/**
+ * What the router hands events to: a subscription, or a work-queue group
+ * that passes each event to one of its members.
+ */
+export interface DeliveryTarget {
+  readonly id: string;
+  readonly patterns: readonly string[];
+  readonly backpressure: Backpressure;
+  readonly blockTimeoutMs: number;
+  readonly maxQueueSize: number;
+  /** full, or publishers already wait for room */
+  readonly congested: boolean;
+  readonly full: boolean;
+  rejected: number;
+  blocked: number;
+  offer(e: UniversalEvent): void;
+  waitForRoom(wake: () => void): () => void;
+}
+
+/** What the bus needs to hear from a subscription. */
+export interface SubscriptionOwner {
+  readonly counters: SharedCounters;
+  /** told of every delivery, drop and filtered event when set */
+  readonly observer: BusObserver | null;
+  detach(sub: SubscriptionImpl): void;
+  signalFull(sub: SubscriptionImpl): void;
+  signalDrained(sub: SubscriptionImpl): void;
+}
+
+/** Stored history served before live events (catch-up subscriptions). */
+export interface Backlog {
+  /** the next page in sequence order; empty when history is exhausted */
+  next(): Promise<UniversalEvent[]>;
+}
+
+/** The event id an ack/nak names: the event itself or its id. */
+export function ackId(event: AckTarget): string {
+  const id = typeof event === 'string' ? event : (event as { id?: unknown } | null)?.id;
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new CrosstalkError('INVALID_OPTION', `ack/nak needs an event or an event id, got ${typeof event === 'object' ? 'an object without an id' : String(event)}`, {
+      option: 'event',
+    });
+  }
+  return id;
+}
+
+export function unknownSubscription(id: unknown): CrosstalkError {
+  const shown = typeof id === 'string' ? id : String(id);
+  return new CrosstalkError('UNKNOWN_SUBSCRIPTION', `no subscription ${JSON.stringify(shown)} on this bus`, {
+    subscriptionId: typeof id === 'string' ? id : undefined,
+  });
+}
