@@ -9,11 +9,13 @@
  */
 import { CrosstalkError } from '../core/errors.js';
 import type { UniversalEvent } from '../core/event.js';
-import { compileFilter } from '../core/filter.js';
+import { compileFilter, parsePath, readPath } from '../core/filter.js';
 import { compilePattern } from '../core/pattern.js';
 import type { EventQuery, EventStore } from '../core/types.js';
 import { checkCheckpointName } from './checkpoint.js';
-import type { ExtendedEventStore, StoreStats, TypeStats } from './types.js';
+import { checkGroupBy } from './analysis-args.js';
+import { NumberColumns } from './number-column.js';
+import type { AnalysisStore, ExtendedEventStore, GroupBy, GroupCount, LightRow, NumberColumn, StoreStats, TypeStats } from './types.js';
 
 interface Entry {
   seq: number;
@@ -29,7 +31,7 @@ export interface MemoryStoreOptions {
   sweepIntervalMs?: number;
 }
 
-export class MemoryStore implements EventStore, ExtendedEventStore {
+export class MemoryStore implements EventStore, ExtendedEventStore, AnalysisStore {
   readonly kind = 'memory';
   private entries: Entry[] = [];
   private readonly checkpoints = new Map<string, number>();
@@ -127,6 +129,56 @@ export class MemoryStore implements EventStore, ExtendedEventStore {
     let n = 0;
     for (let i = q.after_sequence !== undefined ? this.firstAfter(q.after_sequence) : 0; i < this.entries.length; i++) {
       if (match(this.entries[i]!)) n++;
+    }
+    return n;
+  }
+
+  async countBy(q: EventQuery, by: GroupBy): Promise<GroupCount[]> {
+    checkGroupBy(by);
+    this.assertOpen();
+    const match = this.matcher(q, Date.now());
+    const groups = new Map<string | number, GroupCount>();
+    for (let i = q.after_sequence !== undefined ? this.firstAfter(q.after_sequence) : 0; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      if (!match(e)) continue;
+      const key = by === 'type' ? e.event.event_type : by === 'source' ? e.event.source.component : Math.trunc(e.ts / by.bucket_ms) * by.bucket_ms;
+      const per = typeof by === 'object' && by.per !== undefined ? (by.per === 'type' ? e.event.event_type : e.event.source.component) : undefined;
+      const id = per === undefined ? key : `${per}\u0000${key}`;
+      const g = groups.get(id);
+      if (g === undefined) groups.set(id, { key, ...(per !== undefined ? { group: per } : {}), count: 1, first_ms: e.ts, last_ms: e.ts });
+      else {
+        g.count++;
+        if (e.ts < g.first_ms) g.first_ms = e.ts;
+        if (e.ts > g.last_ms) g.last_ms = e.ts;
+      }
+    }
+    return [...groups.values()];
+  }
+
+  async numbersAt(q: EventQuery, path: string, by?: 'type' | 'source'): Promise<Map<string, NumberColumn>> {
+    checkGroupBy(by ?? 'type');
+    const steps = parsePath(path);
+    this.assertOpen();
+    const match = this.matcher(q, Date.now());
+    const columns = new NumberColumns();
+    for (let i = q.after_sequence !== undefined ? this.firstAfter(q.after_sequence) : 0; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      if (!match(e)) continue;
+      const v = readPath(e.event, steps);
+      columns.add(by === 'type' ? e.event.event_type : by === 'source' ? e.event.source.component : '', typeof v === 'number' ? v : undefined);
+    }
+    return columns.result();
+  }
+
+  async scan(q: EventQuery, fn: (row: LightRow) => void): Promise<number> {
+    this.assertOpen();
+    const match = this.matcher(q, Date.now());
+    let n = 0;
+    for (let i = q.after_sequence !== undefined ? this.firstAfter(q.after_sequence) : 0; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      if (!match(e)) continue;
+      fn({ sequence: e.seq, ts: e.ts, type: e.event.event_type, correlation_id: e.event.source.correlation_id ?? null });
+      n++;
     }
     return n;
   }

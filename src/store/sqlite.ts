@@ -21,11 +21,14 @@ import type { EventQuery, EventStore } from '../core/types.js';
 import { TypeCatalog } from './catalog.js';
 import { checkCheckpointName } from './checkpoint.js';
 import { collectStats } from './sqlite-stats.js';
+import { countBy, numbersAt, scan } from './sqlite-analysis.js';
+import { checkGroupBy } from './analysis-args.js';
 import { GroupWriter, type StoreWriter, type WriterStats } from './sqlite-writer.js';
 import { ThreadWriter } from './thread-writer.js';
 import { configureReader, configureWriter, registerFunctions, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { indexExpressionsFor, whereSql, type SqlPart } from './sql.js';
-import type { ExtendedEventStore, StoreStats } from './types.js';
+import { parsePath } from '../core/filter.js';
+import type { AnalysisStore, ExtendedEventStore, GroupBy, GroupCount, LightRow, NumberColumn, StoreStats } from './types.js';
 
 export type { WriterStats } from './sqlite-writer.js';
 
@@ -78,7 +81,7 @@ function unavailable(message: string, cause?: unknown): CrosstalkError {
   return new CrosstalkError('STORE_UNAVAILABLE', message, cause === undefined ? {} : { cause });
 }
 
-export class SqliteStore implements EventStore, ExtendedEventStore {
+export class SqliteStore implements EventStore, ExtendedEventStore, AnalysisStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly options: Required<Omit<SqliteStoreOptions, 'onSweep'>> & Pick<SqliteStoreOptions, 'onSweep'>;
@@ -300,6 +303,34 @@ export class SqliteStore implements EventStore, ExtendedEventStore {
         return this.statement(sql).pluck().get(...where.params, ...live.params) as number;
       })(),
     );
+  }
+
+  /** The WHERE clause of `q` with the expiry test, for the analysis queries. */
+  private analysisWhere(q: EventQuery): SqlPart {
+    const where = whereSql(q, (p) => this.catalog.resolve(p));
+    const live = this.liveClause(Date.now());
+    return { sql: where.sql + live.sql, params: [...where.params, ...live.params] };
+  }
+
+  /** Matching events counted by type, by source.component or by time bucket, in SQL. */
+  async countBy(q: EventQuery, by: GroupBy): Promise<GroupCount[]> {
+    checkGroupBy(by);
+    await this.ready();
+    return this.run('count by', () => this.db.transaction(() => countBy(this.db, this.analysisWhere(q), by))());
+  }
+
+  /** The JSON numbers at `path` among matching events, read by SQLite without building events. */
+  async numbersAt(q: EventQuery, path: string, by?: 'type' | 'source'): Promise<Map<string, NumberColumn>> {
+    checkGroupBy(by ?? 'type');
+    parsePath(path);
+    await this.ready();
+    return this.run('numbers', () => this.db.transaction(() => numbersAt(this.db, this.analysisWhere(q), path, by))());
+  }
+
+  /** Matching events, light, in sequence order. */
+  async scan(q: EventQuery, fn: (row: LightRow) => void): Promise<number> {
+    await this.ready();
+    return this.run('scan', () => this.db.transaction(() => scan(this.db, this.analysisWhere(q), fn))());
   }
 
   async count(): Promise<number> {

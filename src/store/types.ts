@@ -74,3 +74,59 @@ export function hasExtras(s: EventStore): s is ExtendedEventStore {
 
 /** Checkpoint names: printable, 1–200 characters. */
 export const MAX_CHECKPOINT_NAME = 200;
+
+// ---- analysis (crosstalk stats --by/--field, crosstalk analyze) --------------------------
+
+/**
+ * How `countBy` groups: by event type, by `source.component`, or by UTC time
+ * buckets of `bucket_ms` (epoch-aligned), optionally per type or source
+ * within each bucket.
+ */
+export type GroupBy = 'type' | 'source' | { bucket_ms: number; per?: 'type' | 'source' };
+
+export interface GroupCount {
+  /** the type or component; for time buckets, the bucket's start in epoch ms */
+  key: string | number;
+  /** with `per`: the type or component within the bucket */
+  group?: string;
+  count: number;
+  /** timestamps (epoch ms) of the group's first and last matching event */
+  first_ms: number;
+  last_ms: number;
+}
+
+/** The JSON numbers found at one path among matching events. */
+export interface NumberColumn {
+  /** matching events, with or without a number there */
+  matched: number;
+  /** the numbers (JSON numbers only: not booleans, not numeric strings), in no order */
+  values: Float64Array;
+}
+
+/** An event reduced to what sequence mining reads. */
+export interface LightRow {
+  sequence: number;
+  /** epoch ms */
+  ts: number;
+  type: string;
+  correlation_id: string | null;
+}
+
+/**
+ * What the built-in stores answer for analysis, without materialising
+ * events: SQLite in SQL over its columns and indexes, memory over its array.
+ * `limit`, `order` and `after_sequence` of the query are ignored, except
+ * that `scan` honours `after_sequence`.
+ */
+export interface AnalysisStore {
+  countBy(q: EventQuery, by: GroupBy): Promise<GroupCount[]>;
+  /** numbers at `path` (a filter path: `data.duration_ms`), all together (key '') or split by type or source */
+  numbersAt(q: EventQuery, path: string, by?: 'type' | 'source'): Promise<Map<string, NumberColumn>>;
+  /** calls `fn` for each matching event in sequence order; resolves with how many */
+  scan(q: EventQuery, fn: (row: LightRow) => void): Promise<number>;
+}
+
+export function hasAnalysis(s: EventStore): s is EventStore & AnalysisStore {
+  const x = s as Partial<AnalysisStore>;
+  return typeof x.countBy === 'function' && typeof x.numbersAt === 'function' && typeof x.scan === 'function';
+}
