@@ -16,6 +16,7 @@ const OPTIONAL = [
   ['export', 'exportCommand'],
   ['stats', 'statsCommand'],
   ['trace', 'traceCommand'],
+  ['analyze', 'analyzeCommand'],
   ['bench', 'benchCommand'],
 ] as const;
 

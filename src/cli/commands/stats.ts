@@ -7,8 +7,9 @@ import { CrosstalkError } from '../../core/errors.js';
 import { hasExtras, type StoreStats } from '../../store/types.js';
 import { withStoreOptions, type StoreArgs } from '../store/args.js';
 import { openReader, runStoreCommand, withStore } from '../store/run.js';
+import { planStatsBy, printStatsBy, wantsStatsBy, type StatsByArgs } from '../store/stats-by.js';
 
-interface StatsArgs extends StoreArgs {
+interface StatsArgs extends StoreArgs, StatsByArgs {
   top: number;
 }
 
@@ -52,12 +53,24 @@ export const statsCommand: CommandModule<object, StatsArgs> = {
   builder: (y: Argv<object>) =>
     withStoreOptions(y)
       .option('top', { type: 'number', default: 20, describe: 'list at most this many event types' })
+      .option('type', { alias: 't', type: 'string', describe: 'only events whose type matches this pattern (then counts by --by)' })
+      .option('since', { type: 'string', describe: 'from this time: ISO-8601, epoch ms, or an age like 15m, 2h, 7d' })
+      .option('until', { type: 'string', describe: 'up to this time (inclusive), same forms as --since' })
+      .option('by', { type: 'string', describe: 'group counts and rates by type (default), source, minute or hour' })
+      .option('field', { type: 'string', describe: 'p50/p90/p99 and a histogram of a numeric field, e.g. data.duration_ms' })
+      .option('buckets', { type: 'number', describe: 'histogram bins of --field (1-40, default 10; a log scale when values span decades)' })
       .example('$0 stats', 'summary of ./.crosstalk/events.db')
-      .example('$0 stats --store sqlite:/var/lib/app/events.db --json', 'the same as JSON') as Argv<StatsArgs>,
+      .example('$0 stats --store sqlite:/var/lib/app/events.db --json', 'the same as JSON')
+      .example("$0 stats -t 'order.*' --since 1h --by minute", 'order events per minute over the last hour')
+      .example('$0 stats --field data.duration_ms --by type', 'p50/p90/p99 of data.duration_ms, overall and per type') as Argv<StatsArgs>,
   handler: (argv) =>
     runStoreCommand('stats', argv.json, async () => {
       if (!Number.isInteger(argv.top) || argv.top < 0) {
         throw new CrosstalkError('INVALID_OPTION', `--top must be an integer >= 0, got ${argv.top}`, { option: 'top' });
+      }
+      if (wantsStatsBy(argv) || argv.buckets !== undefined) {
+        const plan = planStatsBy(argv);
+        return withStore(openReader(argv.store), (store) => printStatsBy(store, argv, plan));
       }
       await withStore(openReader(argv.store), async (store) => {
         if (!hasExtras(store)) throw new CrosstalkError('STORE_UNAVAILABLE', `the ${store.kind} store has no statistics`);
