@@ -6,8 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup/fast-check.ts'],
-    // installs Debian's nats-server when it is missing and this may (root)
-    globalSetup: ['test/setup/install-nats.ts'],
+    // install Debian's nats-server and chromium when they are missing and this may (root)
+    globalSetup: ['test/setup/install-nats.ts', 'test/setup/install-chromium.ts'],
     pool: 'forks',
     execArgv: ['--no-node-snapshot'],
     testTimeout: 30_000,

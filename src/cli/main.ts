@@ -17,6 +17,7 @@ const OPTIONAL = [
   ['stats', 'statsCommand'],
   ['trace', 'traceCommand'],
   ['analyze', 'analyzeCommand'],
+  ['dashboard', 'dashboardCommand'],
   ['bench', 'benchCommand'],
 ] as const;
 

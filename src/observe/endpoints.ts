@@ -11,6 +11,7 @@ import { createMetrics } from './metrics.js';
 
 export interface EndpointPlan {
   metrics?: ListenAddress;
+  dashboard?: ListenAddress;
 }
 
 export interface RunningEndpoints {
@@ -18,9 +19,9 @@ export interface RunningEndpoints {
 }
 
 /** Reads `--metrics` / `--dashboard` values (INVALID_OPTION naming the flag). */
-export function planEndpoints(args: { metrics?: unknown }): EndpointPlan {
+export function planEndpoints(args: { metrics?: unknown; dashboard?: unknown }): EndpointPlan {
   const plan: EndpointPlan = {};
-  for (const flag of ['metrics'] as const) {
+  for (const flag of ['metrics', 'dashboard'] as const) {
     const v = args[flag];
     if (v === undefined) continue;
     if (Array.isArray(v)) parseListenAddress(v.join(' and '), flag); // throws: given twice
@@ -45,6 +46,16 @@ export async function startEndpoints(bus: Bus, plan: EndpointPlan, say: (line: s
       const server = await serveMetrics(metrics, plan.metrics, 'metrics');
       closers.push(() => server.close());
       say(`metrics at ${server.url}/metrics`);
+    }
+    if (plan.dashboard !== undefined) {
+      // the page and the WebSocket library load only when asked for
+      const { serveDashboard } = await import('./dashboard/server.js');
+      const dashboard = await serveDashboard(bus, plan.dashboard, {
+        option: 'dashboard',
+        onClient: (e) => e.kind === 'slow' && say(`dashboard disconnected ${e.address}: it stopped reading`),
+      });
+      closers.push(() => dashboard.close());
+      say(`dashboard at ${dashboard.url}/`);
     }
   } catch (e) {
     await close();

@@ -33,6 +33,7 @@ export interface RunArgs {
   prefix?: boolean;
   metrics?: string;
   config?: string;
+  dashboard?: string;
 }
 
 /** What validated flags and files amount to. */
@@ -45,7 +46,7 @@ export interface RunPlan {
   persist: string[];
   json: boolean;
   prefix: boolean;
-  /** Prometheus metrics (and later the dashboard) to serve during the run */
+  /** Prometheus metrics and the dashboard to serve during the run */
   endpoints: EndpointPlan;
   /** bus options from --config */
   config: BusConfig;
@@ -275,13 +276,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print JSON Lines: output, one result per script, a summary' })
       .option('prefix', { type: 'boolean', describe: 'prefix printed lines with [script] (default: when running several)' })
       .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://ADDR/metrics while running: :PORT (127.0.0.1), HOST:PORT' })
+      .option('dashboard', { type: 'string', describe: 'serve the live dashboard at http://ADDR/ while running: :PORT (127.0.0.1), HOST:PORT' })
       .example('$0 run pay.lua audit.lua', 'a producer and a consumer on one bus')
       .example('$0 run --timeout 5000 job.lua', 'stop the script after 5 s')
       .example('$0 run --store sqlite:ev.db pay.lua', 'keep events published with persistent = true')
       .example("$0 run --store sqlite:ev.db --persist 'order.**' pay.lua", 'keep every order event')
       .example('$0 run --bus nats://127.0.0.1:4222 producer.lua', 'share events with every process joined to that server')
       .example('$0 run --json a.lua b.js', 'JSON Lines: output, results, summary')
-      .example('$0 run --metrics :9464 service.lua', 'Prometheus metrics at http://127.0.0.1:9464/metrics') as unknown as Argv<RunArgs>,
+      .example('$0 run --metrics :9464 service.lua', 'Prometheus metrics at http://127.0.0.1:9464/metrics')
+      .example('$0 run --dashboard :8080 service.lua', 'a live page at http://127.0.0.1:8080/') as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     let plan: RunPlan;
     try {
