@@ -13,7 +13,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { portOf } from '../../src/core/port.js';
 import type { ScriptStats } from '../../src/core/observer.js';
-import { createBus, openSqliteStore, type Bus } from '../../src/index.js';
+import { connectNats, createBus, openSqliteStore, type Bus } from '../../src/index.js';
+import { startNatsServer } from '../setup/nats.js';
 import { serveDashboard, type Dashboard } from '../../src/observe/dashboard/server.js';
 import type { Frame, ServerMessage } from '../../src/observe/dashboard/browser/protocol.js';
 import { closeServer, listen } from '../../src/observe/http.js';
@@ -242,6 +243,28 @@ describe('commands', () => {
     expect(f.source).toContain(`sqlite:${file}`);
     await store.close();
     running.child.kill('SIGINT');
+    expect(await running.exited).toBe(0);
+  });
+
+  it('crosstalk dashboard --bus watches live events of every process on a NATS server', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    running = await startCli(['dashboard', '--bus', server.url, '--listen', ':0', '--pattern', 'shop.**'], /dashboard: (http:\S+)\/ watching/);
+    const url = /dashboard: (http:\S+)\/ watching/.exec(running.stderr())![1]!;
+    const c = await client(url);
+    const other = createBus({ transport: await connectNats(server.url) });
+    cleanups.push(() => other.close());
+    // the dashboard's interest may reach the server after its page is up: publish until it sees them
+    const publishing = setInterval(() => {
+      other.publish('shop.order', { n: 1 });
+      other.publish('noise.tick', {});
+    }, 20);
+    cleanups.push(() => clearInterval(publishing));
+    const f = await c.until((x) => x.types.some((t) => t.type === 'shop.order' && t.total >= 5));
+    expect(f.types.map((t) => t.type)).toEqual(['shop.order']); // its pattern
+    expect(f.totals.remote).toBeGreaterThanOrEqual(5);
+    expect(f.source).toContain('every joined process');
+    running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
   });
 
