@@ -15,10 +15,20 @@
  *    by an event in its middle (a scan of the ids, then the index), and the
  *    whole `crosstalk trace` command next to `crosstalk --version` (node's
  *    start-up).
- * `--check` verifies the traces (1,000 steps, depth 0 … 999) and the
- * counters metrics report against the bus's own.
+ *    Then `stats --field data.duration_ms` over the same store: the
+ *    percentiles and histogram (fieldStats) and the whole command, and
+ *    `analyze` (sequences and anomalies) over it.
+ * 3. The dashboard under load: 100,000 events/s published for 20 s (6 with
+ *    --quick), 10 pages: one in headless Chromium (its update times recorded
+ *    in the page), 8 WebSocket clients in another process (the gaps between
+ *    their frames), and one that connects and never reads. The server's heap
+ *    and RSS are sampled every second: first third against last third.
+ * `--check` verifies the traces (1,000 steps, depth 0 … 999), the
+ * percentiles against a sort of the same values, and the counters metrics
+ * report against the bus's own.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +38,9 @@ import Database from 'better-sqlite3';
 import { createBus, createMetrics } from '../../dist/index.js';
 import { SqliteStore } from '../../dist/store/sqlite.js';
 import { traceEvents } from '../../dist/observe/trace.js';
+import { fieldStats } from '../../dist/observe/analysis.js';
+import { analyze } from '../../dist/observe/patterns.js';
+import { normalizeQuery } from '../../dist/core/query.js';
 import { compare, median, ROOT, seeded, standalone, tick } from './lib.js';
 
 const SUITE = 'observe';
@@ -49,7 +62,8 @@ export async function run({ quick = false, check = false } = {}) {
     }
   };
   if (want('throughput')) await section('throughput with metrics and causation', () => throughput(row, { timing, check }));
-  if (want('store')) await section('trace over a large store', () => storeFigures(row, { quick, check }));
+  if (want('store')) await section('trace, stats and analyze over a large store', () => storeFigures(row, { quick, check }));
+  if (want('dashboard')) await section('the dashboard at 100,000 events/s', () => dashboardLoad(row, { quick, check }));
   return rows;
 }
 
@@ -186,8 +200,10 @@ const TYPES = [
 
 /**
  * A store of `n` events over about a day: a random mix of types with a
- * log-normal `data.duration_ms`, and one causal chain of CHAIN events
- * (correlation id = its root's id) spread through the middle.
+ * log-normal `data.duration_ms`; most `order.created` are followed by a
+ * `payment.requested` (a sequence for analyze to find); and one causal
+ * chain of CHAIN events (correlation id = its root's id) spread through the
+ * middle.
  */
 export async function buildObserveDataset(file, n) {
   if (existsSync(file)) {
@@ -205,10 +221,12 @@ export async function buildObserveDataset(file, n) {
   let root = null;
   let prev = null;
   let link = 0;
+  let follows = false;
   for (let i = 0; i < n; i++) {
     const ts = T0 + i * SPACING_MS;
     const id = randomUUID();
-    let type = TYPES[Math.floor(rand() * TYPES.length)];
+    let type = follows ? 'payment.requested' : TYPES[Math.floor(rand() * TYPES.length)];
+    follows = type === 'order.created' && rand() < 0.9;
     let source = { component: `svc-${i % 12}`, instance_id: 'bench', language: 'host' };
     let metadata = {};
     if (i >= chainStart && link < CHAIN && (i - chainStart) % chainEvery === 0) {
@@ -253,7 +271,7 @@ async function timeIt(times, fn) {
 
 async function storeFigures(row, { quick, check }) {
   const n = quick ? 100_000 : 1_000_000;
-  const file = path.join(os.tmpdir(), `crosstalk-bench-observe-${n}-v1.db`);
+  const file = path.join(os.tmpdir(), `crosstalk-bench-observe-${n}-v2.db`);
   log(`dataset of ${n} events at ${file}`);
   const t0 = Date.now();
   const { root, reused } = await buildObserveDataset(file, n);
@@ -283,9 +301,133 @@ async function storeFigures(row, { quick, check }) {
     const command = await timeIt(quick ? 2 : 5, cli(['trace', root, '--store', `sqlite:${file}`]));
     row({ name: 'crosstalk --version (node start-up and the CLI loading)', value: version.median, unit: 'ms' });
     row({ name: `crosstalk trace of the ${CHAIN}-event chain, whole command`, value: command.median, unit: 'ms', note: `${(command.median - version.median).toFixed(0)} ms beyond start-up` });
+
+    // stats --field: percentiles and a histogram over every stored event
+    const all = normalizeQuery({});
+    const field = await timeIt(quick ? 2 : 3, () => fieldStats(store, all, 'data.duration_ms'));
+    row({
+      name: `stats --field data.duration_ms: p50/p90/p99 + histogram over ${n} stored`,
+      value: field.median,
+      unit: 'ms',
+      target: '≤ 2,000 ms',
+      pass: field.median <= 2000,
+      note: `min ${field.min.toFixed(0)}, max ${field.max.toFixed(0)} ms; p50 ${field.last.all.p50}, p99 ${field.last.all.p99}`,
+    });
+    if (check) {
+      const col = (await store.numbersAt(all, 'data.duration_ms')).get('');
+      const sorted = [...col.values].sort((a, b) => a - b);
+      const at = (p) => sorted[Math.ceil((p / 100) * sorted.length) - 1];
+      const f = field.last.all;
+      row({ name: 'check: percentiles equal a sort of the same values', value: sorted.length, unit: 'check', pass: f.count === n && f.p50 === at(50) && f.p90 === at(90) && f.p99 === at(99) });
+    }
+    const fieldCli = await timeIt(quick ? 1 : 3, cli(['stats', '--field', 'data.duration_ms', '--store', `sqlite:${file}`]));
+    row({ name: `crosstalk stats --field data.duration_ms, whole command (${n} stored)`, value: fieldCli.median, unit: 'ms', note: `${(fieldCli.median - version.median).toFixed(0)} ms beyond start-up` });
+    const an = await timeIt(1, () => analyze(store, all, {}));
+    row({
+      name: `analyze (sequences and anomalies) over ${n} stored`,
+      value: an.median,
+      unit: 'ms',
+      note: `${an.last.sequences.length} sequences, ${an.last.anomalies.length} anomalies; first: ${an.last.sequences[0]?.explanation ?? 'none'}`,
+    });
   } finally {
     await store.close();
   }
+}
+
+// ---- 3. the dashboard under load --------------------------------------------------------------
+
+async function dashboardLoad(row, { quick }) {
+  const seconds = quick ? 6 : 20;
+  const rate = 100_000;
+  const { serveDashboard } = await import('../../dist/observe/dashboard/server.js');
+  const bus = createBus();
+  const d = await serveDashboard(bus, ':0');
+  const sub = bus.subscribe('load.**', { max_queue_size: 50_000 });
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  const child = spawn(process.execPath, [path.join(here, '_dashboard-clients.js'), d.url, '8'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdout.setEncoding('utf8');
+  const lines = [];
+  child.stdout.on('data', (c) => lines.push(...c.split('\n').filter(Boolean)));
+  while (!lines.includes('ready')) await once(child.stdout, 'data');
+
+  let browser = null;
+  let page = null;
+  try {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage();
+    await page.goto(`${d.url}/`);
+    await page.waitForSelector('#status[data-state="live"]');
+    // the page records when it shows each frame
+    await page.evaluate(() => {
+      window.__shown = [];
+      new MutationObserver(() => window.__shown.push(performance.now())).observe(document.getElementById('updated'), { attributes: true, attributeFilter: ['data-frame'] });
+    });
+  } catch (e) {
+    row({ name: 'error: no Chromium page (the WebSocket clients still measure)', value: 0, unit: 'check', pass: false, note: String(e).split('\n')[0] });
+  }
+
+  const types = Array.from({ length: 20 }, (_, i) => `load.t${i}`);
+  const memory = [];
+  child.stdin.write('start\n');
+  const t0 = performance.now();
+  let sent = 0;
+  const publisher = setInterval(() => {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+    while (sent < due) bus.publish(types[sent % 20], { n: sent, pad: 'x'.repeat(40) }), sent++;
+    sub.drain();
+  }, 5);
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    memory.push({ heap: m.heapUsed, rss: m.rss });
+  }, 1000);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  clearInterval(publisher);
+  clearInterval(sampler);
+  const elapsed = (performance.now() - t0) / 1000;
+  const shown = page ? await page.evaluate(() => window.__shown) : [];
+  child.stdin.write('stop\n');
+  while (!lines.some((l) => l.startsWith('{'))) await once(child.stdout, 'data');
+  const clients = JSON.parse(lines.find((l) => l.startsWith('{')));
+  await browser?.close();
+  await d.close();
+  await bus.close();
+
+  row({ name: 'dashboard: events published', value: sent / elapsed, unit: 'events/s', target: '100,000 events/s', note: `${sent} events in ${elapsed.toFixed(1)} s` });
+  const gaps = shown.slice(1).map((t, i) => t - shown[i]).sort((a, b) => a - b);
+  const maxGap = gaps.length ? gaps[gaps.length - 1] : Infinity;
+  row({
+    name: 'dashboard: longest gap between two updates of the Chromium page',
+    value: maxGap,
+    unit: 'ms',
+    target: '≤ 500 ms',
+    pass: maxGap <= 500,
+    note: `${shown.length} updates; median gap ${gaps.length ? gaps[gaps.length >> 1].toFixed(0) : '-'} ms, p99 ${gaps.length ? gaps[Math.floor(gaps.length * 0.99)].toFixed(0) : '-'} ms`,
+  });
+  row({
+    name: 'dashboard: longest gap between frames at 8 WebSocket clients',
+    value: clients.max,
+    unit: 'ms',
+    target: '≤ 500 ms',
+    pass: clients.max !== null && clients.max <= 500,
+    note: `${clients.frames} frames; median ${clients.median?.toFixed(0)} ms, p99 ${clients.p99?.toFixed(0)} ms; frames a reader skipped: ${clients.skipped}`,
+  });
+  const third = Math.max(1, Math.floor(memory.length / 3));
+  const mb = (xs, k) => median(xs.map((x) => x[k])) / 2 ** 20;
+  const first = memory.slice(1, 1 + third);
+  const last = memory.slice(-third);
+  const growth = mb(last, 'heap') - mb(first, 'heap');
+  row({
+    name: 'dashboard: server heap, last third − first third of the run',
+    value: growth,
+    unit: 'MB',
+    target: 'flat (≤ 16 MB)',
+    pass: growth <= 16,
+    note: `heap ${mb(first, 'heap').toFixed(0)} → ${mb(last, 'heap').toFixed(0)} MB, rss ${mb(first, 'rss').toFixed(0)} → ${mb(last, 'rss').toFixed(0)} MB; 10 pages, one never reading (dropped after 10 s)`,
+  });
 }
 
 await standalone(import.meta.url, run);

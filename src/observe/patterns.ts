@@ -15,13 +15,15 @@
  * Anomalies: counts per type per time bucket, grouped in SQL. Counts are
  * compared after Anscombe's transform (2·√(x + 3/8)), under which Poisson
  * noise has unit variance whatever the rate, so a drop from 10 to 0 and a
- * jump from 0 to 80 are judged on one scale. A type's baseline is its
- * median count per bucket; its spread is the median absolute deviation of
- * the transformed counts (×1.4826), at least 1 (pure Poisson noise): both
- * robust to the outliers being looked for. A bucket is an anomaly when it
- * is `threshold` spreads (σ) or more from the baseline and differs by at
- * least `minCount` events; edge buckets only partly inside the range expect
- * proportionally less.
+ * jump from 0 to 80 are judged on one scale. A type's baseline is the mean
+ * of its middle 80 % of buckets (robust to the anomalies looked for, yet
+ * not stuck at 0 or 1 for a sparse type as a median is), and its spread
+ * the square root of their dispersion (variance ÷ mean: 1 for Poisson
+ * noise, more for bursty types), at least 0.5 so a steady series such as a
+ * heartbeat has a scale too. A bucket is an anomaly when it is `threshold`
+ * spreads (σ) or more from the baseline and differs by at least `minCount`
+ * events; edge buckets only partly inside the range expect proportionally
+ * less.
  */
 import { CrosstalkError, describeValue } from '../core/errors.js';
 import type { EventQuery, EventStore } from '../core/types.js';
@@ -77,9 +79,9 @@ export interface AnomalyFinding {
   start: string;
   end: string;
   count: number;
-  /** expected count in that bucket (the median, scaled for a partial bucket) */
+  /** expected count in that bucket (the trimmed mean, scaled for a partial bucket) */
   baseline: number;
-  /** the type's spread, in transformed units (1 = Poisson noise) */
+  /** the type's spread in transformed units: √(variance ÷ mean), 1 for Poisson noise, at least 0.5 */
   spread: number;
   /** distance from the baseline in spreads (σ), after Anscombe's transform; negative for drops */
   score: number;
@@ -277,14 +279,27 @@ export function autoBucket(spanMs: number): number {
 
 const MAX_BUCKETS = 100_000;
 
+/**
+ * The least dispersion (variance ÷ mean) a type is given: a quarter of
+ * Poisson noise, so a steady series (a heartbeat) still has a scale, and a
+ * gap in it stands out.
+ */
+const MIN_DISPERSION = 0.25;
+/** share trimmed from each end before the baseline is taken */
+const TRIM = 0.1;
+
+/** Mean and variance of the values left after trimming TRIM from each end: robust to the anomalies themselves. */
+function trimmed(xs: number[]): { mean: number; variance: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const k = Math.floor(s.length * TRIM);
+  const mid = s.slice(k, s.length - k);
+  const mean = mid.reduce((a, b) => a + b, 0) / mid.length;
+  const variance = mid.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, mid.length - 1);
+  return { mean, variance };
+}
+
 /** Anscombe's transform: a Poisson count becomes roughly normal with unit variance. */
 const anscombe = (x: number) => 2 * Math.sqrt(x + 3 / 8);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Buckets where a type's count is far from its own baseline. */
 export async function findAnomalies(
@@ -323,11 +338,9 @@ export async function findAnomalies(
   const basis = full.length >= 3 ? full : [...cover.keys()];
   const findings: AnomalyFinding[] = [];
   for (const [type, s] of series) {
-    // baseline: the median rate per full bucket; spread: of the Anscombe-transformed counts
-    const base = median(basis.map((i) => s[i]! / cover[i]!));
-    const ys = basis.map((i) => anscombe(s[i]!));
-    const yMid = median(ys);
-    const spread = Math.max(1.4826 * median(ys.map((y) => Math.abs(y - yMid))), 1);
+    // baseline and dispersion from the middle 80 % of the full buckets
+    const { mean: base, variance } = trimmed(basis.map((i) => s[i]!));
+    const spread = Math.sqrt(Math.max(MIN_DISPERSION, base > 0 ? variance / base : 0));
     for (let i = 0; i < buckets; i++) {
       const expected = base * cover[i]!;
       const diff = s[i]! - expected;

@@ -84,12 +84,29 @@ export function numbersAt(db: Database.Database, where: SqlPart, path: string, b
   return c.columns.result();
 }
 
+/** The row callback the scan aggregate feeds; set for the duration of one statement. */
+let scanning: ((row: LightRow) => void) | null = null;
+const scanRegistered = new WeakSet<Database.Database>();
+
+/**
+ * Matching events in sequence order, handed over by an aggregate function
+ * (no row arrays to build); the subquery stays a co-routine (LIMIT -1), so
+ * the aggregate sees its rows in its ORDER BY.
+ */
 export function scan(db: Database.Database, where: SqlPart, fn: (row: LightRow) => void): number {
-  let n = 0;
-  const stmt = db.prepare(`SELECT seq, ts_ms, event_type, correlation_id FROM events WHERE ${where.sql} ORDER BY seq`).raw();
-  for (const r of stmt.iterate(...where.params) as Iterable<[number, number, string, string | null]>) {
-    fn({ sequence: r[0], ts: r[1], type: r[2], correlation_id: r[3] });
-    n++;
+  if (!scanRegistered.has(db)) {
+    scanRegistered.add(db);
+    const step = (count: number, seq: unknown, ts: unknown, type: unknown, corr: unknown): number => {
+      scanning!({ sequence: Number(seq), ts: Number(ts), type: String(type), correlation_id: typeof corr === 'string' ? corr : null });
+      return count + 1;
+    };
+    db.aggregate('ct_scan', { start: 0, step: step as unknown as (total: number, next: number) => number });
   }
-  return n;
+  scanning = fn;
+  try {
+    const sql = `SELECT ct_scan(seq, ts_ms, event_type, correlation_id) FROM (SELECT seq, ts_ms, event_type, correlation_id FROM events WHERE ${where.sql} ORDER BY seq LIMIT -1)`;
+    return db.prepare(sql).pluck().get(...where.params) as number;
+  } finally {
+    scanning = null;
+  }
 }

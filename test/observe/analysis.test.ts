@@ -241,8 +241,8 @@ describe('findAnomalies', () => {
       ['payment.failed', 'spike', new Date(T0 + 12 * 60_000).toISOString(), 80],
       ['heartbeat', 'drop', new Date(T0 + 20 * 60_000).toISOString(), 0],
     ]);
-    expect(r.findings[0]!.explanation).toBe('payment.failed: 80 in 2026-11-22T10:12Z+1m, usually 0 — where it is normally absent (16.7σ above)');
-    expect(r.findings[1]!.explanation).toBe('heartbeat: 0 in 2026-11-22T10:20Z+1m, usually 10 — silent (5.2σ below)');
+    expect(r.findings[0]!.explanation).toBe('payment.failed: 80 in 2026-11-22T10:12Z+1m, usually 0.3 — 250× its usual rate (19.3σ above)');
+    expect(r.findings[1]!.explanation).toBe('heartbeat: 0 in 2026-11-22T10:20Z+1m, usually 10 — silent (10.4σ below)');
     await s.close();
   });
 });

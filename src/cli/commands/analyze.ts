@@ -43,7 +43,7 @@ function render(r: AnalysisReport, a: AnalyzeArgs): string {
     for (const s of r.sequences) lines.push(`  ${s.explanation}`);
   }
   if (a.only !== 'sequences') {
-    lines.push('', `anomalies (${formatDuration(r.bucket_ms)} buckets, ${a.threshold} spreads from each type's median):`);
+    lines.push('', `anomalies (${formatDuration(r.bucket_ms)} buckets, ${a.threshold}σ or more from each type's usual rate):`);
     if (r.anomalies.length === 0) lines.push('  none');
     for (const x of r.anomalies) lines.push(`  ${x.kind === 'spike' ? '▲' : '▼'} ${x.explanation}`);
   }
@@ -66,7 +66,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .option('min-lift', { type: 'number', default: 2, describe: 'sequences: at least this many times more often than chance' })
       .option('same-correlation', { type: 'boolean', default: false, describe: 'sequences: only a B with the correlation id of its A' })
       .option('bucket', { type: 'string', describe: 'anomalies: time bucket (1m, 5m, 1h, …; default: about 60 over the range)' })
-      .option('threshold', { type: 'number', default: 4, describe: "anomalies: spreads from a type's median rate" })
+      .option('threshold', { type: 'number', default: 4, describe: "anomalies: spreads (σ) from a type's usual rate" })
       .option('min-count', { type: 'number', default: 5, describe: 'anomalies: at least this many events from the baseline' })
       .option('only', { type: 'string', describe: 'sequences or anomalies' })
       .option('top', { type: 'number', default: 20, describe: 'report at most this many of each' })

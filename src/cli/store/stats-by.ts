@@ -97,10 +97,12 @@ export function renderField(q: EventQuery, f: FieldReport, top: number): string 
   a.histogram.forEach((b, i) => lines.push(`  ${labels[i]!.padEnd(w)}  ${num(b.count).padStart(10)}  ${bar(b.count, max)}`));
   if (f.by !== undefined) {
     lines.push('', `${'NUMBERS'.padStart(12)}  ${'P50'.padStart(9)}  ${'P90'.padStart(9)}  ${'P99'.padStart(9)}  ${'MAX'.padStart(9)}  ${f.by === 'type' ? 'TYPE' : 'SOURCE'}`);
-    for (const g of f.groups.slice(0, top)) {
+    const withNumbers = f.groups.filter((g) => g.count > 0);
+    for (const g of withNumbers.slice(0, top)) {
       lines.push(`${num(g.count).padStart(12)}  ${val(g.p50).padStart(9)}  ${val(g.p90).padStart(9)}  ${val(g.p99).padStart(9)}  ${val(g.max).padStart(9)}  ${g.key}`);
     }
-    if (f.groups.length > top) lines.push(`${''.padStart(12)}  … ${f.groups.length - top} more (--top)`);
+    if (withNumbers.length > top) lines.push(`${''.padStart(12)}  … ${withNumbers.length - top} more (--top)`);
+    if (withNumbers.length < f.groups.length) lines.push(`${''.padStart(12)}  (${f.groups.length - withNumbers.length} more without a number at ${f.path})`);
   }
   return `${lines.join('\n')}\n`;
 }
