@@ -26,6 +26,7 @@ export { runScripts, scriptFile } from './scripting/host.js';
 export { connectNats } from './transport/nats.js';
 export { createMetrics, DEFAULT_METRICS_OPTIONS } from './observe/metrics.js';
 export { serveMetrics, metricsHandler } from './observe/http.js';
+export { serveDashboard, DEFAULT_DASHBOARD_OPTIONS } from './observe/dashboard/server.js';
 export { parseBusUrl } from './transport/url.js';
 export {
   DEFAULT_NATS_PREFIX,
@@ -74,6 +75,7 @@ export type { RunScriptsOptions } from './scripting/host.js';
 export type { NatsOptions } from './transport/options.js';
 export type { Metrics, MetricsOptions } from './observe/metrics.js';
 export type { MetricsServer } from './observe/http.js';
+export type { Dashboard, DashboardOptions, ClientEvent as DashboardClientEvent } from './observe/dashboard/server.js';
 export type { ScriptStats, ScriptStatsProvider } from './core/observer.js';
 export type { PublishCause } from './core/context.js';
 export type { BusUrl } from './transport/url.js';

@@ -11,4 +11,6 @@ export { alternativeToRegExpSource, matchSegments } from './core/pattern.js';
 export { checkJson, isoNow, isUuidV4 } from './core/event.js';
 export { traceEvents, renderTrace, layout as layoutTrace } from './observe/trace.js';
 export { monitorBus } from './observe/monitor.js';
+export { statsBy, fieldStats } from './observe/analysis.js';
+export { analyze, findSequences, findAnomalies } from './observe/patterns.js';
 export { causeOf } from './core/context.js';

@@ -38,6 +38,20 @@ describe('cookbook/observe', () => {
     expect(new Set(trace.events.map((e) => e.component))).toEqual(new Set(['checkout']));
   });
 
+  it('traffic.mjs: an hour of traffic in which analyze finds the sequences and the incident', async () => {
+    const db = path.join(dir, 'traffic.db');
+    const r = await run('traffic.mjs', [db]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^12281 events from \S+ to \S+ in /);
+    const a = await crosstalk(['analyze', '--store', `sqlite:${db}`, '--window', '500ms', '--json']);
+    const report = JSON.parse(a.stdout) as { sequences: { from: string; to: string; confidence: number }[]; anomalies: { type: string; kind: string }[] };
+    expect(report.sequences.find((x) => x.from === 'order.created' && x.to === 'payment.requested')?.confidence).toBe(1);
+    expect(report.anomalies.some((x) => x.type === 'payment.failed' && x.kind === 'spike')).toBe(true);
+    expect(report.anomalies.some((x) => x.type === 'system.heartbeat' && x.kind === 'drop')).toBe(true);
+    const f = await crosstalk(['stats', '--store', `sqlite:${db}`, '--field', 'data.duration_ms', '--json']);
+    expect((JSON.parse(f.stdout) as { all: { count: number } }).all.count).toBe(7200);
+  });
+
   it('metrics.mjs: the bus metrics beside the application own, in one scrape', async () => {
     const r = await run('metrics.mjs');
     expect(r.stderr).toBe('');
