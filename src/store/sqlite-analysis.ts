@@ -57,7 +57,15 @@ function register(db: Database.Database): void {
 
 const AMBIGUOUS_CHUNK = 500;
 
-export function numbersAt(db: Database.Database, where: SqlPart, path: string, by?: 'type' | 'source'): Map<string, NumberColumn> {
+/** Numbers at `path` among the rows `where` matches (within `range` of sequences when given). */
+export function numbersAt(
+  db: Database.Database,
+  where: SqlPart,
+  path: string,
+  by?: 'type' | 'source',
+  range?: readonly [number, number],
+): Map<string, NumberColumn> {
+  if (range !== undefined) where = { sql: `(${where.sql}) AND seq BETWEEN ? AND ?`, params: [...where.params, range[0], range[1]] };
   register(db);
   const steps = parsePath(path);
   const key = by === 'type' ? 'event_type' : by === 'source' ? 'component' : "''";

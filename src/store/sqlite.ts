@@ -22,6 +22,7 @@ import { TypeCatalog } from './catalog.js';
 import { checkCheckpointName } from './checkpoint.js';
 import { collectStats } from './sqlite-stats.js';
 import { countBy, numbersAt, scan } from './sqlite-analysis.js';
+import { numbersAtParallel } from './parallel-numbers.js';
 import { checkGroupBy } from './analysis-args.js';
 import { GroupWriter, type StoreWriter, type WriterStats } from './sqlite-writer.js';
 import { ThreadWriter } from './thread-writer.js';
@@ -324,7 +325,15 @@ export class SqliteStore implements EventStore, ExtendedEventStore, AnalysisStor
     checkGroupBy(by ?? 'type');
     parsePath(path);
     await this.ready();
-    return this.run('numbers', () => this.db.transaction(() => numbersAt(this.db, this.analysisWhere(q), path, by))());
+    if (isMemoryPath(this.path)) return this.run('numbers', () => this.db.transaction(() => numbersAt(this.db, this.analysisWhere(q), path, by))());
+    // a file: large tables are read on several cores (parallel-numbers.ts)
+    const where = this.analysisWhere(q);
+    try {
+      return await numbersAtParallel(this.db, this.path, where, path, by);
+    } catch (e) {
+      if (e instanceof CrosstalkError) throw e;
+      throw unavailable(`SQLite store ${this.path}: numbers failed: ${(e as Error).message}`, e);
+    }
   }
 
   /** Matching events, light, in sequence order. */

@@ -13,6 +13,8 @@ import { createMemoryStore, openSqliteStore } from '../../src/index.js';
 import { fieldStats, histogram, parseDuration, percentile, statsBy } from '../../src/observe/analysis.js';
 import { findAnomalies, findSequences } from '../../src/observe/patterns.js';
 import type { ExtendedEventStore, AnalysisStore } from '../../src/store/types.js';
+import { availableParallelism } from 'node:os';
+import { lastParallelRead, MIN_ROWS_PER_PART } from '../../src/store/parallel-numbers.js';
 import type { EventStore } from '../../src/core/types.js';
 import { expectCode, expectRejectCode } from '../core/helpers.js';
 import { crosstalk } from '../setup/cli.js';
@@ -87,6 +89,22 @@ describe('both stores answer alike', () => {
       { numRuns: 25 },
     );
   });
+
+  it('numbersAt over a large table, read on several threads, answers as the memory store does', async () => {
+    const mk = new EventMaker();
+    const values: JsonValue[] = [0, 1, true, false, 2.5, 'x', null, -7, 1e6];
+    const events = Array.from({ length: 2 * MIN_ROWS_PER_PART + 10 }, (_, i) => mk.make(i % 3 ? 'a.x' : 'b', { v: values[(i * 7) % values.length]! }, { ts: T0 + i }));
+    const [m, q] = [await filled(memory, events), await filled(sqlite, events)];
+    const query = normalizeQuery({ event_type: '{a.*,b}' });
+    const [a, b] = [await m.numbersAt(query, 'data.v', 'type'), await q.numbersAt(query, 'data.v', 'type')];
+    expect(lastParallelRead).toEqual({ parts: Math.min(2, availableParallelism()), byWorkers: Math.min(2, availableParallelism()) - 1 });
+    expect([...b.keys()].sort()).toEqual(['a.x', 'b']);
+    for (const [k, col] of a) {
+      expect(b.get(k)!.matched).toBe(col.matched);
+      expect(sortedNums(b.get(k)!.values)).toEqual(sortedNums(col.values));
+    }
+    await q.close();
+  }, 120_000);
 
   it('numbers are JSON numbers only: true/false, "1" and null do not count', async () => {
     const mk = new EventMaker();
