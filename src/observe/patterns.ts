@@ -55,7 +55,7 @@ export interface SequenceFinding {
   from_count: number;
   confidence: number;
   lift: number;
-  /** median delay from A to its first following B, from a sample */
+  /** median delay from A to the next B after it, from an even sample */
   median_gap_ms: number;
   window_ms: number;
   explanation: string;
@@ -114,34 +114,27 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 const count = (n: number) => n.toLocaleString('en-US');
 const times = (x: number) => (x >= 10 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`);
 
-/** A small reservoir: the median of up to 64 sampled gaps. */
+/**
+ * Gaps sampled evenly over the whole stream, deterministically: every gap
+ * while fewer than 128 are kept, then every other one, every fourth, …
+ * (the kept ones thinned by half each time the stride doubles).
+ */
 class Gaps {
-  private readonly xs: number[] = [];
+  private xs: number[] = [];
   private seen = 0;
-  add(x: number, rand: () => number): void {
-    this.seen++;
-    if (this.xs.length < 64) this.xs.push(x);
-    else {
-      const k = Math.floor(rand() * this.seen);
-      if (k < 64) this.xs[k] = x;
+  private stride = 1;
+  add(x: number): void {
+    if (this.seen++ % this.stride !== 0) return;
+    this.xs.push(x);
+    if (this.xs.length >= 128) {
+      this.xs = this.xs.filter((_, i) => i % 2 === 0);
+      this.stride *= 2;
     }
   }
   median(): number {
     const s = [...this.xs].sort((a, b) => a - b);
     return s.length ? s[(s.length - 1) >> 1]! : 0;
   }
-}
-
-/** A seeded generator, so reports do not change between runs. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Recurring A → B sequences among the events `q` matches. */
@@ -200,7 +193,6 @@ export async function findSequences(store: EventStore, q: EventQuery, o: Sequenc
   const T = typeNames.length;
   const support = new Map<number, number>();
   const gaps = new Map<number, Gaps>();
-  const rand = seeded(7);
   // next occurrence of each type after the current event, in decreasing time order (front = latest)
   const global = new Map<number, number>();
   const perCorr = new Map<number, Map<number, number>>();
@@ -225,7 +217,7 @@ export async function findSequences(store: EventStore, q: EventQuery, o: Sequenc
       support.set(key, (support.get(key) ?? 0) + 1);
       let g = gaps.get(key);
       if (g === undefined) gaps.set(key, (g = new Gaps()));
-      g.add(Math.max(0, at - t), rand);
+      g.add(Math.max(0, at - t));
     }
     next.delete(a);
     next.set(a, t);

@@ -9,6 +9,7 @@ import { formatDuration, parseDuration } from '../../observe/analysis.js';
 import { analyze, type AnalysisReport } from '../../observe/patterns.js';
 import { queryFromArgs, withStoreOptions, type StoreArgs } from '../store/args.js';
 import { openReader, runStoreCommand, withStore } from '../store/run.js';
+import { withRangeOptions } from '../store/stats-by.js';
 
 interface AnalyzeArgs extends StoreArgs {
   type?: string;
@@ -54,10 +55,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   command: 'analyze',
   describe: 'recurring sequences (A then B) and rate anomalies among stored events, explained',
   builder: (y: Argv<object>) =>
-    withStoreOptions(y)
-      .option('type', { alias: 't', type: 'string', describe: 'only events whose type matches this pattern' })
-      .option('since', { type: 'string', describe: 'from this time: ISO-8601, epoch ms, or an age like 15m, 2h, 7d' })
-      .option('until', { type: 'string', describe: 'up to this time (inclusive), same forms as --since' })
+    withRangeOptions(withStoreOptions(y))
       .option('source', { type: 'string', describe: 'only events whose source.component is this' })
       .option('where', { alias: 'w', type: 'string', array: true, describe: "a filter, repeatable: 'data.amount>=500'" })
       .option('window', { type: 'string', default: '10s', describe: 'sequences: B must follow A within this long (500ms, 10s, 5m, …)' })

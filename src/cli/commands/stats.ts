@@ -7,7 +7,7 @@ import { CrosstalkError } from '../../core/errors.js';
 import { hasExtras, type StoreStats } from '../../store/types.js';
 import { withStoreOptions, type StoreArgs } from '../store/args.js';
 import { openReader, runStoreCommand, withStore } from '../store/run.js';
-import { planStatsBy, printStatsBy, wantsStatsBy, type StatsByArgs } from '../store/stats-by.js';
+import { planStatsBy, printStatsBy, wantsStatsBy, withRangeOptions, type StatsByArgs } from '../store/stats-by.js';
 
 interface StatsArgs extends StoreArgs, StatsByArgs {
   top: number;
@@ -51,11 +51,8 @@ export const statsCommand: CommandModule<object, StatsArgs> = {
   command: 'stats',
   describe: 'counts by event type, rates and size of the store',
   builder: (y: Argv<object>) =>
-    withStoreOptions(y)
+    withRangeOptions(withStoreOptions(y))
       .option('top', { type: 'number', default: 20, describe: 'list at most this many event types' })
-      .option('type', { alias: 't', type: 'string', describe: 'only events whose type matches this pattern (then counts by --by)' })
-      .option('since', { type: 'string', describe: 'from this time: ISO-8601, epoch ms, or an age like 15m, 2h, 7d' })
-      .option('until', { type: 'string', describe: 'up to this time (inclusive), same forms as --since' })
       .option('by', { type: 'string', describe: 'group counts and rates by type (default), source, minute or hour' })
       .option('field', { type: 'string', describe: 'p50/p90/p99 and a histogram of a numeric field, e.g. data.duration_ms' })
       .option('buckets', { type: 'number', describe: 'histogram bins of --field (1-40, default 10; a log scale when values span decades)' })

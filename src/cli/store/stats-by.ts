@@ -3,6 +3,7 @@
  * by type, source, minute or hour, and the distribution of a numeric field,
  * as text for people or `--json` (observe/analysis.ts computes them).
  */
+import type { Argv } from 'yargs';
 import { CrosstalkError } from '../../core/errors.js';
 import { normalizeQuery } from '../../core/query.js';
 import type { EventQuery, EventStore } from '../../core/types.js';
@@ -17,6 +18,14 @@ export interface StatsByArgs extends StoreArgs {
   by?: string;
   field?: string;
   buckets?: number;
+}
+
+/** `-t/--type`, `--since`, `--until`: which stored events stats and analyze look at. */
+export function withRangeOptions<T>(y: Argv<T>): Argv<T & { type?: string; since?: string; until?: string }> {
+  return y
+    .option('type', { alias: 't', type: 'string', describe: 'only events whose type matches this pattern' })
+    .option('since', { type: 'string', describe: 'from this time: ISO-8601, epoch ms, or an age like 15m, 2h, 7d' })
+    .option('until', { type: 'string', describe: 'up to this time (inclusive), same forms as --since' });
 }
 
 /** True when the flags ask for a grouped or field report rather than the store summary. */
