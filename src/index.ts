@@ -79,7 +79,7 @@ export type { Dashboard, DashboardOptions, ClientEvent as DashboardClientEvent }
 export type { ScriptStats, ScriptStatsProvider } from './core/observer.js';
 export type { PublishCause } from './core/context.js';
 export type { BusUrl } from './transport/url.js';
-export type { ScriptFile, ScriptLimits, ScriptOutput, ScriptResult, ScriptFailure } from './scripting/engine.js';
+export type { ScriptFile, ScriptLimits, ScriptOutput, ScriptResult, ScriptFailure, ScriptLanguage } from './scripting/engine.js';
 export type {
   AckTarget,
   Backpressure,

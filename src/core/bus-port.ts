@@ -60,8 +60,8 @@ export class BusPortImpl implements BusPort {
     return this.b.scriptStats();
   }
 
-  prepare(who: PublisherIdentity | null, eventType: string | EventInit, data?: JsonValue, options?: PublishOptions): PreparedPublish {
-    return this.b.prepare(who, eventType, data, options);
+  prepare(who: PublisherIdentity | null, eventType: string | EventInit, data?: JsonValue, options?: PublishOptions, id?: string, cause?: Cause): PreparedPublish {
+    return this.b.prepare(who, eventType, data, options, id, cause);
   }
 
   publishPrepared(p: PreparedPublish): string | Promise<string> {

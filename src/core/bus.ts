@@ -163,13 +163,22 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
    * publisher): everything a publisher can get wrong throws here. It gets
    * its id now (minted unless supplied), so the caller can return it.
    */
-  prepare(who: PublisherIdentity | null, eventType: string | EventInit, data?: JsonValue, options?: PublishOptions): Draft {
+  /**
+   * Checks a publish now (every error it can raise before delivery) and
+   * fixes its id: `id` when given (one minted ahead, e.g. a script's pool),
+   * else a fresh one, unless the publish names its own. `cause` as for
+   * publishAs. Deliver it with publishPrepared.
+   */
+  prepare(who: PublisherIdentity | null, eventType: string | EventInit, data?: JsonValue, options?: PublishOptions, id?: string, cause?: Cause): Draft {
     if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
-    const d = prepareDraft(who ?? this.hostIdentity, eventType, data, options, this.options, this.router, this.context.current());
+    const d = prepareDraft(who ?? this.hostIdentity, eventType, data, options, this.options, this.router, cause ?? this.context.current());
     d.targets = undefined; // routes may change before it goes out
     if (d.id === undefined) {
-      d.id = uuidV4();
+      d.id = id ?? uuidV4();
       d.minted = true;
+    }
+    if ((d.persistent === undefined ? this.persistByPattern(d.type) : d.persistent) && this.store === null && this.transport?.persists !== true) {
+      throw this.cannotPersist(d.type);
     }
     return d;
   }
@@ -217,14 +226,14 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
       );
     }
     if (d.persistent === undefined ? this.persistByPattern(d.type) : d.persistent) {
-      if (this.store === null && this.transport?.persists !== true) {
-        throw new CrosstalkError('STORE_UNAVAILABLE', `cannot persist ${d.type}: this bus has no store (use --store or createBus({store}))`, {
-          eventType: d.type,
-        });
-      }
+      if (this.store === null && this.transport?.persists !== true) throw this.cannotPersist(d.type);
       d.persistent = true;
     } else d.persistent = false;
     return this.dispatch(d);
+  }
+
+  private cannotPersist(type: string): CrosstalkError {
+    return new CrosstalkError('STORE_UNAVAILABLE', `cannot persist ${type}: this bus has no store (use --store or createBus({store}))`, { eventType: type });
   }
 
   /** True when some subscription could make a publish fail or wait (reject/block). */

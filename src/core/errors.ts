@@ -41,6 +41,8 @@ export interface ErrorDetails {
   /** the script file and line an error arose in */
   script?: string;
   line?: number;
+  /** the event a failure is about (a batched publish that failed after its id was returned) */
+  eventId?: string;
 }
 
 export class CrosstalkError extends Error {
@@ -53,6 +55,7 @@ export class CrosstalkError extends Error {
   readonly path?: string;
   readonly script?: string;
   readonly line?: number;
+  readonly eventId?: string;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -64,6 +67,7 @@ export class CrosstalkError extends Error {
     if (details.path !== undefined) this.path = details.path;
     if (details.script !== undefined) this.script = details.script;
     if (details.line !== undefined) this.line = details.line;
+    if (details.eventId !== undefined) this.eventId = details.eventId;
   }
 
   /** `CODE: message`, the form scripts see from tostring()/String(). */

@@ -192,5 +192,27 @@ function describeKind(v: object): string {
 
 /** Exact UTF-8 size of a value's JSON. */
 export function jsonByteLength(v: unknown): number {
-  return Buffer.byteLength(JSON.stringify(v), 'utf8');
+  return utf8Length(JSON.stringify(v));
+}
+
+/**
+ * Exact UTF-8 length of a string as JSON text carries it (a lone surrogate,
+ * which JSON escapes, is counted as 3 bytes). Pure JS, so script isolates,
+ * which have no Buffer, count exactly as the host does.
+ */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
 }

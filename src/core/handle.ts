@@ -41,6 +41,10 @@ export class SubscriptionHandle implements PortSubscription {
     return this.core.receiveBatchNow(options);
   }
 
+  noteFiltered(n: number): void {
+    this.core.noteFiltered(n);
+  }
+
   poll(): UniversalEvent | null {
     return this.core.poll();
   }

@@ -30,6 +30,8 @@ export interface PortSubscription extends Subscription {
   receiveNow(timeoutMs?: number): UniversalEvent | null | Promise<UniversalEvent | null>;
   /** as receiveBatch, without a Promise when something is queued (or the timeout is 0) */
   receiveBatchNow(options?: ReceiveBatchOptions): UniversalEvent[] | Promise<UniversalEvent[]>;
+  /** the receiver refused `n` of the events it was handed: they count as filtered, not delivered */
+  noteFiltered(n: number): void;
 }
 
 /** A publish checked by `prepare` and waiting to go out; its id is fixed already. */
@@ -75,8 +77,20 @@ export interface BusPort {
   addScriptStats(provider: ScriptStatsProvider): () => void;
   /** what every registered script host reports now */
   scriptStats(): ScriptStats[];
-  /** checks a publish now (as `who`, or the host when null) for publishPrepared later; throws what publish would */
-  prepare(who: PublisherIdentity | null, eventType: string | EventInit, data?: JsonValue, options?: PublishOptions): PreparedPublish;
+  /**
+   * Checks a publish now (as `who`, or the host when null) for
+   * publishPrepared later; throws what publish would before delivery. Its
+   * id is `id` when given (minted ahead), else a fresh one, unless the
+   * publish names its own. `cause` as for publishAs.
+   */
+  prepare(
+    who: PublisherIdentity | null,
+    eventType: string | EventInit,
+    data?: JsonValue,
+    options?: PublishOptions,
+    id?: string,
+    cause?: Cause,
+  ): PreparedPublish;
   /** publishes what prepare checked, under the id it was given */
   publishPrepared(p: PreparedPublish): string | Promise<string>;
   subscribe(patterns: string | readonly string[], options?: SubscribeOptions): PortSubscription;

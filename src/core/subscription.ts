@@ -462,6 +462,18 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
     return this.group;
   }
 
+  /**
+   * A receiver refused `n` events it was handed (a script's filter function,
+   * run where the script runs): they count as filtered, not delivered.
+   */
+  noteFiltered(n: number): void {
+    const k = Math.max(0, Math.min(Math.floor(n), this.delivered));
+    this.delivered -= k;
+    this.owner.counters.delivered -= k;
+    this.filtered += k;
+    this.owner.counters.filtered += k;
+  }
+
   stats(): SubscriptionStats {
     const handler = this.handler;
     return {

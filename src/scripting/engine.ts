@@ -1,9 +1,11 @@
 /**
- * What `crosstalk run` (and a host embedding scripts) needs from a language:
- * an engine that runs one script file on a bus until it ends, fails or runs
- * out of budget. Lua (fengari) and JS (isolated-vm) each provide one.
+ * What `crosstalk run` (and a host embedding scripts) needs from the script
+ * engine: run one script file on a bus until it ends, fails or runs out of
+ * budget. Lua and JS scripts run the same way, each in its own isolate.
  */
 import type { Bus } from '../core/types.js';
+
+export type ScriptLanguage = 'lua' | 'javascript';
 
 export interface ScriptFile {
   /** shown in errors and used as `source.component`, e.g. `pay.lua` */
@@ -14,13 +16,23 @@ export interface ScriptFile {
 }
 
 export interface ScriptLimits {
-  /** wall-clock budget in ms; 0 = no limit. Busy loops are stopped at it too. */
-  timeoutMs: number;
-  /** JS isolate heap limit in MB (Lua ignores it) */
+  /**
+   * CPU time (ms) a script may run without waiting: every call that may wait
+   * (receive, receive_batch, a held publish, query, replay) starts a fresh
+   * allowance, so a listener idle for hours is fine while a loop that never
+   * waits is stopped with SCRIPT_TIMEOUT. 0 = no limit.
+   */
+  cpuLimitMs: number;
+  /** wall-clock life of the script in ms (SCRIPT_TIMEOUT when it is up); 0 = none */
+  deadlineMs: number;
+  /** heap of the script's isolate in MB (SCRIPT_MEMORY when it is exceeded) */
   memoryLimitMb: number;
 }
 
-export const DEFAULT_SCRIPT_LIMITS: ScriptLimits = { timeoutMs: 30_000, memoryLimitMb: 128 };
+export const DEFAULT_SCRIPT_LIMITS: ScriptLimits = Object.freeze({ cpuLimitMs: 10_000, deadlineMs: 0, memoryLimitMb: 128 });
+
+/** isolated-vm refuses isolates with a smaller heap. */
+export const MIN_MEMORY_LIMIT_MB = 8;
 
 /** A line a script printed; `stream` is stdout for print/console.log. */
 export type ScriptOutput = (script: string, text: string, stream: 'stdout' | 'stderr') => void;
@@ -36,6 +48,8 @@ export interface ScriptResult {
   script: string;
   ok: boolean;
   durationMs: number;
+  /** CPU time the script's isolate used, in ms */
+  cpuMs: number;
   error?: ScriptFailure;
 }
 
@@ -47,8 +61,5 @@ export interface RunOptions {
 }
 
 export interface ScriptEngine {
-  /** file extensions this engine runs, with the dot: ['.lua'] */
-  readonly extensions: readonly string[];
-  readonly language: 'lua' | 'javascript';
   run(bus: Bus, file: ScriptFile, options: RunOptions): Promise<ScriptResult>;
 }

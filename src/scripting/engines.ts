@@ -1,43 +1,35 @@
 /**
- * Which engine runs which file: one entry per language, chosen by file
- * extension. Engines load lazily, so `crosstalk run pay.lua` never loads
- * isolated-vm and `run audit.js` never loads fengari.
+ * Which language runs which file, by extension. Every script, Lua or JS,
+ * runs in its own isolate (isolate/run.ts); isolated-vm is loaded with the
+ * first script, so a host application that runs none never loads it.
  */
 import { extname } from 'node:path';
+import type { Bus } from '../core/types.js';
 import type { ScriptServices } from './api.js';
-import type { ScriptEngine } from './engine.js';
+import type { RunOptions, ScriptFile, ScriptLanguage, ScriptResult } from './engine.js';
+import type { StartGate } from './isolate/start-gate.js';
 
-export interface EngineOptions {
-  /** capabilities from outside core (replay) for the scripts' contexts */
-  services?: ScriptServices;
-}
+export const EXTENSIONS: Readonly<Record<string, ScriptLanguage>> = Object.freeze({ '.lua': 'lua', '.js': 'javascript' });
 
-export interface EngineEntry {
-  readonly language: 'lua' | 'javascript';
-  /** with the dot, lower case: ['.lua'] */
-  readonly extensions: readonly string[];
-  load(options: EngineOptions): Promise<ScriptEngine>;
-}
-
-export const ENGINES: readonly EngineEntry[] = [
-  {
-    language: 'lua',
-    extensions: ['.lua'],
-    load: async (options) => new (await import('./lua/engine.js')).LuaEngine(options),
-  },
-  {
-    language: 'javascript',
-    extensions: ['.js'],
-    load: async (options) => new (await import('./js/engine.js')).JsEngine(options),
-  },
-];
-
-/** The entry for a file name, or undefined when no engine runs its extension. */
-export function engineFor(file: string): EngineEntry | undefined {
+/** The language of a file name, or undefined when crosstalk runs no such file. */
+export function languageFor(file: string): ScriptLanguage | undefined {
   const ext = extname(file).toLowerCase();
-  return ENGINES.find((e) => e.extensions.includes(ext));
+  return Object.hasOwn(EXTENSIONS, ext) ? EXTENSIONS[ext] : undefined;
 }
 
 export function supportedExtensions(): string[] {
-  return ENGINES.flatMap((e) => e.extensions);
+  return Object.keys(EXTENSIONS);
+}
+
+/** Runs one script in its own isolate until it ends; never throws (a failure is in the result). */
+export async function runScript(
+  bus: Bus,
+  file: ScriptFile,
+  language: ScriptLanguage,
+  options: RunOptions,
+  services: ScriptServices = {},
+  gate: StartGate | null = null,
+): Promise<ScriptResult> {
+  const { ScriptRun } = await import('./isolate/run.js');
+  return new ScriptRun(bus, file, language, options, services, gate).run();
 }

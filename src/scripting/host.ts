@@ -1,20 +1,23 @@
 /**
- * Hosting scripts from an application: the one place that picks an engine
- * per file, loads each engine once (lazily: fengari and isolated-vm are only
- * loaded when a script needs them) and runs the scripts concurrently on a
- * bus. `crosstalk run` is built on it too.
+ * Hosting scripts from an application: picks the language per file and runs
+ * the scripts concurrently on a bus, each in its own isolate. `crosstalk
+ * run` is built on it too.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { CrosstalkError } from '../core/errors.js';
+import { CrosstalkError, describeValue } from '../core/errors.js';
 import type { Bus } from '../core/types.js';
 import type { ScriptServices } from './api.js';
-import { DEFAULT_SCRIPT_LIMITS, type ScriptEngine, type ScriptFile, type ScriptLimits, type ScriptOutput, type ScriptResult } from './engine.js';
-import { engineFor, supportedExtensions, type EngineEntry } from './engines.js';
+import { DEFAULT_SCRIPT_LIMITS, type ScriptFile, type ScriptLanguage, type ScriptLimits, type ScriptOutput, type ScriptResult } from './engine.js';
+import { languageFor, runScript, supportedExtensions } from './engines.js';
+import { StartGate } from './isolate/start-gate.js';
 
 export interface RunScriptsOptions {
-  /** per-script budget; defaults: 30 s wall clock, 128 MB JS heap */
-  limits?: Partial<ScriptLimits>;
+  /**
+   * Per-script limits; defaults: 10 s of CPU without waiting, no deadline,
+   * 128 MB of heap. `timeoutMs` is accepted as another name of `cpuLimitMs`.
+   */
+  limits?: Partial<ScriptLimits> & { timeoutMs?: number };
   /** where print/console output goes; default: stdout/stderr prefixed with `[script]` */
   output?: ScriptOutput;
   /** capabilities beyond the bus (replay) */
@@ -23,6 +26,12 @@ export interface RunScriptsOptions {
   signal?: AbortSignal;
   /** called as each script ends, before all have */
   onResult?: (result: ScriptResult) => void;
+  /**
+   * Start barrier (default true): what the scripts publish before their
+   * first wait is delivered once every one of them has reached its first
+   * wait (or ended), so no publish races another script's subscriptions.
+   */
+  barrier?: boolean;
 }
 
 const defaultOutput: ScriptOutput = (script, text, stream) => {
@@ -41,46 +50,47 @@ export function scriptFile(script: string | ScriptFile): ScriptFile {
   }
 }
 
-function entryFor(file: ScriptFile): EngineEntry {
-  const entry = engineFor(file.path ?? file.name);
-  if (!entry) {
+function languageOf(file: ScriptFile): ScriptLanguage {
+  const language = languageFor(file.path ?? file.name);
+  if (language === undefined) {
     throw new CrosstalkError('INVALID_OPTION', `cannot run ${file.name}: unknown extension; crosstalk runs ${supportedExtensions().join(', ')}`, {
       option: 'scripts',
     });
   }
-  return entry;
+  return language;
+}
+
+/** Limits with defaults filled in; INVALID_OPTION naming the limit for a bad value. */
+export function resolveLimits(given: RunScriptsOptions['limits'] = {}): ScriptLimits {
+  const { timeoutMs, ...rest } = given;
+  const limits: ScriptLimits = { ...DEFAULT_SCRIPT_LIMITS, ...(timeoutMs === undefined ? {} : { cpuLimitMs: timeoutMs }), ...rest };
+  for (const [k, v] of Object.entries(limits)) {
+    if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
+      throw new CrosstalkError('INVALID_OPTION', `Expected limits.${k} to be a number >= 0, got ${describeValue(v)}`, { option: `limits.${k}` });
+    }
+  }
+  return limits;
 }
 
 /**
  * Runs scripts together on `bus` until every one has ended; resolves with
  * one result per script, in the order given. A script that fails does not
  * stop the others. Throws INVALID_OPTION before starting anything when a
- * file cannot be read or has no engine.
+ * file cannot be read, has no language, or a limit is bad.
  */
 export async function runScripts(bus: Bus, scripts: readonly (string | ScriptFile)[], options: RunScriptsOptions = {}): Promise<ScriptResult[]> {
   const files = scripts.map(scriptFile);
-  const entries = files.map(entryFor);
-  const limits: ScriptLimits = { ...DEFAULT_SCRIPT_LIMITS, ...options.limits };
+  const languages = files.map(languageOf);
+  const limits = resolveLimits(options.limits);
   const output = options.output ?? defaultOutput;
-  // Engines load first, so scripts start in the order given whatever their language.
-  const engines = new Map<EngineEntry, ScriptEngine | Error>();
-  for (const entry of entries) {
-    if (engines.has(entry)) continue;
-    try {
-      engines.set(entry, await entry.load({ services: options.services }));
-    } catch (e) {
-      engines.set(entry, e instanceof Error ? e : new Error(String(e)));
-    }
-  }
+  const gate = options.barrier === false ? null : new StartGate();
   return Promise.all(
     files.map(async (file, i): Promise<ScriptResult> => {
-      const engine = engines.get(entries[i]!)!;
       let r: ScriptResult;
       try {
-        if (engine instanceof Error) throw engine;
-        r = await engine.run(bus, file, { limits, output, ...(options.signal ? { signal: options.signal } : {}) });
+        r = await runScript(bus, file, languages[i]!, { limits, output, ...(options.signal ? { signal: options.signal } : {}) }, options.services, gate);
       } catch (e) {
-        r = { script: file.name, ok: false, durationMs: 0, error: { code: 'SCRIPT_ERROR', message: `could not start: ${(e as Error).message}` } };
+        r = { script: file.name, ok: false, durationMs: 0, cpuMs: 0, error: { code: 'SCRIPT_ERROR', message: `could not start: ${(e as Error).message}` } };
       }
       options.onResult?.(r);
       return r;

@@ -42,16 +42,16 @@ describe('crosstalk run, Lua and JS together', () => {
     expect(r.stderr).toMatch(/^fails\.js:3: UNKNOWN_SUBSCRIPTION: no subscription "not-a-subscription"/m);
     // the traceback shows the script's frames, not the binding's
     expect(r.stderr).toMatch(/at fails\.js:3:\d+/);
-    expect(r.stderr).not.toMatch(/crosstalk:prelude/);
+    expect(r.stderr).not.toMatch(/crosstalk:[a-z]+-runtime/);
     expect(printed(r.stdout, 'consumer.js', 'consumed 1,2,3,4,5 from xl')).toBe(true);
   });
 
   it('--timeout and --memory-limit reach JS scripts', async () => {
     const spin = await crosstalk(['run', '--store', 'memory', '--timeout', '300', fixture('spin.js')]);
     expect(spin.code).toBe(1);
-    expect(spin.stderr).toMatch(/^spin\.js: SCRIPT_TIMEOUT: ran longer than 300 ms/m);
+    expect(spin.stderr).toMatch(/^spin\.js: SCRIPT_TIMEOUT: spin\.js ran \d+ ms of CPU without waiting; its CPU limit is 300 ms/m);
     const hog = await crosstalk(['run', '--store', 'memory', '--memory-limit', '16', fixture('hog.js')]);
     expect(hog.code).toBe(1);
-    expect(hog.stderr).toMatch(/^hog\.js: SCRIPT_MEMORY: exceeded its memory limit of 16 MB/m);
+    expect(hog.stderr).toMatch(/^hog\.js: SCRIPT_MEMORY: hog\.js exceeded its memory limit of 16 MB/m);
   });
 });

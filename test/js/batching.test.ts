@@ -73,7 +73,7 @@ describe('batching', () => {
     expect(host.drain(100_000).map((e) => e.id)).toEqual(ids);
     // reported, not lost: nothing else called, so the script fails at its end
     expect(result).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
-    expect(result.error!.message).toMatch(/^batched publish of p\.x failed/);
+    expect(result.error!.message).toMatch(/^batched publish of p\.x \(id [0-9a-f-]{36}\) failed/);
     await run.bus.close();
   });
 
@@ -97,7 +97,7 @@ describe('batching', () => {
       return engine.run(
         run.bus,
         { name: 'f.js', source: `Event.publish('f.a', 1); Event.publish('f.b', 2); console.log('two'); Event.publish('f.c', 3);` },
-        { limits: { timeoutMs: 5000, memoryLimitMb: 64 }, output: () => seenAtPrint.push(host.stats().queue_size) },
+        { limits: { cpuLimitMs: 5000, memoryLimitMb: 64 }, output: () => seenAtPrint.push(host.stats().queue_size) },
       );
     })();
     expectOk(result);
@@ -209,7 +209,7 @@ describe('batching', () => {
       run.bus,
       { name: 'k.js', source: `Event.publish('k.a', 1); console.log('full'); const t0 = Date.now(); Event.publish('k.b', 2); console.log('waited', Date.now() - t0 >= 40);` },
       {
-        limits: { timeoutMs: 10_000, memoryLimitMb: 64 },
+        limits: { cpuLimitMs: 10_000, memoryLimitMb: 64 },
         output: (script, text) => {
           run.lines.push({ script, text, stream: 'stdout' });
           // make room a while after the script said its queue is full
@@ -242,12 +242,12 @@ describe('batching', () => {
           console.log('subscribe now');
           for (let i = 0; i < 3; i++) Event.publish('r.x', i);
           const until = Date.now() + 500; while (Date.now() < until) {}
-          try { Event.get_stats(); console.log('no error'); } catch (e) { console.log(e.code, e.message.startsWith('batched publish of r.x failed: ')); }
+          try { Event.get_stats(); console.log('no error'); } catch (e) { console.log(e.code, e.message.startsWith('batched publish of r.x (id ') && e.message.includes(') failed: ')); }
           console.log(Event.get_stats().published);
         `,
         },
         {
-          limits: { timeoutMs: 10_000, memoryLimitMb: 64 },
+          limits: { cpuLimitMs: 10_000, memoryLimitMb: 64 },
           output: (_s, text) => {
             run.lines.push({ script: 'race.js', text, stream: 'stdout' });
             if (text === 'subscribe now') setTimeout(() => (strict = run.bus.subscribe('r.x', { backpressure: 'reject', max_queue_size: 1 })), 0);
@@ -277,7 +277,7 @@ describe('batching', () => {
       `,
       },
       {
-        limits: { timeoutMs: 10_000, memoryLimitMb: 64 },
+        limits: { cpuLimitMs: 10_000, memoryLimitMb: 64 },
         output: (_s, text) => {
           run.lines.push({ script: 'late.js', text, stream: 'stdout' });
           if (text === 'subscribe now') setTimeout(() => run.bus.subscribe('r.x', { backpressure: 'reject', max_queue_size: 1 }), 0);
@@ -286,7 +286,7 @@ describe('batching', () => {
     );
     expect(run.out()).toEqual(['subscribe now', 'published all']);
     expect(result).toMatchObject({ ok: false, error: { code: 'QUEUE_FULL' } });
-    expect(result.error!.message).toMatch(/^batched publish of r\.x failed/);
+    expect(result.error!.message).toMatch(/^batched publish of r\.x \(id [0-9a-f-]{36}\) failed/);
     expect(run.bus.stats().published).toBe(1 + 2000);
     await run.bus.close();
   });

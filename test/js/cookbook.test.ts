@@ -4,15 +4,24 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCRIPT_LIMITS, type ScriptEngine } from '../../src/scripting/engine.js';
-import { LuaEngine } from '../../src/scripting/lua/engine.js';
+import { DEFAULT_SCRIPT_LIMITS } from '../../src/scripting/engine.js';
+import { runScripts } from '../../src/scripting/host.js';
 import { engine, expectOk, newRun, type Run } from './helpers.js';
 
 const COOKBOOK = path.resolve(__dirname, '../../cookbook');
 
-function start(run: Run, file: string, using: ScriptEngine = engine) {
+/** Scripts started together, as `crosstalk run a b` starts them (with the start barrier). */
+function together(run: Run, files: string[]) {
+  return runScripts(
+    run.bus,
+    files.map((file) => ({ name: path.basename(file), path: file, source: readFileSync(path.join(COOKBOOK, file), 'utf8') })),
+    { limits: DEFAULT_SCRIPT_LIMITS, output: (script, text, stream) => run.lines.push({ script, text, stream }) },
+  );
+}
+
+function start(run: Run, file: string) {
   const name = path.basename(file);
-  return using.run(
+  return engine.run(
     run.bus,
     { name, path: file, source: readFileSync(path.join(COOKBOOK, file), 'utf8') },
     { limits: DEFAULT_SCRIPT_LIMITS, output: (script, text, stream) => run.lines.push({ script, text, stream }) },
@@ -54,7 +63,7 @@ describe('cookbook', () => {
 
   it('js/quote-service.js answers js/quote-client.lua', async () => {
     const run = newRun();
-    const [service, client] = await Promise.all([start(run, 'js/quote-service.js'), start(run, 'js/quote-client.lua', new LuaEngine())]);
+    const [service, client] = await together(run, ['js/quote-service.js', 'js/quote-client.lua']);
     expectOk(client);
     expectOk(service);
     expect(run.out('quote-client.lua')).toEqual([
@@ -84,7 +93,7 @@ describe('cookbook', () => {
 
   it('audit.js next to lua/pay.lua (the README quick start)', async () => {
     const run = newRun();
-    const [pay, audit] = await Promise.all([start(run, 'lua/pay.lua', new LuaEngine()), start(run, 'js/audit.js')]);
+    const [pay, audit] = await together(run, ['lua/pay.lua', 'js/audit.js']);
     expectOk(pay);
     expectOk(audit);
     const out = run.out('audit.js');

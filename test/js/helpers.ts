@@ -4,7 +4,7 @@
 import { createBus, type BusImpl } from '../setup/bus.js';
 import type { BusOptions } from '../../src/core/options.js';
 import { DEFAULT_SCRIPT_LIMITS, type ScriptLimits, type ScriptResult } from '../../src/scripting/engine.js';
-import { JsEngine } from '../../src/scripting/js/engine.js';
+import { engine } from '../setup/scripts.js';
 
 export interface Line {
   script: string;
@@ -19,7 +19,7 @@ export interface Run {
   out(script?: string): string[];
 }
 
-export const engine = new JsEngine();
+export { engine };
 
 export function newRun(options?: BusOptions): Run {
   const bus = createBus(options);
@@ -41,7 +41,7 @@ export function runJs(
     run.bus,
     { name, source },
     {
-      limits: { ...DEFAULT_SCRIPT_LIMITS, timeoutMs: 10_000, ...opts.limits },
+      limits: { ...DEFAULT_SCRIPT_LIMITS, ...opts.limits },
       output: (script, text, stream) => run.lines.push({ script, text, stream }),
       ...(opts.signal ? { signal: opts.signal } : {}),
     },

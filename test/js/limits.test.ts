@@ -53,7 +53,7 @@ describe('limits', () => {
     const run = newRun();
     const other = await bystander(run, 20);
     const t0 = Date.now();
-    const result = await runJs(run, `let x = 0; for (;;) x++;`, { limits: { timeoutMs: 300 }, name: 'spin.js' });
+    const result = await runJs(run, `let x = 0; for (;;) x++;`, { limits: { cpuLimitMs: 300 }, name: 'spin.js' });
     expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_TIMEOUT' } });
     expect(Date.now() - t0).toBeLessThan(5000);
     // ticks every 20 ms during a 300 ms spin: the bystander kept receiving
@@ -61,10 +61,10 @@ describe('limits', () => {
     await run.bus.close();
   });
 
-  it('a script waiting in receive past its time is stopped too', async () => {
+  it('a script waiting in receive past its deadline is stopped too', async () => {
     const run = newRun();
     const t0 = Date.now();
-    const result = await runJs(run, `const s = Event.subscribe('never'); Event.receive(s, 1e9); console.log('not reached');`, { limits: { timeoutMs: 200 } });
+    const result = await runJs(run, `const s = Event.subscribe('never'); Event.receive(s, 1e9); console.log('not reached');`, { limits: { deadlineMs: 200 } });
     expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_TIMEOUT' } });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
     expect(run.out()).toEqual([]);
@@ -77,7 +77,7 @@ describe('limits', () => {
     const result = await runJs(
       run,
       `let caught = 0; for (;;) { try { Event.get_stats(); Event.receive(Event.subscribe('x'), 1); } catch (e) { caught++; } }`,
-      { limits: { timeoutMs: 250 } },
+      { limits: { deadlineMs: 250 } },
     );
     expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_TIMEOUT' } });
     await run.bus.close();
@@ -86,7 +86,7 @@ describe('limits', () => {
   it('events a script published before it was stopped are delivered', async () => {
     const run = newRun();
     const host = run.bus.subscribe('kept.*', { max_queue_size: 100_000 });
-    const result = await runJs(run, `for (let i = 0; i < 1500; i++) Event.publish('kept.n', i); for (;;) {}`, { limits: { timeoutMs: 300 } });
+    const result = await runJs(run, `for (let i = 0; i < 1500; i++) Event.publish('kept.n', i); for (;;) {}`, { limits: { cpuLimitMs: 300 } });
     expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_TIMEOUT' } });
     const got = host.drain(100_000).map((e) => e.data);
     expect(got).toEqual(Array.from({ length: 1500 }, (_, i) => i));

@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { replay } from '../../src/store/replay.js';
-import { JsEngine } from '../../src/scripting/js/engine.js';
 import { DEFAULT_SCRIPT_LIMITS } from '../../src/scripting/engine.js';
-import { newRun, runJs, type Run } from './helpers.js';
+import type { BusPort } from '../../src/core/port.js';
+import { engine, newRun, runJs, type Run } from './helpers.js';
 
 /** Runs `calls` (label → expression) in one script; returns label → code (or OK:<json>). */
 async function codes(run: Run, calls: Record<string, string>, prologue = ''): Promise<Record<string, string>> {
@@ -126,7 +126,7 @@ describe('malformed input', () => {
       tableBadSource: 'INVALID_OPTION',
       tableNoType: 'INVALID_EVENT_TYPE',
       getterNaN: 'INVALID_DATA data.x',
-      proxyTrap: 'NOT_CROSSTALK Error: trap',
+      proxyTrap: 'INVALID_DATA data',
     });
     expect(run.bus.stats().published).toBe(0);
     hostStillWorks(run);
@@ -258,7 +258,7 @@ describe('malformed input', () => {
 
   it('query and replay', async () => {
     const run = newRun({ store: createMemoryStore() });
-    const engine = new JsEngine({ services: { replay: (bus, spec, signal) => replay(bus, bus.store!, spec, signal ? { signal } : {}) } });
+    const services = { replay: (port: BusPort, spec: unknown, signal?: AbortSignal) => replay(port.bus, port.store!, spec, signal ? { signal } : {}) };
     const result = await engine.run(
       run.bus,
       {
@@ -279,6 +279,7 @@ describe('malformed input', () => {
       `,
       },
       { limits: DEFAULT_SCRIPT_LIMITS, output: (script, text) => run.lines.push({ script, text, stream: 'stdout' }) },
+      services,
     );
     expect(result.ok).toBe(true);
     expect(run.out()).toEqual([

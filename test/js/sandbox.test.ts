@@ -190,7 +190,7 @@ describe('sandbox', () => {
     const run = newRun();
     const other = runJs(run, `const s = Event.subscribe('never'); Event.receive(s, 400); console.log('other done');`, { name: 'other.js' });
     const result = await runJs(run, `Promise.resolve().then(function loop() { return Promise.resolve().then(loop); }); console.log('body done');`, {
-      limits: { timeoutMs: 300 },
+      limits: { cpuLimitMs: 300 },
     });
     expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_TIMEOUT' } });
     expect(run.out('test.js')).toEqual(['body done']);

@@ -3,11 +3,10 @@
  * in receive while the others run.
  */
 import { describe, expect, it } from 'vitest';
-import { LuaEngine } from '../../src/scripting/lua/engine.js';
 import { DEFAULT_SCRIPT_LIMITS } from '../../src/scripting/engine.js';
 import { engine, expectOk, newRun } from './helpers.js';
 
-const lua = new LuaEngine();
+const lua = engine;
 
 /** A stage: takes `stage.<n>` events, adds its mark, passes them to `stage.<n+1>`. */
 const jsStage = (n: number) => `

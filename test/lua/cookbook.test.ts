@@ -15,7 +15,7 @@ async function runTogether(names: string[]): Promise<{ ok: boolean[]; out: strin
   const results = await Promise.all(
     names.map((name) =>
       engine.run(bus, { name, source: readFileSync(path.join(DIR, name), 'utf8') }, {
-        limits: { timeoutMs: 10_000, memoryLimitMb: 16 },
+        limits: { cpuLimitMs: 10_000, memoryLimitMb: 16 },
         output: (script, text) => out.push(`${script}: ${text}`),
       }),
     ),

@@ -4,11 +4,11 @@
  */
 import { createBus, type BusImpl } from '../setup/bus.js';
 import type { ScriptResult } from '../../src/scripting/engine.js';
-import { LuaEngine } from '../../src/scripting/lua/engine.js';
-import { readError } from '../../src/scripting/lua/errors.js';
-import { encodeUtf8 } from '../../src/scripting/lua/marshal.js';
-import { createSandbox } from '../../src/scripting/lua/sandbox.js';
-import { lauxlib, lua, type LuaState } from '../../src/scripting/lua/vm.js';
+import { readError } from '../../src/scripting/guest/lua/errors.js';
+import { encodeUtf8 } from '../../src/scripting/guest/lua/marshal.js';
+import { createSandbox } from '../../src/scripting/guest/lua/sandbox.js';
+import { lauxlib, lua, type LuaState } from '../../src/scripting/guest/lua/vm.js';
+import { engine } from '../setup/scripts.js';
 
 export interface Ran extends ScriptResult {
   /** what the script printed, line by line */
@@ -16,10 +16,13 @@ export interface Ran extends ScriptResult {
   err: string[];
 }
 
-export const engine = new LuaEngine();
+export { engine };
 
 /** Runs one script to its end on `bus` (a fresh one by default). */
-export async function runLua(source: string, opts: { bus?: BusImpl; name?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Ran> {
+export async function runLua(
+  source: string,
+  opts: { bus?: BusImpl; name?: string; cpuLimitMs?: number; deadlineMs?: number; memoryLimitMb?: number; signal?: AbortSignal } = {},
+): Promise<Ran> {
   const bus = opts.bus ?? createBus();
   const out: string[] = [];
   const err: string[] = [];
@@ -27,7 +30,7 @@ export async function runLua(source: string, opts: { bus?: BusImpl; name?: strin
     bus,
     { name: opts.name ?? 'test.lua', source },
     {
-      limits: { timeoutMs: opts.timeoutMs ?? 10_000, memoryLimitMb: 16 },
+      limits: { cpuLimitMs: opts.cpuLimitMs ?? 10_000, deadlineMs: opts.deadlineMs ?? 0, memoryLimitMb: opts.memoryLimitMb ?? 128 },
       output: (_s, text, stream) => (stream === 'stdout' ? out : err).push(text),
       ...(opts.signal ? { signal: opts.signal } : {}),
     },
@@ -45,7 +48,7 @@ export async function luaLines(source: string, opts: Parameters<typeof runLua>[1
 
 /** A bare sandboxed state (no Event) for converting values. */
 export function sandbox(): LuaState {
-  return createSandbox({ print: () => {}, maxStringBytes: 1 << 20 });
+  return createSandbox({ print: () => {}, maxStringBytes: 1 << 20, clock: () => 0, heapBytes: () => 0 });
 }
 
 /** Evaluates `return <expr>`-style code on L, leaving its one result on the stack. */

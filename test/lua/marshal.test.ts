@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CrosstalkError } from '../../src/core/errors.js';
-import { pushJs, toJs } from '../../src/scripting/lua/marshal.js';
-import { lua } from '../../src/scripting/lua/vm.js';
+import { pushJs, toJs } from '../../src/scripting/guest/lua/marshal.js';
+import { lua } from '../../src/scripting/guest/lua/vm.js';
 import { callWithTop, evalLua, sandbox } from './helpers.js';
 
 const L = sandbox();

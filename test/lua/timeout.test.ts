@@ -12,7 +12,7 @@ describe('time budget', () => {
     const bus = createBus();
     const out: string[] = [];
     const output = (_s: string, text: string) => out.push(text);
-    const busy = engine.run(bus, { name: 'busy.lua', source: 'local n = 0\nwhile true do\n  n = n + 1\nend' }, { limits: { timeoutMs: 300, memoryLimitMb: 16 }, output });
+    const busy = engine.run(bus, { name: 'busy.lua', source: 'local n = 0\nwhile true do\n  n = n + 1\nend' }, { limits: { cpuLimitMs: 300, memoryLimitMb: 16 }, output });
     const worker = engine.run(
       bus,
       {
@@ -21,7 +21,7 @@ describe('time budget', () => {
                  for i = 1, 20 do Event.publish("w", {i = i}); Event.receive(sub, 1000); Event.receive(Event.subscribe("never"), 5) end
                  print("worker done")`,
       },
-      { limits: { timeoutMs: 10_000, memoryLimitMb: 16 }, output },
+      { limits: { cpuLimitMs: 10_000, memoryLimitMb: 16 }, output },
     );
     const [b, w] = await Promise.all([busy, worker]);
     expect(b.ok).toBe(false);
@@ -43,13 +43,13 @@ describe('time budget', () => {
     ['a coroutine', 'local co = coroutine.wrap(function() while true do end end)\nwhile true do pcall(co) end'],
     ['catching and retrying', 'while true do local ok, e = pcall(function() while true do end end); if e and e.code then print(e.code) end end'],
   ])('cannot be caught: %s', async (_name, source) => {
-    const r = await runLua(source, { timeoutMs: 200 });
+    const r = await runLua(source, { cpuLimitMs: 200 });
     expect(r.ok).toBe(false);
     expect(r.error!.code).toBe('SCRIPT_TIMEOUT');
   });
 
-  it('stops a script waiting in receive, naming the line it waits on', async () => {
-    const r = await runLua('local sub = Event.subscribe("never")\n\nlocal e = Event.receive(sub, 60000)', { timeoutMs: 150 });
+  it('a deadline stops a script waiting in receive, naming the line it waits on', async () => {
+    const r = await runLua('local sub = Event.subscribe("never")\n\nlocal e = Event.receive(sub, 60000)', { deadlineMs: 150 });
     expect(r.error).toMatchObject({ code: 'SCRIPT_TIMEOUT', line: 3 });
     expect(r.error!.traceback).toContain('test.lua:3');
     expect(r.durationMs).toBeLessThan(2000);
@@ -57,7 +57,7 @@ describe('time budget', () => {
 
   it('unsubscribes a stopped script, so nothing queues for it', async () => {
     const bus = createBus();
-    const r = await runLua('local s = Event.subscribe("x.*")\nwhile true do end', { bus, timeoutMs: 100 });
+    const r = await runLua('local s = Event.subscribe("x.*")\nwhile true do end', { bus, cpuLimitMs: 100 });
     expect(r.error!.code).toBe('SCRIPT_TIMEOUT');
     expect(bus.listSubscriptions()).toEqual([]);
     await bus.close();
@@ -71,7 +71,7 @@ describe('time budget', () => {
   });
 
   it('0 means no budget', async () => {
-    const r = await runLua('local n = 0 for i = 1, 1e6 do n = n + 1 end print(n)', { timeoutMs: 0 });
+    const r = await runLua('local n = 0 for i = 1, 1e6 do n = n + 1 end print(n)', { cpuLimitMs: 0 });
     expect(r.ok).toBe(true);
     expect(r.out).toEqual(['1000000']);
   });

@@ -12,8 +12,8 @@ import { CrosstalkError, describeValue } from '../../core/errors.js';
 import { compilePattern } from '../../core/pattern.js';
 import type { Bus } from '../../core/types.js';
 import type { ScriptServices } from '../../scripting/api.js';
-import { DEFAULT_SCRIPT_LIMITS, type ScriptFile, type ScriptLimits, type ScriptResult } from '../../scripting/engine.js';
-import { engineFor, supportedExtensions, type EngineEntry } from '../../scripting/engines.js';
+import { DEFAULT_SCRIPT_LIMITS, MIN_MEMORY_LIMIT_MB, type ScriptFile, type ScriptLimits, type ScriptResult } from '../../scripting/engine.js';
+import { languageFor, supportedExtensions } from '../../scripting/engines.js';
 import { runScripts } from '../../scripting/host.js';
 import { openStore, parseStoreSpec } from '../../store/open.js';
 import { replay } from '../../store/replay.js';
@@ -24,7 +24,8 @@ import { loadRunConfig } from '../run-config.js';
 
 export interface RunArgs {
   scripts: string[];
-  timeout: number;
+  cpuLimit: number;
+  deadline: number;
   memoryLimit: number;
   store?: string;
   bus?: string;
@@ -38,7 +39,7 @@ export interface RunArgs {
 
 /** What validated flags and files amount to. */
 export interface RunPlan {
-  files: { file: ScriptFile; engine: EngineEntry }[];
+  files: { file: ScriptFile }[];
   limits: ScriptLimits;
   store: string | undefined;
   /** a nats:// URL to join other processes through */
@@ -52,9 +53,6 @@ export interface RunPlan {
   config: BusConfig;
 }
 
-/** isolated-vm refuses isolates smaller than this. */
-const MIN_MEMORY_MB = 8;
-
 function invalid(option: string, expected: string, got: unknown): CrosstalkError {
   return new CrosstalkError('INVALID_OPTION', `Expected --${option} to be ${expected}, got ${describeValue(got)}`, { option });
 }
@@ -66,13 +64,17 @@ function single(option: string, v: unknown): unknown {
 
 /** Validates flags and reads every script; throws INVALID_OPTION naming the flag or file. */
 export function planRun(args: RunArgs): RunPlan {
-  const timeout = single('timeout', args.timeout);
-  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
-    throw invalid('timeout', 'a number of milliseconds >= 0 (0 = no limit)', timeout);
+  const cpu = single('cpu-limit', args.cpuLimit);
+  if (typeof cpu !== 'number' || !Number.isFinite(cpu) || cpu < 0) {
+    throw invalid('cpu-limit', 'a number of milliseconds >= 0 (0 = no limit)', cpu);
+  }
+  const deadline = single('deadline', args.deadline);
+  if (typeof deadline !== 'number' || !Number.isFinite(deadline) || deadline < 0) {
+    throw invalid('deadline', 'a number of milliseconds >= 0 (0 = none)', deadline);
   }
   const memory = single('memory-limit', args.memoryLimit);
-  if (typeof memory !== 'number' || !Number.isInteger(memory) || memory < MIN_MEMORY_MB) {
-    throw invalid('memory-limit', `a whole number of MB >= ${MIN_MEMORY_MB}`, memory);
+  if (typeof memory !== 'number' || !Number.isInteger(memory) || memory < MIN_MEMORY_LIMIT_MB) {
+    throw invalid('memory-limit', `a whole number of MB >= ${MIN_MEMORY_LIMIT_MB}`, memory);
   }
   const store = single('store', args.store) as string | undefined;
   if (store !== undefined) parseStoreSpec(store);
@@ -93,8 +95,7 @@ export function planRun(args: RunArgs): RunPlan {
   if (scripts.length === 0) throw new CrosstalkError('INVALID_OPTION', 'name at least one script to run', { option: 'scripts' });
   const names = scripts.map((p) => basename(p));
   const files = scripts.map((path, i) => {
-    const engine = engineFor(path);
-    if (!engine) {
+    if (languageFor(path) === undefined) {
       throw new CrosstalkError('INVALID_OPTION', `cannot run ${path}: unknown extension; crosstalk runs ${supportedExtensions().join(', ')}`, {
         option: 'scripts',
       });
@@ -109,11 +110,11 @@ export function planRun(args: RunArgs): RunPlan {
     }
     // the file name is the script's identity (source.component); keep it unique
     const name = names.indexOf(names[i]!) === names.lastIndexOf(names[i]!) ? names[i]! : path;
-    return { file: { name, path, source }, engine };
+    return { file: { name, path, source } };
   });
   return {
     files,
-    limits: { timeoutMs: timeout, memoryLimitMb: memory },
+    limits: { cpuLimitMs: cpu, deadlineMs: deadline, memoryLimitMb: memory },
     store,
     bus,
     persist,
@@ -207,7 +208,7 @@ export async function runPlan(plan: RunPlan): Promise<number> {
     throw e;
   }
   const services: ScriptServices = {
-    replay: (b, spec, signal) => replay(b, b.store!, spec, signal ? { signal } : {}),
+    replay: (port, spec, signal) => replay(port.bus, port.store!, spec, signal ? { signal } : {}),
   };
   // First Ctrl-C (or SIGTERM) stops every script (they end "stopped"); a second one kills.
   let interrupted = false;
@@ -246,15 +247,22 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (y: Argv<object>) =>
     y
       .positional('scripts', { type: 'string', array: true, describe: `script files (${supportedExtensions().join(', ')})` })
-      .option('timeout', {
+      .option('cpu-limit', {
+        alias: 'timeout',
         type: 'number',
-        default: DEFAULT_SCRIPT_LIMITS.timeoutMs,
-        describe: 'time budget of each script in ms (0 = none); a script past it stops with SCRIPT_TIMEOUT',
+        default: DEFAULT_SCRIPT_LIMITS.cpuLimitMs,
+        describe:
+          'CPU ms each script may run without waiting (receive, sleep, a held publish start it afresh); past it SCRIPT_TIMEOUT; 0 = no limit. --timeout is the same flag',
+      })
+      .option('deadline', {
+        type: 'number',
+        default: DEFAULT_SCRIPT_LIMITS.deadlineMs,
+        describe: 'wall-clock ms each script may live, waiting included (SCRIPT_TIMEOUT past it); 0 = none',
       })
       .option('memory-limit', {
         type: 'number',
         default: DEFAULT_SCRIPT_LIMITS.memoryLimitMb,
-        describe: 'heap limit of each JS script in MB (SCRIPT_MEMORY past it); caps string.rep in Lua',
+        describe: 'heap limit of each script in MB, Lua and JS alike (SCRIPT_MEMORY past it)',
       })
       .option('store', {
         type: 'string',
@@ -278,7 +286,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://ADDR/metrics while running: :PORT (127.0.0.1), HOST:PORT' })
       .option('dashboard', { type: 'string', describe: 'serve the live dashboard at http://ADDR/ while running: :PORT (127.0.0.1), HOST:PORT' })
       .example('$0 run pay.lua audit.lua', 'a producer and a consumer on one bus')
-      .example('$0 run --timeout 5000 job.lua', 'stop the script after 5 s')
+      .example('$0 run --cpu-limit 2000 job.lua', 'stop a loop that runs 2 s of CPU without waiting')
+      .example('$0 run --deadline 60000 job.lua', 'stop the script after a minute, waiting or not')
       .example('$0 run --store sqlite:ev.db pay.lua', 'keep events published with persistent = true')
       .example("$0 run --store sqlite:ev.db --persist 'order.**' pay.lua", 'keep every order event')
       .example('$0 run --bus nats://127.0.0.1:4222 producer.lua', 'share events with every process joined to that server')

@@ -13,8 +13,9 @@
  *
  * Both directions walk fengari's tables directly (see vm.ts for why).
  */
-import { CrosstalkError } from '../../core/errors.js';
-import { DEFAULT_MAX_DEPTH } from '../../core/event.js';
+import { CrosstalkError } from '../../../core/errors.js';
+import { DEFAULT_MAX_DEPTH } from '../../../core/event.js';
+import { decodeUtf8, encodeUtf8Text } from '../utf8.js';
 import {
   lua,
   luaH_new,
@@ -35,11 +36,7 @@ const INT_MAX = 2147483647;
 
 // ---- strings ------------------------------------------------------------------
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-const lenientUtf8 = new TextDecoder('utf-8');
-const utf8Encoder = new TextEncoder();
-
-/** Lua string bytes → JS string; throws TypeError on bytes that are not UTF-8. */
+/** Lua string bytes → JS string; throws Utf8Error on bytes that are not UTF-8. */
 export function decodeStrict(b: Uint8Array): string {
   const n = b.length;
   if (n <= 32) {
@@ -47,12 +44,12 @@ export function decodeStrict(b: Uint8Array): string {
     let s = '';
     for (let i = 0; i < n; i++) {
       const c = b[i]!;
-      if (c >= 0x80) return strictUtf8.decode(b);
+      if (c >= 0x80) return decodeUtf8(b, true);
       s += String.fromCharCode(c);
     }
     return s;
   }
-  return strictUtf8.decode(b);
+  return decodeUtf8(b, true);
 }
 
 // Most strings a script hands over are constants of its code (keys, types,
@@ -60,7 +57,7 @@ export function decodeStrict(b: Uint8Array): string {
 const decoded = new WeakMap<TString, string>();
 const MAX_DECODE_CACHED = 32;
 
-/** A TString's text, cached for short strings; throws TypeError when not UTF-8. */
+/** A TString's text, cached for short strings; throws Utf8Error when not UTF-8. */
 export function tstringText(ts: TString): string {
   const b = ts.realstring;
   if (b.length > MAX_DECODE_CACHED) return decodeStrict(b);
@@ -74,7 +71,7 @@ export function tstringText(ts: TString): string {
 
 /** For text meant for people (print, messages): bad bytes become U+FFFD. */
 export function decodeLenient(b: Uint8Array): string {
-  return lenientUtf8.decode(b);
+  return decodeUtf8(b, false);
 }
 
 export function encodeUtf8(s: string): Uint8Array {
@@ -83,12 +80,12 @@ export function encodeUtf8(s: string): Uint8Array {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
-      if (c >= 0x80) return utf8Encoder.encode(s);
+      if (c >= 0x80) return encodeUtf8Text(s);
       out[i] = c;
     }
     return out;
   }
-  return utf8Encoder.encode(s);
+  return encodeUtf8Text(s);
 }
 
 // Short strings repeat (field names, event types, timestamps within a ms), and
@@ -122,6 +119,8 @@ export interface ToJsOptions {
    * into a host callback. Without it, functions are INVALID_DATA.
    */
   callback?: (L: LuaState, fn: TValue) => (...args: unknown[]) => unknown;
+  /** the fields of the top-level table that may hold a function (`filter`); others refuse one */
+  functionKeys?: readonly string[];
   /** tables with this metatable (subscription handles) convert to their `id` */
   handleMetatable?: Table | null;
 }
@@ -248,7 +247,7 @@ function convertTable(L: LuaState, t: Table, depth: number, maxDepth: number, se
     for (; e !== undefined; e = e.n) {
       const k = e.key;
       const key = k.type === T.LNGSTR ? decodeKey(k.value as TString) : numberKey(k.value as number);
-      const v = convert(L, e.value, depth + 1, maxDepth, seen, childTop);
+      const v = convert(L, e.value, depth + 1, maxDepth, seen, childTop !== null && childTop.functionKeys?.includes(key) === true ? childTop : null);
       if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
       else obj[key] = v;
     }

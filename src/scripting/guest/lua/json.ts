@@ -3,8 +3,8 @@
  * `JSON.decode(text)` → value, with the same rules as event data (marshal.ts):
  * so `JSON.decode(JSON.encode(t))` is what a subscriber would receive.
  */
-import { CrosstalkError } from '../../core/errors.js';
-import { DEFAULT_MAX_DEPTH } from '../../core/event.js';
+import { CrosstalkError } from '../../../core/errors.js';
+import { DEFAULT_MAX_DEPTH } from '../../../core/event.js';
 import { raise } from './errors.js';
 import { decodeLenient, decodeStrict, encodeUtf8, pushJs, toJs } from './marshal.js';
 import { lauxlib, lua, type LuaCFunction, type LuaState } from './vm.js';

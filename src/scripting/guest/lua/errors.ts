@@ -4,7 +4,7 @@
  * `pcall` hands scripts something they can branch on (`err.code`) and print.
  * Also the reverse: reading whatever a script raised into code/message/line.
  */
-import { CrosstalkError, ERROR_CODES, isCrosstalkError, type ErrorCode } from '../../core/errors.js';
+import { CrosstalkError, ERROR_CODES, isCrosstalkError, type ErrorCode } from '../../../core/errors.js';
 import { decodeLenient, encodeUtf8, pushJs } from './marshal.js';
 import { lauxlib, lua, valueAt, T, type LuaState, type Table, type TString } from './vm.js';
 
@@ -33,14 +33,30 @@ export function installErrorMetatable(L: LuaState): void {
   lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, METATABLE_KEY);
 }
 
+/**
+ * Messages worded for a Lua author: the host and the runtime describe values
+ * in JS terms (`got undefined`, `an object`), which a Lua script calls nil
+ * and a table.
+ */
+export function luaWords(message: string): string {
+  return message
+    .replace(/\b(got|is|was) (undefined|null)\b/g, '$1 nil')
+    .replace(/\b(got|is) an array of (\d+)/g, '$1 a table (a list of $2)')
+    .replace(/\b(got|is) an object\b/g, '$1 a table')
+    .replace(/\bto be an object\b/g, 'to be a table')
+    .replace(/\bto be an array\b/g, 'to be a list (a table)')
+    .replace(/\bundefined; use null\b/g, 'nil');
+}
+
 /** Plain fields of an error, as the table shows them. */
 function errorFields(err: unknown): Record<string, unknown> {
   if (isCrosstalkError(err)) {
     return {
       code: err.code,
-      message: err.message,
+      message: luaWords(err.message),
       pattern: err.pattern,
       event_type: err.eventType,
+      event_id: err.eventId,
       subscription_id: err.subscriptionId,
       option: err.option,
       path: err.path,
@@ -58,10 +74,12 @@ export function pushError(L: LuaState, err: unknown): void {
   lua.lua_setmetatable(L, -2);
 }
 
-/** Raises `err` in Lua as an error table, remembering the calling script line. */
-export function raise(L: LuaState, err: unknown): never {
+/**
+ * Raises `err` in Lua as an error table, remembering the script line it was
+ * raised at: the caller's (from a C function), or `line` (from a hook).
+ */
+export function raise(L: LuaState, err: unknown, line: number | undefined = callerLine(L, 1)): never {
   pushError(L, err);
-  const line = callerLine(L, 1);
   if (line !== undefined) raisedAt.set(lua.lua_topointer(L, -1) as Table, line);
   return lua.lua_error(L);
 }

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { HOT_WINDOW_MS, isolateRunning, isolateWaiting, isPolling } from '../../src/scripting/js/hot-loop.js';
+import { HOT_WINDOW_MS, isolateRunning, isolateWaiting, isPolling } from '../../src/scripting/isolate/hot-loop.js';
 
 const turn = () => new Promise((r) => setImmediate(r));
 
@@ -33,7 +33,7 @@ describe('hot loop', () => {
   });
 
   it('does not keep a process alive', () => {
-    const code = `import('${new URL('../../dist/scripting/js/hot-loop.js', import.meta.url).href}').then((m) => { m.isolateRunning({}); });`;
+    const code = `import('${new URL('../../dist/scripting/isolate/hot-loop.js', import.meta.url).href}').then((m) => { m.isolateRunning({}); });`;
     const r = spawnSync(process.execPath, ['-e', code], { timeout: 10_000 });
     expect(r.status).toBe(0);
     expect(r.signal).toBeNull();

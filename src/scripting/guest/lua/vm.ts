@@ -10,9 +10,19 @@
  * (last release 2019), and `assertInternals` checks the shapes at load, so a
  * different fengari fails loudly here rather than subtly later.
  */
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import fengariCore from 'fengari/src/fengaricore.js';
+import lauxlibModule from 'fengari/src/lauxlib.js';
+import lbaselib from 'fengari/src/lbaselib.js';
+import lcorolib from 'fengari/src/lcorolib.js';
+import lmathlib from 'fengari/src/lmathlib.js';
+import lobjectModule from 'fengari/src/lobject.js';
+import loslib from 'fengari/src/loslib.js';
+import lstringModule from 'fengari/src/lstring.js';
+import lstrlib from 'fengari/src/lstrlib.js';
+import ltablib from 'fengari/src/ltablib.js';
+import ltableModule from 'fengari/src/ltable.js';
+import luaModule from 'fengari/src/lua.js';
+import lutf8lib from 'fengari/src/lutf8lib.js';
 
 /** A fengari `lua_State` (a thread). Opaque outside marshal.ts. */
 export interface LuaState {
@@ -141,19 +151,19 @@ export interface LualibApi {
   luaopen_os: LuaCFunction;
 }
 
-interface FengariModule {
-  lua: LuaApi;
-  lauxlib: LauxApi;
-  lualib: LualibApi;
-  to_luastring(s: string, cache?: boolean): Uint8Array;
-  to_jsstring(b: Uint8Array, from?: number, to?: number, replacementChar?: boolean): string;
-}
-
-const fengari = require('fengari') as FengariModule;
-export const lua = fengari.lua;
-export const lauxlib = fengari.lauxlib;
-export const lualib = fengari.lualib;
-export const toLuaString = fengari.to_luastring;
+export const lua = luaModule as LuaApi;
+export const lauxlib = lauxlibModule as LauxApi;
+/** The libraries a script gets (sandbox.ts trims them further). */
+export const lualib: LualibApi = {
+  luaopen_base: (lbaselib as { luaopen_base: LuaCFunction }).luaopen_base,
+  luaopen_string: (lstrlib as { luaopen_string: LuaCFunction }).luaopen_string,
+  luaopen_table: (ltablib as { luaopen_table: LuaCFunction }).luaopen_table,
+  luaopen_math: (lmathlib as { luaopen_math: LuaCFunction }).luaopen_math,
+  luaopen_utf8: (lutf8lib as { luaopen_utf8: LuaCFunction }).luaopen_utf8,
+  luaopen_coroutine: (lcorolib as { luaopen_coroutine: LuaCFunction }).luaopen_coroutine,
+  luaopen_os: (loslib as { luaopen_os: LuaCFunction }).luaopen_os,
+};
+export const toLuaString = (fengariCore as { to_luastring(s: string, cache?: boolean): Uint8Array }).to_luastring;
 
 // ---- internals (see the file comment) -------------------------------------
 
@@ -224,9 +234,9 @@ export const T = {
   THREAD: 8,
 } as const;
 
-const lobject = require('fengari/src/lobject.js') as { TValue: new (type: number, value: unknown) => TValue };
-const ltable = require('fengari/src/ltable.js') as { luaH_new(L: LuaState): Table };
-const lstring = require('fengari/src/lstring.js') as {
+const lobject = lobjectModule as { TValue: new (type: number, value: unknown) => TValue };
+const ltable = ltableModule as { luaH_new(L: LuaState): Table };
+const lstring = lstringModule as {
   luaS_bless(L: LuaState, bytes: Uint8Array): TString;
   luaS_hashlongstr(ts: TString): string;
 };

@@ -10,9 +10,9 @@
  *   rows: 9 fields per event: id, type#, timestamp#, sequence, source#,
  *         priority#, metadata (0 when empty), data, ttl_seconds (0 when absent)
  *
- * `DECODE_SOURCE` is the isolate-side inverse (used by the prelude); it builds
- * fresh objects for every event, so a script changing one event's source or
- * metadata changes no other event.
+ * guest/codec.ts is the isolate-side inverse; it builds fresh objects for
+ * every event, so a script changing one event's source or metadata changes
+ * no other event.
  */
 import { PRIORITIES, type UniversalEvent } from '../../core/event.js';
 
@@ -57,48 +57,3 @@ export function encodeEvents(events: readonly UniversalEvent[]): string {
   }
   return JSON.stringify([types, times, sources, rows]);
 }
-
-/**
- * Isolate side: `decodeEvents(json)` → events. Written as source text and
- * spliced into the prelude; it may only use the prelude's captured `jsonParse`
- * and `objectKeys`.
- */
-export const DECODE_SOURCE = String.raw`
-const PRIORITY_NAMES = ${JSON.stringify(PRIORITIES)};
-function copySource(s) {
-  const out = {};
-  const keys = objectKeys(s);
-  for (let i = 0; i < keys.length; i++) out[keys[i]] = s[keys[i]];
-  return out;
-}
-function sourceLiteral(s) {
-  return { component: s.component, instance_id: s.instance_id, language: s.language };
-}
-function decodeEvents(json) {
-  const packed = jsonParse(json);
-  const types = packed[0], times = packed[1], sources = packed[2], r = packed[3];
-  // the usual source has exactly these three keys: built as a literal
-  const plain = [];
-  for (let i = 0; i < sources.length; i++) {
-    const s = sources[i];
-    plain[i] = objectKeys(s).length === 3 && typeof s.component === 'string' && typeof s.instance_id === 'string' && typeof s.language === 'string';
-  }
-  const out = [];
-  for (let k = 0, n = 0; k < r.length; k += 9, n++) {
-    const e = {
-      id: r[k],
-      event_type: types[r[k + 1]],
-      timestamp: times[r[k + 2]],
-      version: '1.0',
-      sequence: r[k + 3],
-      source: plain[r[k + 4]] ? sourceLiteral(sources[r[k + 4]]) : copySource(sources[r[k + 4]]),
-      data: r[k + 7],
-      metadata: r[k + 6] === 0 ? {} : r[k + 6],
-      priority: PRIORITY_NAMES[r[k + 5]],
-    };
-    if (r[k + 8] !== 0) e.ttl_seconds = r[k + 8];
-    out[n] = e;
-  }
-  return out;
-}
-`;

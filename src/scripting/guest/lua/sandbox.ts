@@ -1,20 +1,16 @@
 /**
- * The restricted Lua state every script gets (SPEC §4): base without
- * dofile/loadfile/require, `load` for text chunks only, string (without
- * dump), table, math, utf8, coroutine, and os.time/clock/date/difftime.
- * No io, no debug, no package, no os.execute/exit/getenv/remove/rename.
+ * The restricted Lua state every script gets (see the README's "Sandbox and
+ * limits"): base without dofile/loadfile/require, `load` for text chunks
+ * only, string (without dump), table, math, utf8, coroutine, and
+ * os.time/clock/date/difftime. No io, no debug, no package, no
+ * os.exit/getenv/remove/rename.
  *
  * `print` writes tab-separated `tostring`s as one line to the host's output;
- * `string.rep` refuses results past the memory limit, since one call could
- * otherwise allocate gigabytes before the time budget can intervene.
- *
- * Known limit: the budget is checked between Lua instructions, so one call
- * into the library runs to its end. A pathological pattern
- * (`("a*"):rep(12) .. "b"` on a long subject) or doubling a string by
- * concatenation thirty times can still hold the host for seconds; fengari
- * offers no hook inside its pattern matcher or string allocation.
+ * `string.rep` refuses results past the memory limit at once, rather than
+ * after allocating them; `os.clock` is the CPU time of this script (its
+ * isolate); `collectgarbage("count")` is the script's heap in KB.
  */
-import { CrosstalkError } from '../../core/errors.js';
+import { CrosstalkError } from '../../../core/errors.js';
 import { installErrorMetatable, pushError, raise } from './errors.js';
 import { decodeLenient } from './marshal.js';
 import { installPcall } from './pcall.js';
@@ -27,6 +23,12 @@ export interface SandboxOptions {
   maxStringBytes: number;
   /** true once the script is stopped (xpcall then skips the script's message handler) */
   isStopped?: () => boolean;
+  /** a JS exception inside fengari (out of memory, a stack overflow): the Lua error value to raise */
+  nativeError?: (L: LuaState, e: unknown) => void;
+  /** seconds of CPU the script has used (os.clock) */
+  clock(): number;
+  /** bytes of heap the script uses (collectgarbage("count")) */
+  heapBytes(): number;
 }
 
 const OS_KEPT = ['time', 'clock', 'date', 'difftime'] as const;
@@ -38,7 +40,9 @@ export function createSandbox(options: SandboxOptions): LuaState {
   // A JS exception inside fengari (a bug, or V8's own stack overflow) would
   // otherwise leave no error value; make it an ordinary SCRIPT_ERROR.
   lua.lua_atnativeerror(L, (L) => {
-    pushError(L, lua.lua_touserdata(L, -1));
+    const e = lua.lua_touserdata(L, -1);
+    if (options.nativeError) options.nativeError(L, e);
+    else pushError(L, e);
     return 1;
   });
 
@@ -70,6 +74,11 @@ export function createSandbox(options: SandboxOptions): LuaState {
   lua.lua_getfield(L, -1, 'date');
   lua.lua_pushcclosure(L, utcAwareDate, 1);
   lua.lua_setfield(L, -2, 'date');
+  lua.lua_pushcfunction(L, (L) => {
+    lua.lua_pushnumber(L, options.clock());
+    return 1;
+  });
+  lua.lua_setfield(L, -2, 'clock');
   lua.lua_setglobal(L, 'os');
   lua.lua_pop(L, 1);
 
@@ -87,7 +96,35 @@ export function createSandbox(options: SandboxOptions): LuaState {
 
   lua.lua_pushcfunction(L, printer(options.print));
   lua.lua_setglobal(L, 'print');
+  lua.lua_pushcfunction(L, collectGarbage(options.heapBytes));
+  lua.lua_setglobal(L, 'collectgarbage');
   return L;
+}
+
+const GC_OPTIONS = ['collect', 'stop', 'restart', 'count', 'step', 'setpause', 'setstepmul', 'isrunning'];
+
+/**
+ * `collectgarbage(opt)`: V8 manages the isolate's heap, so only "count"
+ * (the heap in KB, as a float, and its remainder in bytes) and "isrunning"
+ * say something; the other options of Lua 5.3 are accepted and do nothing.
+ */
+function collectGarbage(heapBytes: () => number): LuaCFunction {
+  return (L) => {
+    const opt = lua.lua_type(L, 1) <= 0 ? 'collect' : decodeLenient(lauxlib.luaL_tolstring(L, 1));
+    if (!GC_OPTIONS.includes(opt)) return lauxlib.luaL_argerror(L, 1, `invalid option '${opt}'`);
+    if (opt === 'count') {
+      const bytes = heapBytes();
+      lua.lua_pushnumber(L, bytes / 1024);
+      lua.lua_pushinteger(L, bytes % 1024);
+      return 2;
+    }
+    if (opt === 'isrunning') {
+      lua.lua_pushboolean(L, true);
+      return 1;
+    }
+    lua.lua_pushinteger(L, 0);
+    return 1;
+  };
 }
 
 /** `load(chunk, name, mode, env)` with mode forced to "t": binary chunks never load. */

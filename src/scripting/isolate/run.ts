@@ -1,0 +1,306 @@
+/**
+ * One script, Lua or JS, in its own isolated-vm isolate, from start to end.
+ *
+ * The isolate loads the guest runtime of its language (guest-code.ts), is
+ * booted with the host's call Reference (bridge.ts), a config and a small
+ * shared memory for the stop flag, then runs the script on its own thread.
+ * No script code runs on the host thread.
+ *
+ * Limits (engine.ts ScriptLimits):
+ * - memory: the isolate's heap limit; over it, isolated-vm ends the isolate
+ *   (or the runtime catches the failed allocation) → SCRIPT_MEMORY;
+ * - CPU: the watchdog measures the isolate's CPU time since it last made a
+ *   call that may wait → SCRIPT_TIMEOUT;
+ * - deadline: a wall-clock timer → SCRIPT_TIMEOUT.
+ * A stop sets the shared flag: the script hands over its publish batch at
+ * its next look at the flag (Lua: every 1000 instructions; JS: its next
+ * Event call), and every later call raises the stop. An isolate still
+ * running STOP_GRACE_MS later (inside one long library call, or a JS loop
+ * that never calls Event) is disposed; only then can events it batched but
+ * had not handed over be lost. Either way the bus, the store and the other
+ * scripts go on.
+ */
+import ivm from 'isolated-vm';
+import { ERROR_CODES } from '../../core/errors.js';
+import { portOf, type BusPort } from '../../core/port.js';
+import type { Bus } from '../../core/types.js';
+import { createScriptContext, type ScriptContext, type ScriptServices } from '../api.js';
+import {
+  DEFAULT_SCRIPT_LIMITS,
+  MIN_MEMORY_LIMIT_MB,
+  type RunOptions,
+  type ScriptFailure,
+  type ScriptFile,
+  type ScriptLanguage,
+  type ScriptResult,
+} from '../engine.js';
+import { FLAG_STOP, type GuestConfig, type GuestFailure, type WireError } from '../guest/protocol.js';
+import { HostBridge } from './bridge.js';
+import { compileGuest } from './guest-code.js';
+import { OutboxReader } from './outbox.js';
+import type { StartGate } from './start-gate.js';
+import { unwatch, watch, type Watched } from './watchdog.js';
+
+/** How long a stopped script that is still running gets before its isolate is disposed. */
+export const STOP_GRACE_MS = 500;
+/** Timers cannot wait longer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+/** What a script's own error code may look like. */
+const SCRIPT_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/** A JS script's body as an async function; the prefix shares line 1, so line numbers stay true. */
+function wrapJs(source: string): string {
+  const body = source.startsWith('#!') ? `//${source.slice(2)}` : source;
+  return `(async function () {${body}\n})`;
+}
+
+/** Runtime frames say nothing to the script's author. */
+const RUNTIME_FRAME = /^\s+at .*crosstalk:[a-z]+-runtime:\d+:\d+\)?$/;
+
+function failureFrom(json: string): ScriptFailure {
+  let d: Partial<Record<keyof GuestFailure, unknown>>;
+  try {
+    d = JSON.parse(json) as typeof d;
+  } catch {
+    return { code: 'SCRIPT_ERROR', message: 'the script failed and its error could not be read' };
+  }
+  const f: ScriptFailure = {
+    // a code of the bus, or one a script raised itself (`error({code = "MY_CODE"})`)
+    code: typeof d.code === 'string' && (KNOWN_CODES.has(d.code) || SCRIPT_CODE.test(d.code)) ? d.code : 'SCRIPT_ERROR',
+    message: typeof d.message === 'string' ? d.message.slice(0, 10_000) : 'unknown error',
+  };
+  if (typeof d.line === 'number' && Number.isInteger(d.line) && d.line > 0) f.line = d.line;
+  if (typeof d.traceback === 'string' && d.traceback.length > 0) {
+    f.traceback = d.traceback
+      .split('\n')
+      .filter((l) => !RUNTIME_FRAME.test(l))
+      .join('\n')
+      .slice(0, 10_000);
+  }
+  return f;
+}
+
+/** A compile error: isolated-vm puts `[file:line:col]` at the end of the message. */
+function failureFromCompile(e: unknown, script: string): ScriptFailure {
+  const message = e instanceof Error ? e.message : String(e);
+  const f: ScriptFailure = { code: 'SCRIPT_ERROR', message: `${e instanceof Error ? e.name : 'Error'}: ${message}` };
+  const at = message.lastIndexOf(`${script}:`);
+  if (at >= 0) {
+    const line = Number.parseInt(message.slice(at + script.length + 1), 10);
+    if (Number.isInteger(line) && line > 0) f.line = line;
+  }
+  return f;
+}
+
+export class ScriptRun implements Watched {
+  private readonly port: BusPort;
+  private readonly ctx: ScriptContext;
+  private readonly isolate: ivm.Isolate;
+  private readonly bridge: HostBridge;
+  private readonly outbox = new OutboxReader();
+  private readonly started = performance.now();
+  private readonly memoryMb: number;
+  private readonly cpuLimitMs: number;
+  private readonly deadlineMs: number;
+  private stopReason: WireError | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  /** CPU ms of the isolate when its current stretch without waiting began */
+  private stretchStart = 0;
+  private stretchReset = false;
+  private cpuMs = 0;
+
+  constructor(
+    bus: Bus,
+    private readonly file: ScriptFile,
+    private readonly language: ScriptLanguage,
+    private readonly options: RunOptions,
+    services: ScriptServices,
+    private readonly gate: StartGate | null = null,
+  ) {
+    this.port = portOf(bus);
+    const limits = options.limits;
+    this.memoryMb = Number.isFinite(limits.memoryLimitMb) ? Math.max(MIN_MEMORY_LIMIT_MB, Math.ceil(limits.memoryLimitMb)) : DEFAULT_SCRIPT_LIMITS.memoryLimitMb;
+    this.cpuLimitMs = Number.isFinite(limits.cpuLimitMs) && limits.cpuLimitMs > 0 ? limits.cpuLimitMs : 0;
+    this.deadlineMs = Number.isFinite(limits.deadlineMs) && limits.deadlineMs > 0 && limits.deadlineMs <= MAX_TIMER_MS ? Math.ceil(limits.deadlineMs) : 0;
+    this.ctx = createScriptContext(this.port, { component: file.name, language }, services);
+    this.isolate = new ivm.Isolate({
+      memoryLimit: this.memoryMb,
+      onCatastrophicError: (message) => this.stop({ code: 'SCRIPT_ERROR', message: `the isolate failed: ${message}` }),
+    });
+    this.bridge = new HostBridge(this.ctx, this.outbox, file.name, options.output, {
+      fatal: (reason) => this.stop(reason),
+      waited: () => (this.stretchReset = true),
+      heapBytes: () => {
+        const h = this.isolate.getHeapStatisticsSync();
+        return h.used_heap_size + h.externally_allocated_size;
+      },
+      cpuSeconds: () => Number(this.isolate.cpuTime) / 1e9,
+    }, gate);
+    gate?.join(this.bridge);
+  }
+
+  get parked(): boolean {
+    return this.bridge.parked;
+  }
+
+  /** Watchdog tick: the CPU the isolate used since its last call that may wait. */
+  checkCpu(): void {
+    if (this.cpuLimitMs === 0 || this.stopReason !== null || this.isolate.isDisposed) return;
+    const cpu = Number(this.isolate.cpuTime) / 1e6;
+    if (this.stretchReset) {
+      this.stretchReset = false;
+      this.stretchStart = cpu;
+      return;
+    }
+    if (cpu - this.stretchStart > this.cpuLimitMs) {
+      this.stop({
+        code: 'SCRIPT_TIMEOUT',
+        message: `${this.file.name} ran ${Math.round(cpu - this.stretchStart)} ms of CPU without waiting; its CPU limit is ${this.cpuLimitMs} ms`,
+      });
+    }
+  }
+
+  private result(error?: ScriptFailure): ScriptResult {
+    const r: ScriptResult = { script: this.file.name, ok: error === undefined, durationMs: performance.now() - this.started, cpuMs: this.cpuUsedMs() };
+    if (error !== undefined) r.error = error;
+    return r;
+  }
+
+  /** CPU the isolate used so far (or when it was disposed). */
+  private cpuUsedMs(): number {
+    if (!this.isolate.isDisposed) {
+      try {
+        this.cpuMs = Number(this.isolate.cpuTime) / 1e6;
+      } catch {
+        // disposed meanwhile
+      }
+    }
+    return this.cpuMs;
+  }
+
+  private config(): string {
+    const cfg: GuestConfig = {
+      script: this.file.name,
+      ids: this.bridge.issueIds(),
+      batching: !this.port.hasStrictSubscriptions(),
+      maxDepth: this.port.limits.max_depth,
+      maxBytes: this.port.limits.max_event_bytes,
+      memoryBytes: this.memoryMb * 1024 * 1024,
+    };
+    if (this.language === 'lua') cfg.source = this.file.source;
+    return JSON.stringify(cfg);
+  }
+
+  async run(): Promise<ScriptResult> {
+    const result = await this.runToEnd();
+    // whatever ended the script, what it published is delivered
+    const rescued = this.bridge.rescue();
+    this.gate?.arrive(this.bridge);
+    const lost = await rescued;
+    if (lost !== null && result.ok) {
+      result.ok = false;
+      result.error = { code: lost.code, message: lost.message };
+    }
+    this.ctx.close();
+    return result;
+  }
+
+  private async runToEnd(): Promise<ScriptResult> {
+    const hostRef = new ivm.Reference(this.bridge.call);
+    const abort = () => this.stop({ code: 'SCRIPT_ERROR', message: 'stopped' });
+    const signal = this.options.signal;
+    try {
+      if (signal?.aborted) return this.result({ code: 'SCRIPT_ERROR', message: 'stopped before it started' });
+      signal?.addEventListener('abort', abort, { once: true });
+      const context = await this.isolate.createContext();
+      const runtime = await compileGuest(this.isolate, this.language);
+      await runtime.run(context);
+      const boot = (await context.global.get('__crosstalkGuest', { reference: true })) as ivm.Reference<{ boot: unknown }>;
+      const bootFn = (await boot.get('boot', { reference: true })) as ivm.Reference<(...a: unknown[]) => unknown>;
+      const shared = new ivm.ExternalCopy(this.outbox.shared).copyInto({ release: true });
+      const control = (await bootFn.apply(undefined, [hostRef, this.config(), shared], {
+        result: { reference: true },
+      })) as ivm.Reference<(op: string, fn?: unknown) => unknown>;
+      boot.release();
+      bootFn.release();
+
+      let fnArg: ivm.Dereference<unknown> | undefined;
+      if (this.language === 'javascript') {
+        let fn: ivm.Reference<unknown>;
+        try {
+          const script = await this.isolate.compileScript(wrapJs(this.file.source), { filename: this.file.name });
+          fn = (await script.run(context, { reference: true })) as ivm.Reference<unknown>;
+        } catch (e) {
+          return this.result(failureFromCompile(e, this.file.name));
+        }
+        fnArg = fn.derefInto();
+      }
+      watch(this);
+      if (this.deadlineMs > 0) {
+        this.timers.push(
+          setTimeout(() => this.stop({ code: 'SCRIPT_TIMEOUT', message: `${this.file.name} ran past its deadline of ${this.deadlineMs} ms` }), this.deadlineMs),
+        );
+      }
+      // a Lua run returns its answer; a JS run, a promise of it
+      const out = fnArg === undefined ? await control.apply(undefined, ['run']) : await control.apply(undefined, ['run', fnArg], { result: { promise: true } });
+      const failure = typeof out === 'string' && out.length > 0 ? failureFrom(out) : undefined;
+      if (this.stopReason !== null) {
+        // the script's own account of the stop says where it was (line, traceback)
+        const stop = this.stopFailure();
+        return this.result(failure?.code === stop.code ? { ...failure, message: stop.message } : stop);
+      }
+      return this.result(failure);
+    } catch (e) {
+      return this.result(this.failureFor(e));
+    } finally {
+      unwatch(this);
+      signal?.removeEventListener('abort', abort);
+      for (const t of this.timers) clearTimeout(t);
+      hostRef.release();
+      if (!this.isolate.isDisposed) this.isolate.dispose();
+    }
+  }
+
+  /**
+   * Stops the script: a call it waits in is answered with the stop at once;
+   * a running script sees the flag soon; one that does not is disposed after
+   * STOP_GRACE_MS.
+   */
+  stop(reason: WireError): void {
+    if (this.stopReason !== null || this.isolate.isDisposed) return;
+    this.stopReason = reason;
+    Atomics.store(this.outbox.ctl, FLAG_STOP, 1);
+    this.bridge.stop(reason);
+    this.timers.push(
+      setTimeout(() => {
+        if (this.isolate.isDisposed) return;
+        this.cpuUsedMs();
+        this.isolate.dispose();
+      }, STOP_GRACE_MS),
+    );
+  }
+
+  private stopFailure(): ScriptFailure {
+    const r = this.stopReason!;
+    return { code: r.code, message: r.message };
+  }
+
+  private failureFor(e: unknown): ScriptFailure {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/memory limit/i.test(message)) {
+      return { code: 'SCRIPT_MEMORY', message: `${this.file.name} exceeded its memory limit of ${this.memoryMb} MB` };
+    }
+    if (this.stopReason !== null) return this.stopFailure();
+    if (/disposed/i.test(message)) return { code: 'SCRIPT_MEMORY', message: `${this.file.name}: the isolate was disposed (out of memory)` };
+    // a JS script left a promise rejected with nobody to catch it
+    const f: ScriptFailure = { code: 'SCRIPT_ERROR', message: `unhandled promise rejection: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
+    const stack = e instanceof Error && typeof e.stack === 'string' ? e.stack : '';
+    const at = stack.indexOf(`${this.file.name}:`);
+    if (at >= 0) {
+      const line = Number.parseInt(stack.slice(at + this.file.name.length + 1), 10);
+      if (Number.isInteger(line) && line > 0) f.line = line;
+    }
+    return f;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The start barrier of scripts started together (`runScripts`, `crosstalk
+ * run`): what each script publishes before its first wait is held, and its
+ * first wait does not begin, until every script of the group has reached
+ * its first wait (or ended). Then the held publishes are delivered, in the
+ * order they were made, and the waits begin. So a script's publishes never
+ * race another script's subscriptions at start-up (README: "Starting
+ * together").
+ *
+ * A group that takes longer than `maxHoldMs` to get there (a script
+ * computing for long before it first waits) opens anyway.
+ */
+export const DEFAULT_MAX_HOLD_MS = 5000;
+
+export class StartGate {
+  private readonly pending = new Set<object>();
+  private readonly held: (() => unknown)[] = [];
+  private state: 'closed' | 'releasing' | 'open' = 'closed';
+  private resolveOpened!: () => void;
+  /** resolves once the held publishes are delivered */
+  readonly opened: Promise<void>;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly maxHoldMs = DEFAULT_MAX_HOLD_MS) {
+    this.opened = new Promise((resolve) => (this.resolveOpened = resolve));
+  }
+
+  /** True while publishes must be held. */
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** A member of the group, before it starts. */
+  join(member: object): void {
+    if (this.state !== 'closed') return;
+    this.pending.add(member);
+    if (this.timer === null && this.maxHoldMs > 0) {
+      this.timer = setTimeout(() => this.open(), this.maxHoldMs);
+      this.timer.unref();
+    }
+  }
+
+  /** A member reached its first wait, or ended. */
+  arrive(member: object): void {
+    if (!this.pending.delete(member)) return;
+    if (this.pending.size === 0) this.open();
+  }
+
+  /** Holds a publish until the gate opens (only while `closed`). */
+  hold(publish: () => unknown): void {
+    this.held.push(publish);
+  }
+
+  private open(): void {
+    if (this.state !== 'closed') return;
+    this.state = 'releasing';
+    if (this.timer !== null) clearTimeout(this.timer);
+    void this.release(0).then(() => {
+      this.state = 'open';
+      this.resolveOpened();
+    });
+  }
+
+  /** Delivers the held publishes in order; one that has to wait (a full `block` queue) holds back the rest. */
+  private async release(from: number): Promise<void> {
+    for (let i = from; i < this.held.length; i++) {
+      const r = this.held[i]!();
+      if (r instanceof Promise) await r.catch(() => undefined);
+    }
+    this.held.length = 0;
+  }
+}
