@@ -5,10 +5,15 @@
  * build` runs it after tsc has checked the sources.
  *
  * fengari is bundled from its individual modules (its main file would also
- * load io, package and debug, which need Node), and patched here so that
- * integer arithmetic leaving the 32-bit range gives the exact result as a
- * float instead of wrapping (README: "Values"). Each patch must match its
- * text exactly once, so a different fengari fails this build loudly.
+ * load io, package and debug, which need Node), and patched here:
+ * - integer arithmetic leaving the 32-bit range gives the exact result as a
+ *   float instead of wrapping (README: "Values");
+ * - a JS exception inside the VM (an allocation that does not fit the
+ *   memory limit) reaches the native-error handler even when the Lua frame
+ *   had filled its stack: fengari pushes the handler without making room,
+ *   its own stack check fails, and the error value becomes that handler.
+ * Each patch must match its text exactly once, so a different fengari fails
+ * this build loudly.
  */
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
@@ -38,6 +43,12 @@ const PATCHES = {
     ['case LUA_OPUNM:  return (0 - v1)|0;', 'case LUA_OPUNM:  return 0 - v1;'],
     ['res.setivalue(intarith(L, op, p1.value, p2.value));', '__crosstalk_setint(res, intarith(L, op, p1.value, p2.value));'],
   ],
+  'ldo.js': [
+    [
+      'lapi.lua_pushcfunction(L, atnativeerror);',
+      'luaD_checkstack(L, 2); if (L.ci.top < L.top + 2) L.ci.top = L.top + 2; lapi.lua_pushcfunction(L, atnativeerror);',
+    ],
+  ],
   'lstrlib.js': [
     [
       `let n = luaL_checkinteger(L, arg);
@@ -63,7 +74,7 @@ function __crosstalk_wide(L, arg) {
 const patchFengari = {
   name: 'patch-fengari',
   setup(b) {
-    b.onLoad({ filter: /fengari[\\/]src[\\/](lvm|lobject|lstrlib)\.js$/ }, async (args) => {
+    b.onLoad({ filter: /fengari[\\/]src[\\/](lvm|lobject|lstrlib|ldo)\.js$/ }, async (args) => {
       const file = path.basename(args.path);
       let text = await readFile(args.path, 'utf8');
       for (const [from, to] of PATCHES[file]) {
@@ -73,7 +84,8 @@ const patchFengari = {
         }
         text = text.replace(from, to);
       }
-      text += file === 'lstrlib.js' ? WIDE : SETINT;
+      if (file === 'lstrlib.js') text += WIDE;
+      else if (file !== 'ldo.js') text += SETINT;
       return { contents: text, loader: 'js' };
     });
   },

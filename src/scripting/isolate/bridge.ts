@@ -41,6 +41,10 @@ import { wake } from './watchdog.js';
 
 type Answer = string | Promise<string>;
 
+/** What the start gate holds of one script at most before the script waits for the gate. */
+export const HOLD_MAX_EVENTS = 4096;
+export const HOLD_MAX_CHARS = 8 << 20;
+
 export function toWireError(e: unknown): WireError {
   if (e instanceof CrosstalkError) {
     const w: WireError = { code: e.code, message: e.message };
@@ -90,6 +94,9 @@ export class HostBridge {
   private tail: Promise<unknown> | null = null;
   /** the first failure of a batch nobody waited for; reported at the next call */
   private deferred: WireError | null = null;
+  /** publishes (and about how many characters of them) held at the start gate */
+  private held = 0;
+  private heldChars = 0;
   /** the id pool the isolate draws from, and how many of it its batches have used */
   private ids: string[] = [];
   private idsUsed = 0;
@@ -307,6 +314,9 @@ export class HostBridge {
         return this.wait(this.gate.opened.then(() => this.answer(name, args)));
       }
     }
+    if (decl.name === 'publish' && this.gate?.closed === true && this.holdingFull()) {
+      return this.wait(this.awaitGate().then(() => this.answer(name, args)));
+    }
     if (decl.name === 'publish' && this.gate?.closed === true) {
       const first = args[0];
       const type = typeof first === 'string' ? first : String((first as { event_type?: unknown } | null)?.event_type);
@@ -353,7 +363,23 @@ export class HostBridge {
       this.deferred ??= { code: 'SCRIPT_ERROR', message: 'malformed publish batch' };
       return undefined;
     }
+    if (this.gate?.closed === true) this.heldChars += batch.length;
     return this.publishFrom(inits, 0);
+  }
+
+  /**
+   * True when the start gate holds as much of this script's publishes as it
+   * may: the script then waits at its publish until the gate opens (which
+   * counts as reaching its first wait), so holding never grows without bound.
+   */
+  private holdingFull(): boolean {
+    return this.held >= HOLD_MAX_EVENTS || this.heldChars >= HOLD_MAX_CHARS;
+  }
+
+  /** Waits for the start gate to open, as the script's first wait. */
+  private awaitGate(): Promise<void> {
+    this.gate!.arrive(this);
+    return this.gate!.opened;
   }
 
   private publishFrom(inits: unknown[], from: number): undefined | Promise<void> {
@@ -362,6 +388,10 @@ export class HostBridge {
       const id = this.ids[this.idsUsed++];
       const init = inits[i];
       if (this.gate?.closed === true) {
+        if (this.holdingFull()) {
+          this.idsUsed--; // the event takes its id when it is published, after the gate opens
+          return this.awaitGate().then(() => this.publishFrom(inits, i));
+        }
         this.holdBatched(init, id);
         continue;
       }
@@ -390,6 +420,7 @@ export class HostBridge {
       this.publishFailed('batched publish', init, id, e);
       return;
     }
+    this.held++;
     this.gate!.hold(() => this.deliverHeld('batched publish', init, id, deliver));
   }
 
@@ -428,7 +459,10 @@ export class HostBridge {
     const supplied = first !== null && typeof first === 'object' ? (first as { id?: unknown }).id : undefined;
     const id = typeof supplied === 'string' ? supplied : uuidV4();
     const prepared = this.ctx.port.prepare(this.ctx.identity, first as string | EventInit, data as JsonValue, options as PublishOptions | undefined, id);
-    this.gate!.hold(() => this.deliverHeld('publish', first, id, () => this.ctx.port.publishPrepared(prepared)));
+    const deliver = () => this.ctx.port.publishPrepared(prepared);
+    this.held++;
+    this.heldChars += 512;
+    this.gate!.hold(() => this.deliverHeld('publish', first, id, deliver));
     return id;
   }
 

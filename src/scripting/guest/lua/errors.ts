@@ -31,6 +31,16 @@ export function installErrorMetatable(L: LuaState): void {
   lua.lua_pushliteral(L, METATABLE_KEY);
   lua.lua_setfield(L, -2, '__name');
   lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, METATABLE_KEY);
+  // made now: when the script is out of memory, raising it must not need any
+  pushError(L, new CrosstalkError('SCRIPT_MEMORY', 'out of memory'));
+  lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, OUT_OF_MEMORY_KEY);
+}
+
+const OUT_OF_MEMORY_KEY = 'crosstalk.OutOfMemory';
+
+/** Pushes the SCRIPT_MEMORY error made in advance (allocates nothing). */
+export function pushOutOfMemory(L: LuaState): void {
+  lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, OUT_OF_MEMORY_KEY);
 }
 
 /**

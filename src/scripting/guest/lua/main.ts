@@ -13,7 +13,7 @@
 import { CrosstalkError } from '../../../core/errors.js';
 import type { GuestConfig, GuestFailure } from '../protocol.js';
 import { Runtime, type HostReference } from '../runtime.js';
-import { callerLine, pushError, raise, readError } from './errors.js';
+import { callerLine, pushError, pushOutOfMemory, raise, readError } from './errors.js';
 import { installEvent } from './event.js';
 import { installJson } from './json.js';
 import { decodeLenient, encodeUtf8 } from './marshal.js';
@@ -85,7 +85,9 @@ class LuaScript {
   /** A JS exception inside fengari becomes a Lua error; running out of memory stops the script. */
   private nativeError(L: LuaState, e: unknown): void {
     if (e instanceof RangeError && OUT_OF_MEMORY.test(e.message)) {
-      pushError(L, this.runtime.outOfMemory(`ran out of memory (${e.message}); the limit is ${Math.round(this.cfg.memoryBytes / 1048576)} MB`));
+      // nothing here may allocate much: the memory is gone
+      this.runtime.outOfMemory(`ran out of memory (${e.message}); the limit is ${Math.round(this.cfg.memoryBytes / 1048576)} MB`);
+      pushOutOfMemory(L);
       this.enforceStop(L);
       return;
     }
@@ -101,6 +103,7 @@ class LuaScript {
 
   /** Message handler: keeps the stack as it was where the error was raised. */
   private readonly onError = (L: LuaState): number => {
+    const top = lua.lua_gettop(L);
     try {
       lauxlib.luaL_traceback(L, L, null, 1);
       this.traceback = decodeLenient(lua.lua_tostring(L, -1) ?? new Uint8Array())
@@ -108,7 +111,8 @@ class LuaScript {
         .replace(/\[JS\]/g, '[C]');
       lua.lua_pop(L, 1);
     } catch {
-      // a traceback is a courtesy
+      // a traceback is a courtesy (and out of memory, it may not fit)
+      lua.lua_settop(L, top);
     }
     return 1; // the error value, unchanged
   };

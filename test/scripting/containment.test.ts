@@ -1,0 +1,99 @@
+/**
+ * A script never harms anything but itself: memory bombs, endless loops and
+ * pathological patterns, each run through the real CLI next to a script
+ * that keeps exchanging events. Only the bad script stops (SCRIPT_MEMORY /
+ * SCRIPT_TIMEOUT), the partner finishes its work, and the `crosstalk run`
+ * process stays small (its peak RSS is read from /proc while it runs).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, ROOT } from '../setup/cli.js';
+
+const FX = path.join(ROOT, 'test/fixtures/containment');
+const fx = (f: string) => path.join(FX, f);
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** peak resident memory of the process, MB (VmHWM, read while it ran) */
+  peakMb: number;
+  /** JSON Lines of --json, parsed */
+  lines: { type: string; script?: string; ok?: boolean; text?: string; duration_ms?: number; error?: { code: string; message: string } }[];
+}
+
+function peakOf(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** `crosstalk run --json ...args`, sampling the child's peak RSS until it exits. */
+function run(args: string[]): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'run', '--json', ...args], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    let peakMb = 0;
+    child.stdout.on('data', (b: Buffer) => (stdout += b));
+    child.stderr.on('data', (b: Buffer) => (stderr += b));
+    const sampler = setInterval(() => (peakMb = Math.max(peakMb, peakOf(child.pid!))), 20);
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('exit', (code) => {
+      clearInterval(sampler);
+      clearTimeout(guard);
+      const lines = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Ran['lines'][number]);
+      resolve({ code, stdout, stderr, peakMb, lines });
+    });
+  });
+}
+
+const resultOf = (r: Ran, script: string) => r.lines.find((l) => l.type === 'result' && l.script === script);
+const printed = (r: Ran, script: string) => r.lines.filter((l) => l.type === 'output' && l.script === script).map((l) => l.text);
+
+describe('memory bombs stop alone, with SCRIPT_MEMORY, and the process stays small', () => {
+  it.each(['lua-table-bomb.lua', 'lua-string-doubling.lua', 'js-typed-arrays.js', 'js-string-growth.js'])(
+    '%s',
+    async (bomb) => {
+      // a CPU limit the bomb cannot reach first, even on a loaded machine
+      const r = await run(['--memory-limit', '256', '--cpu-limit', '120000', fx(bomb), fx('partner.lua')]);
+      expect(resultOf(r, bomb)).toMatchObject({ ok: false, error: { code: 'SCRIPT_MEMORY' } });
+      expect(resultOf(r, 'partner.lua')).toMatchObject({ ok: true });
+      expect(printed(r, 'partner.lua')).toEqual(['exchanged 300']);
+      expect(r.code).toBe(1);
+      expect(r.peakMb).toBeGreaterThan(0);
+      expect(r.peakMb).toBeLessThan(1024);
+    },
+    60_000,
+  );
+});
+
+describe('endless work stops alone, with SCRIPT_TIMEOUT, within the CPU limit plus a second', () => {
+  it.each(['lua-loop.lua', 'lua-pattern.lua', 'js-regex.js'])(
+    '%s',
+    async (hog) => {
+      const r = await run(['--cpu-limit', '1000', fx(hog), fx('partner.lua')]);
+      const res = resultOf(r, hog);
+      expect(res).toMatchObject({ ok: false, error: { code: 'SCRIPT_TIMEOUT' } });
+      expect(res!.duration_ms!).toBeLessThan(1000 + 1000 + 500); // start-up included
+      expect(printed(r, 'partner.lua')).toEqual(['exchanged 300']);
+      expect(r.code).toBe(1);
+    },
+    60_000,
+  );
+
+  it('an idle listener outlives its CPU limit many times over', async () => {
+    const r = await run(['--cpu-limit', '200', fx('idle-listener.lua')]);
+    expect(resultOf(r, 'idle-listener.lua')).toMatchObject({ ok: true });
+    expect(printed(r, 'idle-listener.lua')).toEqual(['still listening\ttrue']);
+    expect(r.code).toBe(0);
+  }, 30_000);
+});
