@@ -3,6 +3,7 @@
  * the scripts concurrently on a bus, each in its own isolate. `crosstalk
  * run` is built on it too.
  */
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CrosstalkError, describeValue } from '../core/errors.js';
@@ -84,11 +85,18 @@ export async function runScripts(bus: Bus, scripts: readonly (string | ScriptFil
   const limits = resolveLimits(options.limits);
   const output = options.output ?? defaultOutput;
   const gate = options.barrier === false ? null : new StartGate();
-  return Promise.all(
+  // one listener on the caller's signal, however many scripts it stops
+  const stop = new AbortController();
+  setMaxListeners(files.length + 10, stop.signal);
+  const outer = options.signal;
+  const relay = () => stop.abort();
+  if (outer?.aborted) stop.abort();
+  else outer?.addEventListener('abort', relay, { once: true });
+  const results = await Promise.all(
     files.map(async (file, i): Promise<ScriptResult> => {
       let r: ScriptResult;
       try {
-        r = await runScript(bus, file, languages[i]!, { limits, output, ...(options.signal ? { signal: options.signal } : {}) }, options.services, gate);
+        r = await runScript(bus, file, languages[i]!, { limits, output, signal: stop.signal }, options.services, gate);
       } catch (e) {
         r = { script: file.name, ok: false, durationMs: 0, cpuMs: 0, error: { code: 'SCRIPT_ERROR', message: `could not start: ${(e as Error).message}` } };
       }
@@ -96,4 +104,6 @@ export async function runScripts(bus: Bus, scripts: readonly (string | ScriptFil
       return r;
     }),
   );
+  outer?.removeEventListener('abort', relay);
+  return results;
 }

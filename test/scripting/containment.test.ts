@@ -6,7 +6,8 @@
  * process stays small (its peak RSS is read from /proc while it runs).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT } from '../setup/cli.js';
@@ -96,4 +97,58 @@ describe('endless work stops alone, with SCRIPT_TIMEOUT, within the CPU limit pl
     expect(printed(r, 'idle-listener.lua')).toEqual(['still listening\ttrue']);
     expect(r.code).toBe(0);
   }, 30_000);
+});
+
+describe('many scripts at once', () => {
+  it('100 scripts (50 Lua, 50 JS) exchange events for 20 s: nothing lost, no warning', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'crosstalk-mesh-'));
+    const rounds = 20;
+    const expected = 100 * rounds;
+    const files: string[] = [];
+    for (let k = 0; k < 50; k++) {
+      const lua = path.join(dir, `mesh${k}.lua`);
+      writeFileSync(
+        lua,
+        `local all = Event.subscribe("mesh.**", {max_queue_size = 20000})
+         local nap = Event.subscribe("nap")
+         for i = 1, ${rounds} do Event.publish("mesh.lua", {i = i}) Event.receive(nap, 1000) end
+         local got = 0
+         while got < ${expected} do
+           local b = Event.receive_batch(all, {max_events = 1000, timeout_ms = 10000})
+           if #b == 0 then break end
+           got = got + #b
+         end
+         print("got " .. got)`,
+      );
+      const js = path.join(dir, `mesh${k}.js`);
+      writeFileSync(
+        js,
+        `const all = Event.subscribe('mesh.**', { max_queue_size: 20000 });
+         const nap = Event.subscribe('nap');
+         for (let i = 1; i <= ${rounds}; i++) { Event.publish('mesh.js', { i }); Event.receive(nap, 1000); }
+         let got = 0;
+         while (got < ${expected}) {
+           const b = Event.receiveBatch(all, { max_events: 1000, timeout_ms: 10000 });
+           if (b.length === 0) break;
+           got += b.length;
+         }
+         console.log('got ' + got);`,
+      );
+      files.push(lua, js);
+    }
+    try {
+      const r = await run(files);
+      const results = r.lines.filter((l) => l.type === 'result');
+      expect(results).toHaveLength(100);
+      expect(results.filter((l) => !l.ok)).toEqual([]);
+      const got = r.lines.filter((l) => l.type === 'output').map((l) => l.text);
+      expect(got).toEqual(Array.from({ length: 100 }, () => `got ${expected}`));
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      // for the record (README figures): the whole run's peak resident memory
+      console.info(`100 scripts: peak RSS ${Math.round(r.peakMb)} MB`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
