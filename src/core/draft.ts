@@ -7,8 +7,11 @@ import { CrosstalkError, describeValue } from './errors.js';
 import {
   assertEventType,
   checkJson,
+  EVENT_INIT_KEYS,
   jsonByteLength,
   PRIORITIES,
+  PUBLISH_OPTION_KEYS,
+  SOURCE_KEYS,
   type EventSource,
   type JsonObject,
   type JsonValue,
@@ -44,11 +47,6 @@ export interface Draft {
   targets: readonly unknown[] | undefined;
 }
 
-export const PUBLISH_OPTION_KEYS = ['persistent', 'ttl_seconds', 'correlation_id', 'priority', 'metadata', 'language', 'retain'] as const;
-export const EVENT_INIT_KEYS = [
-  'event_type', 'data', 'id', 'source', 'metadata', 'priority', 'correlation_id', 'persistent', 'ttl_seconds', 'language', 'retain',
-] as const;
-const SOURCE_KEYS = ['component', 'instance_id', 'correlation_id', 'language'];
 
 /** Frozen so that the one shared empty object cannot be changed by a receiver. */
 const EMPTY_METADATA: JsonObject = Object.freeze({}) as JsonObject;

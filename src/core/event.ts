@@ -42,7 +42,16 @@ export const MAX_EVENT_TYPE_LENGTH = 255;
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
 
-/** The event-type rule; its source also goes to JS isolates, which check publishes at the call. */
+/** Keys of the options of a short-form publish `(type, data, options)`. */
+export const PUBLISH_OPTION_KEYS = ['persistent', 'ttl_seconds', 'correlation_id', 'priority', 'metadata', 'language', 'retain'] as const;
+/** Keys of the table/object form of publish. */
+export const EVENT_INIT_KEYS = [
+  'event_type', 'data', 'id', 'source', 'metadata', 'priority', 'correlation_id', 'persistent', 'ttl_seconds', 'language', 'retain',
+] as const;
+/** Keys of `source` a publisher may give. */
+export const SOURCE_KEYS: readonly string[] = ['component', 'instance_id', 'correlation_id', 'language'];
+
+/** The event-type rule; script isolates check publishes at the call with it too. */
 export const EVENT_TYPE_RE = /^[A-Za-z0-9_:-]+(?:\.[A-Za-z0-9_:-]+)*$/;
 
 /** Throws INVALID_EVENT_TYPE unless `t` is 1–255 chars of dot-separated valid segments. */

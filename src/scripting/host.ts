@@ -28,9 +28,10 @@ export interface RunScriptsOptions {
   /** called as each script ends, before all have */
   onResult?: (result: ScriptResult) => void;
   /**
-   * Start barrier (default true): what the scripts publish before their
-   * first wait is delivered once every one of them has reached its first
-   * wait (or ended), so no publish races another script's subscriptions.
+   * Start barrier (default true, for two scripts or more): what the scripts
+   * publish before their first wait is delivered once every one of them has
+   * reached its first wait (or ended), so no publish races another script's
+   * subscriptions.
    */
   barrier?: boolean;
 }
@@ -84,7 +85,8 @@ export async function runScripts(bus: Bus, scripts: readonly (string | ScriptFil
   const languages = files.map(languageOf);
   const limits = resolveLimits(options.limits);
   const output = options.output ?? defaultOutput;
-  const gate = options.barrier === false ? null : new StartGate();
+  // one script has nobody to wait for
+  const gate = options.barrier === false || files.length < 2 ? null : new StartGate();
   // one listener on the caller's signal, however many scripts it stops
   const stop = new AbortController();
   setMaxListeners(files.length + 10, stop.signal);

@@ -24,6 +24,7 @@ import { loadRunConfig } from '../run-config.js';
 
 export interface RunArgs {
   scripts: string[];
+  barrier?: boolean;
   cpuLimit: number;
   deadline: number;
   memoryLimit: number;
@@ -47,6 +48,8 @@ export interface RunPlan {
   persist: string[];
   json: boolean;
   prefix: boolean;
+  /** the start barrier (README "Starting together") */
+  barrier: boolean;
   /** Prometheus metrics and the dashboard to serve during the run */
   endpoints: EndpointPlan;
   /** bus options from --config */
@@ -120,6 +123,7 @@ export function planRun(args: RunArgs): RunPlan {
     persist,
     json: args.json === true,
     prefix: args.prefix ?? files.length > 1,
+    barrier: args.barrier !== false,
     endpoints,
     config,
   };
@@ -228,7 +232,7 @@ export async function runPlan(plan: RunPlan): Promise<number> {
     const results = await runScripts(
       bus,
       plan.files.map((f) => f.file),
-      { limits: plan.limits, output: reporter.output, services, signal: stop.signal, onResult: (r) => reporter.result(r) },
+      { limits: plan.limits, output: reporter.output, services, signal: stop.signal, barrier: plan.barrier, onResult: (r) => reporter.result(r) },
     );
     reporter.summary(results, interrupted);
     if (interrupted) return exitCode;
@@ -276,6 +280,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
         // not `array: true`, which would swallow the script names after it; repeating the flag makes a list
         type: 'string',
         describe: 'persist every event whose type matches this pattern (repeatable; needs --store or --bus)',
+      })
+      .option('barrier', {
+        type: 'boolean',
+        default: true,
+        describe: 'start barrier: what scripts publish before their first wait is delivered once all reached it (--no-barrier: off)',
       })
       .option('config', {
         type: 'string',

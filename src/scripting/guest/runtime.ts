@@ -22,8 +22,7 @@
  *   runtime then hands over its batch and every later call throws the stop
  *   error; adapters make it uncatchable.
  */
-import { checkJson, assertEventType, PRIORITIES, utf8Length, type UniversalEvent } from '../../core/event.js';
-import { EVENT_INIT_KEYS, PUBLISH_OPTION_KEYS } from '../../core/draft.js';
+import { assertEventType, checkJson, EVENT_INIT_KEYS, PRIORITIES, PUBLISH_OPTION_KEYS, utf8Length, type UniversalEvent } from '../../core/event.js';
 import { CrosstalkError, describeValue, type ErrorCode, ERROR_CODES } from '../../core/errors.js';
 import { decodeEvents } from './codec.js';
 import { Outbox } from './outbox.js';
