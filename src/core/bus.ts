@@ -65,6 +65,8 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
   /** subscriptions whose full queue makes publish fail or wait */
   private strictSubs = 0;
   private strictChanges = 0;
+  /** the transport lost its connection (publishes may fail until it is back) */
+  private transportDown = false;
   private sequence: number;
   private published = 0;
   private persisted = 0;
@@ -238,16 +240,26 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
 
   /** True when some subscription could make a publish fail or wait (reject/block). */
   hasStrictSubscriptions(): boolean {
-    return this.strictSubs > 0;
+    return this.strictSubs > 0 || this.transportDown || (this.intercept !== null && this.intercept.mayRefuseAny);
   }
 
-  /** Changes whenever a reject/block subscription comes or goes, so answers about them can be cached. */
+  /**
+   * Changes whenever what can make a publish fail or wait changes (reject/block
+   * subscriptions, refusing interceptors, the transport's connection), so
+   * answers about it can be cached.
+   */
   get strictVersion(): number {
     return this.strictChanges;
   }
 
-  /** True when an event of `type` would reach a reject/block subscription (`type` must be valid). */
+  /**
+   * True when a publish of `type` (valid) could fail or wait as it is routed:
+   * it reaches a reject/block subscription, an interceptor may refuse it, or
+   * the transport has lost its connection.
+   */
   reachesStrict(type: string): boolean {
+    if (this.transportDown) return true;
+    if (this.intercept !== null && this.intercept.mayRefuse(type)) return true;
     if (this.strictSubs === 0) return false;
     for (const s of this.router.route(type)) if (s.backpressure === 'reject' || s.backpressure === 'block') return true;
     return false;
@@ -371,6 +383,9 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
 
   /** TransportPeer: a connection change, told to onStatus listeners. */
   signalConnection(state: 'disconnected' | 'reconnected' | 'closed', message: string): void {
+    // while the connection is down a publish may fail: publishers must hear of it at the call
+    this.transportDown = state !== 'reconnected';
+    this.strictChanges++;
     this.emit({ type: 'connection', state, url: this.transport?.url ?? '', message });
   }
 
@@ -562,12 +577,14 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
     if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
     const id = this.chain.add(spec);
     this.intercept = this.chain;
+    this.strictChanges++;
     return id;
   }
 
   removeInterceptor(id: string): boolean {
     const gone = this.chain.remove(id);
     this.intercept = this.chain.size > 0 ? this.chain : null;
+    this.strictChanges++;
     return gone;
   }
 

@@ -154,6 +154,11 @@ export class Interceptor {
     return { id: this.id, name: this.name, type: this.spec.type, pattern: this.compiled.source, stats: { ...this.stats } };
   }
 
+  /** A rate limit or a function can refuse a publish (RATE_LIMITED, INTERCEPTOR_FAILED). */
+  get mayRefuse(): boolean {
+    return this.kind === RATE_LIMIT || this.kind === FUNCTION;
+  }
+
   /** Applies the rule to `d` (whose type it matches): true when it blocks; throws RATE_LIMITED or the function's error. */
   apply(d: Interceptable, maxDepth: number, now: number): boolean {
     this.stats.matched++;
@@ -418,6 +423,24 @@ export class InterceptorChain {
         rules = this.list.slice(at + 1).filter((x) => x.compiled.test(d.type));
         i = -1;
       }
+    }
+    return false;
+  }
+
+  /** Some rule could refuse a publish of some type. */
+  get mayRefuseAny(): boolean {
+    return this.list.some((r) => r.mayRefuse);
+  }
+
+  /**
+   * A rule could refuse a publish of `type` (or of what a transform makes of
+   * it: any refusing rule after a transform counts).
+   */
+  mayRefuse(type: string): boolean {
+    const rules = this.rulesFor(type);
+    for (const r of rules) {
+      if (r.mayRefuse) return true;
+      if (r.spec.type === 'transform' || r.spec.type === 'function') return this.mayRefuseAny;
     }
     return false;
   }

@@ -104,3 +104,36 @@ describe('isolation between scripts', () => {
     await bus.close();
   });
 });
+
+describe('publishes that can fail at routing reach the script at the call', () => {
+  it('a rate limit answers RATE_LIMITED at the publish that crosses it, in Lua and JS', async () => {
+    const bus = createBus({ interceptors: [{ type: 'rate_limit', pattern: 'order.*', rate: 1, burst: 3, per: 'component' }] });
+    const out = collect();
+    const results = await runScripts(
+      bus,
+      [
+        {
+          name: 'lua.lua',
+          source: `local ok, refused = 0, nil
+                   for i = 1, 10 do
+                     local good, err = pcall(Event.publish, "order.lua", {i = i})
+                     if good then ok = ok + 1 elseif refused == nil then refused = err.code end
+                   end
+                   Event.publish("other.x", 1)   -- types no rule can refuse are still batched
+                   print(ok, refused)`,
+        },
+        {
+          name: 'js.js',
+          source: `let ok = 0, refused = null;
+                   for (let i = 0; i < 10; i++) { try { Event.publish('order.js', { i }); ok++; } catch (e) { refused ??= e.code; } }
+                   console.log(ok, refused);`,
+        },
+      ],
+      { output: out.output, barrier: false },
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(out.of('lua.lua')).toEqual(['3\tRATE_LIMITED']);
+    expect(out.of('js.js')).toEqual(['3 RATE_LIMITED']);
+    await bus.close();
+  });
+});
