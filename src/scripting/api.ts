@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { CrosstalkError, describeValue } from '../core/errors.js';
 import type { JsonValue } from '../core/event.js';
+import type { Cause } from '../core/context.js';
 import type { BusPort, PortSubscription } from '../core/port.js';
 import { normalizeQuery } from '../core/query.js';
 import { compilePattern } from '../core/pattern.js';
@@ -34,6 +35,8 @@ export interface ScriptContext {
   readonly services: ScriptServices;
   /** aborted when the script ends, so its pending replays stop */
   readonly signal: AbortSignal;
+  /** what the script handles now (the last event `receive` gave it): its publishes record it */
+  cause: Cause | undefined;
   /** a subscription of this script, live or lately closed; UNKNOWN_SUBSCRIPTION for any other */
   own(id: string): PortSubscription;
   /** records a subscription this script made */
@@ -60,6 +63,7 @@ export function createScriptContext(port: BusPort, who: { component: string; lan
     identity: { component: who.component, instance_id: randomUUID(), language: who.language },
     services,
     signal: ended.signal,
+    cause: undefined,
     own(id) {
       const s = subs.get(id) ?? closed.get(id);
       if (s === undefined) {
@@ -106,9 +110,9 @@ function publish(ctx: ScriptContext, args: unknown[]): string | Promise<string> 
     if (data !== undefined || options !== undefined) {
       throw new CrosstalkError('INVALID_OPTION', 'the table form of publish takes one argument; put data and options inside it');
     }
-    return ctx.port.publishAs(ctx.identity, first as EventInit);
+    return ctx.port.publishAs(ctx.identity, first as EventInit, undefined, undefined, ctx.cause);
   }
-  return ctx.port.publishAs(ctx.identity, first as string, data as JsonValue, options as PublishOptions | undefined);
+  return ctx.port.publishAs(ctx.identity, first as string, data as JsonValue, options as PublishOptions | undefined, ctx.cause);
 }
 
 function subscribe(ctx: ScriptContext, args: unknown[]): { id: string; patterns: string[] } {

@@ -19,6 +19,7 @@ import { CrosstalkError } from '../../core/errors.js';
 import type { JsonValue, UniversalEvent } from '../../core/event.js';
 import type { EventInit, PublishOptions } from '../../core/types.js';
 import { uuidV4 } from '../../core/uuid.js';
+import { causeOf } from '../../core/context.js';
 import { EVENT_IMPLEMENTATIONS, type ScriptContext } from '../api.js';
 import type { ScriptOutput } from '../engine.js';
 import { eventFunction } from '../event-api.js';
@@ -94,6 +95,9 @@ export class HostBridge {
   private tail: Promise<unknown> | null = null;
   /** the first failure of a batch nobody waited for; reported at the next call */
   private deferred: WireError | null = null;
+  /** events the script received, and published (accepted by the bus) */
+  eventsIn = 0;
+  eventsOut = 0;
   /** publishes (and about how many characters of them) held at the start gate */
   private held = 0;
   private heldChars = 0;
@@ -333,16 +337,45 @@ export class HostBridge {
 
   /** Events travel packed (codec.ts); other values as JSON. */
   private result(name: string, v: unknown, args: unknown[]): string {
+    if (name === 'receive') this.handle(v === null || typeof v !== 'object' ? null : (v as UniversalEvent));
+    else if (name === 'receive_batch') this.handle(null);
     if (name === 'publish' && typeof v === 'string') {
+      this.eventsOut++;
       // the publish succeeded, so its type is valid: tell the isolate whether the type may be batched
       const first = args[0];
       const type = typeof first === 'string' ? first : (first as { event_type: string }).event_type;
       return this.batchFlag() + 'P' + (this.ctx.port.reachesStrict(type) ? 's' : 'b') + JSON.stringify(v);
     }
     const kind = eventFunction(name)?.result;
-    if (kind === 'events' && Array.isArray(v)) return this.batchFlag() + 'L' + encodeEvents(v as UniversalEvent[]);
-    if (kind === 'event' && v !== null && typeof v === 'object') return this.batchFlag() + 'E' + encodeEvents([v as UniversalEvent]);
+    if (kind === 'events' && Array.isArray(v)) {
+      if (name === 'receive_batch') this.eventsIn += v.length;
+      return this.batchFlag() + 'L' + encodeEvents(v as UniversalEvent[]);
+    }
+    if (kind === 'event' && v !== null && typeof v === 'object') {
+      this.eventsIn++;
+      return this.batchFlag() + 'E' + encodeEvents([v as UniversalEvent]);
+    }
     return this.value(v);
+  }
+
+  /**
+   * Causation without user code (README "Seeing the stream"): after
+   * `receive` hands the script an event, what it publishes until its next
+   * receive records that event as its cause (`metadata.caused_by`) and
+   * carries its correlation id. Batched publishes are published at the
+   * script's next crossing, before any later receive is answered, so they
+   * go out under the cause they were made under.
+   */
+  private handle(event: UniversalEvent | null): void {
+    if (event === null) {
+      this.ctx.cause = undefined;
+      return;
+    }
+    try {
+      this.ctx.cause = this.ctx.port.cause(causeOf(event));
+    } catch {
+      this.ctx.cause = undefined; // an event without a usable id causes nothing
+    }
   }
 
   /**
@@ -414,7 +447,7 @@ export class HostBridge {
     let deliver: () => string | Promise<string>;
     try {
       this.checkBatched(init, id);
-      const prepared = this.ctx.port.prepare(this.ctx.identity, init as EventInit, undefined, undefined, id);
+      const prepared = this.ctx.port.prepare(this.ctx.identity, init as EventInit, undefined, undefined, id, this.ctx.cause);
       deliver = () => this.ctx.port.publishPrepared(prepared);
     } catch (e) {
       this.publishFailed('batched publish', init, id, e);
@@ -427,7 +460,14 @@ export class HostBridge {
   private deliverHeld(what: string, init: unknown, id: string | undefined, deliver: () => string | Promise<string>): unknown {
     try {
       const r = deliver();
-      return r instanceof Promise ? r.catch((e: unknown) => this.publishFailed(what, init, id, e)) : r;
+      if (r instanceof Promise) {
+        return r.then(
+          () => void this.eventsOut++,
+          (e: unknown) => this.publishFailed(what, init, id, e),
+        );
+      }
+      this.eventsOut++;
+      return r;
     } catch (e) {
       this.publishFailed(what, init, id, e);
       return undefined;
@@ -438,8 +478,15 @@ export class HostBridge {
   private publishOne(init: unknown, id: string | undefined): unknown {
     try {
       this.checkBatched(init, id);
-      const r = this.ctx.port.publishMinted(this.ctx.identity, init as EventInit, id);
-      return r instanceof Promise ? r.catch((e: unknown) => this.publishFailed('batched publish', init, id, e)) : r;
+      const r = this.ctx.port.publishMinted(this.ctx.identity, init as EventInit, id, this.ctx.cause);
+      if (r instanceof Promise) {
+        return r.then(
+          () => void this.eventsOut++,
+          (e: unknown) => this.publishFailed('batched publish', init, id, e),
+        );
+      }
+      this.eventsOut++;
+      return r;
     } catch (e) {
       this.publishFailed('batched publish', init, id, e);
       return undefined;
@@ -458,7 +505,7 @@ export class HostBridge {
     }
     const supplied = first !== null && typeof first === 'object' ? (first as { id?: unknown }).id : undefined;
     const id = typeof supplied === 'string' ? supplied : uuidV4();
-    const prepared = this.ctx.port.prepare(this.ctx.identity, first as string | EventInit, data as JsonValue, options as PublishOptions | undefined, id);
+    const prepared = this.ctx.port.prepare(this.ctx.identity, first as string | EventInit, data as JsonValue, options as PublishOptions | undefined, id, this.ctx.cause);
     const deliver = () => this.ctx.port.publishPrepared(prepared);
     this.held++;
     this.heldChars += 512;

@@ -22,6 +22,7 @@
  */
 import ivm from 'isolated-vm';
 import { ERROR_CODES } from '../../core/errors.js';
+import type { ScriptStats } from '../../core/observer.js';
 import { portOf, type BusPort } from '../../core/port.js';
 import type { Bus } from '../../core/types.js';
 import { createScriptContext, type ScriptContext, type ScriptServices } from '../api.js';
@@ -109,6 +110,9 @@ export class ScriptRun implements Watched {
   private stretchStart = 0;
   private stretchReset = false;
   private cpuMs = 0;
+  private heapBytes = 0;
+  private state: ScriptStats['state'] = 'starting';
+  private readonly unregisterStats: () => void;
 
   constructor(
     bus: Bus,
@@ -138,6 +142,32 @@ export class ScriptRun implements Watched {
       cpuSeconds: () => Number(this.isolate.cpuTime) / 1e9,
     }, gate);
     gate?.join(this.bridge);
+    // metrics and the dashboard read the script's numbers while it runs
+    this.unregisterStats = this.port.addScriptStats({ scriptStats: () => [this.stats()] });
+  }
+
+  /** The script's numbers now (core/observer.ts ScriptStats). */
+  stats(): ScriptStats {
+    let heap = this.heapBytes;
+    if (!this.isolate.isDisposed && this.state === 'running') {
+      try {
+        const h = this.isolate.getHeapStatisticsSync();
+        heap = this.heapBytes = h.used_heap_size + h.externally_allocated_size;
+      } catch {
+        // disposed meanwhile
+      }
+    }
+    return {
+      script: this.file.name,
+      instance_id: this.ctx.identity.instance_id,
+      language: this.language,
+      state: this.state,
+      cpu_ms: this.cpuUsedMs(),
+      heap_bytes: heap,
+      heap_limit_bytes: this.memoryMb * 1048576,
+      events_in: this.bridge.eventsIn,
+      events_out: this.bridge.eventsOut,
+    };
   }
 
   get parked(): boolean {
@@ -202,7 +232,9 @@ export class ScriptRun implements Watched {
       result.ok = false;
       result.error = { code: lost.code, message: lost.message };
     }
+    this.state = result.ok ? 'ended' : this.stopReason !== null ? 'stopped' : 'failed';
     this.ctx.close();
+    this.unregisterStats();
     return result;
   }
 
@@ -237,6 +269,7 @@ export class ScriptRun implements Watched {
         fnArg = fn.derefInto();
       }
       watch(this);
+      this.state = 'running';
       if (this.deadlineMs > 0) {
         this.timers.push(
           setTimeout(() => this.stop({ code: 'SCRIPT_TIMEOUT', message: `${this.file.name} ran past its deadline of ${this.deadlineMs} ms` }), this.deadlineMs),
