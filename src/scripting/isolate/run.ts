@@ -270,6 +270,7 @@ export class ScriptRun implements Watched {
       }
       watch(this);
       this.state = 'running';
+      this.gate?.started(this.bridge);
       if (this.deadlineMs > 0) {
         this.timers.push(
           setTimeout(() => this.stop({ code: 'SCRIPT_TIMEOUT', message: `${this.file.name} ran past its deadline of ${this.deadlineMs} ms` }), this.deadlineMs),

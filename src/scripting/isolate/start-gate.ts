@@ -8,12 +8,16 @@
  * together").
  *
  * A group that takes longer than `maxHoldMs` to get there (a script
- * computing for long before it first waits) opens anyway.
+ * computing for long before it first waits) opens anyway; the time counts
+ * from when the last script of the group began to run, so slow start-ups
+ * (many isolates on a busy machine) do not open it early.
  */
 export const DEFAULT_MAX_HOLD_MS = 5000;
 
 export class StartGate {
   private readonly pending = new Set<object>();
+  /** members whose script has not begun to run yet */
+  private readonly unstarted = new Set<object>();
   private readonly held: (() => unknown)[] = [];
   private state: 'closed' | 'releasing' | 'open' = 'closed';
   private resolveOpened!: () => void;
@@ -34,7 +38,13 @@ export class StartGate {
   join(member: object): void {
     if (this.state !== 'closed') return;
     this.pending.add(member);
-    if (this.timer === null && this.maxHoldMs > 0) {
+    this.unstarted.add(member);
+  }
+
+  /** A member's script begins to run. */
+  started(member: object): void {
+    if (!this.unstarted.delete(member) || this.unstarted.size > 0) return;
+    if (this.state === 'closed' && this.timer === null && this.maxHoldMs > 0) {
       this.timer = setTimeout(() => this.open(), this.maxHoldMs);
       this.timer.unref();
     }
@@ -42,6 +52,7 @@ export class StartGate {
 
   /** A member reached its first wait, or ended. */
   arrive(member: object): void {
+    this.started(member);
     if (!this.pending.delete(member)) return;
     if (this.pending.size === 0) this.open();
   }
