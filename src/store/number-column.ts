@@ -21,10 +21,16 @@ class Column {
 
 export class NumberColumns {
   private readonly columns = new Map<string, Column>();
+  /** the last group added to: rows come in runs of one group (all of them, ungrouped) */
+  private lastKey: string | null = null;
+  private last: Column | null = null;
 
   private column(key: string): Column {
+    if (key === this.lastKey) return this.last!;
     let c = this.columns.get(key);
     if (c === undefined) this.columns.set(key, (c = new Column()));
+    this.lastKey = key;
+    this.last = c;
     return c;
   }
 

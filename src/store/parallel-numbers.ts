@@ -6,9 +6,13 @@
  * any number read), and this thread reads the first part meanwhile. A part
  * whose worker cannot start or fails is read here instead: the answer is
  * the same either way, only slower.
+ *
+ * Threads are used only for cores that are idle (by the load average): on
+ * a machine whose cores are all busy, more threads only add start-up cost
+ * and contention (measured). `CROSSTALK_ANALYSIS_THREADS=N` overrides it.
  */
 import type Database from 'better-sqlite3';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { numbersAt } from './sqlite-analysis.js';
 import type { SqlPart } from './sql.js';
@@ -70,6 +74,15 @@ function merge(parts: Map<string, NumberColumn>[]): Map<string, NumberColumn> {
   return out;
 }
 
+/** This thread plus one per idle core (or CROSSTALK_ANALYSIS_THREADS). */
+function threads(): number {
+  const forced = Number(process.env.CROSSTALK_ANALYSIS_THREADS);
+  if (Number.isInteger(forced) && forced >= 1) return forced;
+  const cores = availableParallelism();
+  const idle = cores - loadavg()[0]!;
+  return Math.max(1, Math.min(cores, 1 + Math.floor(idle)));
+}
+
 /** How the last parallel read went (for tests and tuning): parts, and how many workers answered. */
 export const lastParallelRead = { parts: 0, byWorkers: 0 };
 
@@ -83,7 +96,7 @@ export async function numbersAtParallel(
 ): Promise<Map<string, NumberColumn>> {
   const [lo, hi] = db.prepare('SELECT min(seq), max(seq) FROM events').raw().get() as [number | null, number | null];
   const rows = lo === null || hi === null ? 0 : hi - lo + 1;
-  const parts = Math.min(MAX_PARTS, availableParallelism(), Math.floor(rows / MIN_ROWS_PER_PART));
+  const parts = Math.min(MAX_PARTS, threads(), Math.floor(rows / MIN_ROWS_PER_PART));
   if (parts < 2) {
     lastParallelRead.parts = 1;
     lastParallelRead.byWorkers = 0;

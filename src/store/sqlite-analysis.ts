@@ -68,9 +68,13 @@ export function numbersAt(
   if (range !== undefined) where = { sql: `(${where.sql}) AND seq BETWEEN ? AND ?`, params: [...where.params, range[0], range[1]] };
   register(db);
   const steps = parsePath(path);
-  const key = by === 'type' ? 'event_type' : by === 'source' ? 'component' : "''";
-  // LIMIT -1 keeps the subquery a co-routine, so json_extract runs once per row
-  const sql = `SELECT ct_numbers(k, v, s) FROM (SELECT ${key} AS k, ${pathExpression(steps)} AS v, seq AS s FROM events WHERE ${where.sql} LIMIT -1)`;
+  // ungrouped rows pass NULL for a key: no string to make per row
+  const key = by === 'type' ? 'event_type' : by === 'source' ? 'component' : 'NULL';
+  // LIMIT -1 keeps the subquery a co-routine, so json_extract runs once per row;
+  // the sequence goes along only for 0 and 1, the values a boolean also reads as
+  const sql =
+    `SELECT ct_numbers(k, v, CASE WHEN v IN (0, 1) THEN s END) FROM ` +
+    `(SELECT ${key} AS k, ${pathExpression(steps)} AS v, seq AS s FROM events WHERE ${where.sql} LIMIT -1)`;
   const c = { columns: new NumberColumns(), ambiguous: [] as [string, number, number][] };
   collecting = c;
   try {
