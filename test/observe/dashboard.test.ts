@@ -275,6 +275,7 @@ describe('commands', () => {
     const f = await c.until((x) => x.types.some((t) => t.type === 'demo.tick'));
     expect(f.types.find((t) => t.type === 'demo.tick')).toMatchObject({ total: 10, delivered: 10 });
     expect(f.subscriptions.map((s) => s.patterns)).toEqual(expect.arrayContaining([['demo.tick'], ['never.comes']]));
+    expect(f.scripts).toEqual([expect.objectContaining({ script: 'ticker.lua', language: 'lua', state: 'running', events_out: 10, events_in: 10 })]);
     running.child.kill('SIGINT');
     expect(await running.exited).toBe(130);
   });

@@ -28,6 +28,13 @@ describe('crosstalk run --metrics', () => {
     expect(sampleValue(f, 'crosstalk_events_delivered_total', { type_prefix: 'demo' })).toBe(10);
     expect(sampleValue(f, 'crosstalk_subscriptions')).toBe(2);
     expect(f.has('process_resident_memory_bytes')).toBe(true); // run adds prom-client's process metrics
+    // the script host reports its script: events in and out, CPU, heap
+    const script = { script: 'ticker.lua', language: 'lua' };
+    expect(sampleValue(f, 'crosstalk_script_events_out_total', script)).toBe(10);
+    expect(sampleValue(f, 'crosstalk_script_events_in_total', script)).toBe(10);
+    expect(sampleValue(f, 'crosstalk_script_cpu_seconds_total', script)).toBeGreaterThan(0);
+    expect(sampleValue(f, 'crosstalk_script_heap_bytes', script)).toBeGreaterThan(0);
+    expect(sampleValue(f, 'crosstalk_scripts', { state: 'running' })).toBe(1);
     running.child.kill('SIGINT');
     expect(await running.exited).toBe(130);
     await expect(fetch(url)).rejects.toThrow(); // nothing listens after the run
