@@ -7,7 +7,7 @@ export { RingQueue } from './core/queue.js';
 export { SubscriptionImpl } from './core/subscription.js';
 export { prepareDraft } from './core/draft.js';
 export { parseFilters, parsePath, readPath, testCondition, jsonEqual } from './core/filter.js';
-export { alternativeToRegExpSource, matchSegments } from './core/pattern.js';
+export { alternativeSource, matchSegments } from './core/pattern.js';
 export { checkJson, isoNow, isUuidV4 } from './core/event.js';
 export { traceEvents, renderTrace, layout as layoutTrace } from './observe/trace.js';
 export { monitorBus } from './observe/monitor.js';

@@ -8,6 +8,10 @@
  * plain types into its O(1) exact map.
  */
 import { CrosstalkError, describeValue } from './errors.js';
+import { escapeChar, SegmentGlob, type GlobToken } from './glob.js';
+
+export type { GlobHint } from './glob.js';
+export { SegmentGlob } from './glob.js';
 
 export const MAX_PATTERN_LENGTH = 255;
 /** Brace expansion is bounded so `{a,b}.{a,b}...` cannot explode. */
@@ -19,19 +23,8 @@ export type Segment =
   | { readonly kind: 'star' }
   /** `**` as a whole segment: zero or more segments */
   | { readonly kind: 'globstar' }
-  /** a segment with `*`, `?`, `[..]` inside: matched against one segment */
-  | { readonly kind: 'glob'; readonly re: RegExp; readonly hint: GlobHint };
-
-/**
- * What every segment a glob matches has: a length in [min, max] and a literal
- * prefix and suffix. Checking it first lets the router skip most regex tests.
- */
-export interface GlobHint {
-  readonly min: number;
-  readonly max: number;
-  readonly prefix: string;
-  readonly suffix: string;
-}
+  /** a segment with `*`, `?`, `[..]` inside (or an escaped dot): matched against one segment in linear time */
+  | { readonly kind: 'glob'; readonly glob: SegmentGlob };
 
 export interface CompiledPattern {
   readonly source: string;
@@ -44,21 +37,13 @@ export interface CompiledPattern {
 
 // ---- tokens ---------------------------------------------------------------
 
-type Token =
-  | { t: 'char'; c: string }
-  | { t: 'dot' }
-  | { t: 'star' }
-  | { t: 'any' }
-  | { t: 'class'; src: string };
+type Token = GlobToken | { t: 'dot' };
 
 type Node = Token | { t: 'alt'; options: Node[][] };
 
 function invalid(pattern: string, why: string): CrosstalkError {
   return new CrosstalkError('INVALID_PATTERN', `invalid pattern ${describeValue(pattern)}: ${why}`, { pattern });
 }
-
-const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/-]/g;
-const escapeRe = (s: string) => s.replace(REGEX_SPECIAL, '\\$&');
 
 class Parser {
   i = 0;
@@ -122,7 +107,7 @@ class Parser {
       negate = true;
       this.i++;
     }
-    let body = '';
+    const ranges: number[] = [];
     let first = true;
     for (;;) {
       if (this.i >= p.length) throw invalid(p, `unbalanced '[' at ${start}`);
@@ -133,21 +118,20 @@ class Parser {
         if (this.i >= p.length) throw invalid(p, `unbalanced '[' at ${start}`);
         c = p[this.i++]!;
       }
+      let hi = c;
       if (p[this.i] === '-' && p[this.i + 1] !== undefined && p[this.i + 1] !== ']') {
         this.i++;
-        let hi = p[this.i++]!;
+        hi = p[this.i++]!;
         if (hi === '\\') {
           if (this.i >= p.length) throw invalid(p, `unbalanced '[' at ${start}`);
           hi = p[this.i++]!;
         }
         if (hi < c) throw invalid(p, `range ${c}-${hi} is out of order`);
-        body += `${escapeRe(c)}-${escapeRe(hi)}`;
-      } else {
-        body += escapeRe(c);
       }
+      ranges.push(c.charCodeAt(0), hi.charCodeAt(0));
     }
-    // A class never matches the segment separator.
-    return { t: 'class', src: negate ? `[^${body}.]` : `(?!\\.)[${body}]` };
+    // A class never matches the segment separator (glob.ts checks that).
+    return { t: 'class', negate, ranges };
   }
 }
 
@@ -172,20 +156,6 @@ function expand(nodes: Node[], pattern: string): Token[][] {
     acc = next;
   }
   return acc;
-}
-
-/** Matches no segment (and no whole type in alternativeToRegExpSource). */
-const NEVER_RE = /^(?!)$/;
-
-const NEVER_HINT: GlobHint = { min: 1, max: 0, prefix: '', suffix: '' };
-
-function globHint(seg: Token[]): GlobHint {
-  let prefix = '';
-  for (let i = 0; i < seg.length && seg[i]!.t === 'char'; i++) prefix += (seg[i] as { c: string }).c;
-  let suffix = '';
-  for (let i = seg.length - 1; i >= 0 && seg[i]!.t === 'char'; i--) suffix = (seg[i] as { c: string }).c + suffix;
-  const fixed = seg.filter((x) => x.t !== 'star').length;
-  return { min: fixed, max: fixed < seg.length ? Infinity : fixed, prefix, suffix };
 }
 
 function toSegments(tokens: Token[], pattern: string): Segment[] {
@@ -214,23 +184,14 @@ function toSegments(tokens: Token[], pattern: string): Segment[] {
     // An escaped dot (`a\.b`) is a literal '.' inside one segment, and no
     // segment of an event type contains one: the segment matches nothing.
     // It must not become a literal, whose text is joined with '.' into an
-    // exact type (that made `a\.b` match `a.b` while `{a\.b,x*}` did not).
-    if (seg.some((x) => x.t === 'char' && x.c === '.')) {
-      segs.push({ kind: 'glob', re: NEVER_RE, hint: NEVER_HINT });
-      continue;
-    }
-    if (seg.every((x) => x.t === 'char')) {
+    // exact type (that made `a\.b` match `a.b` while `{a\.b,x*}` did not);
+    // as a glob it never matches, since a segment has no '.' to compare with.
+    const hasDot = seg.some((x) => x.t === 'char' && x.c === '.');
+    if (!hasDot && seg.every((x) => x.t === 'char')) {
       segs.push({ kind: 'literal', text: seg.map((x) => (x as { c: string }).c).join('') });
       continue;
     }
-    let src = '';
-    for (const x of seg) {
-      if (x.t === 'char') src += escapeRe(x.c);
-      else if (x.t === 'star') src += '[^.]*';
-      else if (x.t === 'any') src += '[^.]';
-      else if (x.t === 'class') src += x.src;
-    }
-    segs.push({ kind: 'glob', re: new RegExp(`^${src}$`), hint: globHint(seg) });
+    segs.push({ kind: 'glob', glob: new SegmentGlob(seg as GlobToken[]) });
   }
   return segs;
 }
@@ -272,7 +233,7 @@ export function segmentMatches(s: Segment, part: string): boolean {
     case 'globstar':
       return true;
     case 'glob':
-      return s.re.test(part);
+      return s.glob.test(part);
   }
 }
 
@@ -339,24 +300,24 @@ export function matchPattern(pattern: string, eventType: string): boolean {
   return compilePattern(pattern).test(eventType);
 }
 
-/** A regular expression equivalent to one alternative (for stores that can run one). */
-export function alternativeToRegExpSource(segs: readonly Segment[]): string {
-  let src = '';
-  let started = false;
-  for (let i = 0; i < segs.length; i++) {
-    const s = segs[i]!;
-    if (s.kind === 'globstar') {
-      const last = i === segs.length - 1;
-      if (started) src += '(?:\\.[^.]+)*';
-      else if (last) src += '[^.]+(?:\\.[^.]+)*';
-      else src += '(?:[^.]+\\.)*'; // leading segments, each followed by its dot
-      continue;
-    }
-    if (started) src += '\\.';
-    if (s.kind === 'literal') src += escapeRe(s.text);
-    else if (s.kind === 'star') src += '[^.]+';
-    else src += s.re.source.slice(1, -1);
-    started = true;
-  }
-  return `^${src}$`;
+/**
+ * One alternative written back as a pattern without braces, which compiles to
+ * exactly that alternative: how a store hands one alternative to its own
+ * matching function (the SQLite store's `ct_match`).
+ */
+export function alternativeSource(segs: readonly Segment[]): string {
+  return segs
+    .map((s) => {
+      switch (s.kind) {
+        case 'literal':
+          return [...s.text].map(escapeChar).join('');
+        case 'star':
+          return '*';
+        case 'globstar':
+          return '**';
+        case 'glob':
+          return s.glob.source;
+      }
+    })
+    .join('.');
 }

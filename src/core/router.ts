@@ -117,6 +117,7 @@ export class Router<V> {
     if (this.globAlternatives > 0) {
       out.read(type);
       out.seen = this.multiGlobstar > 0 ? new Set() : null;
+      out.expanded = this.multiGlobstar > 0 ? new Map() : null;
       walk(this.root, out, 0);
     }
     return this.merge(out);

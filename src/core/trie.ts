@@ -11,7 +11,7 @@
  * list of its values, rebuilt lazily after a change, so a lookup that reaches
  * one bucket answers with that list as it is.
  */
-import type { GlobHint, Segment } from './pattern.js';
+import type { GlobHint, Segment, SegmentGlob } from './pattern.js';
 import { finish, Table } from './trie-table.js';
 
 export const EMPTY: readonly never[] = Object.freeze([]);
@@ -85,9 +85,12 @@ export class Bucket<V> {
   }
 }
 
+/** An in-segment glob edge; the hint's fields are copied in, so a lookup reads one object. */
 interface Glob<V> extends GlobHint {
   readonly source: string;
-  readonly re: RegExp;
+  readonly glob: SegmentGlob;
+  /** the hint alone decides (characters and one star) */
+  readonly hintDecides: boolean;
   readonly node: TrieNode<V>;
 }
 
@@ -125,12 +128,12 @@ export class Lookup<V> {
   readonly start: number[] = [];
   readonly end: number[] = [];
   readonly hash: number[] = [];
-  /** segments sliced out of `type`, only for glob tests */
-  private readonly texts: (string | null)[] = [];
   readonly buckets: Bucket<V>[] = [];
   reached = 0;
   /** (node, position) pairs visited; only kept when an alternative has two or more `**` */
   seen: Set<number> | null = null;
+  /** per `**` node, the lowest position it was expanded from (kept with `seen`) */
+  expanded: Map<number, number> | null = null;
 
   /** Reads `type` (an event type, at most 255 characters) in one pass. */
   read(type: string): void {
@@ -156,11 +159,6 @@ export class Lookup<V> {
     this.start[n] = from;
     this.end[n] = to;
     this.hash[n] = finish(h);
-    this.texts[n] = null;
-  }
-
-  text(i: number): string {
-    return (this.texts[i] ??= this.type.slice(this.start[i], this.end[i]));
   }
 
   push(b: Bucket<V>): void {
@@ -204,8 +202,12 @@ function child<V>(n: TrieNode<V>, seg: Segment): TrieNode<V> {
       return (n.globstar ??= new TrieNode());
     case 'glob': {
       n.globs ??= [];
-      let g = n.globs.find((x) => x.source === seg.re.source);
-      if (!g) n.globs.push((g = { source: seg.re.source, re: seg.re, node: new TrieNode(), ...seg.hint }));
+      const { glob } = seg;
+      let g = n.globs.find((x) => x.source === glob.source);
+      if (!g) {
+        const { min, max, prefix, suffix, hintDecides, source } = glob;
+        n.globs.push((g = { source, glob, hintDecides, min, max, prefix, suffix, node: new TrieNode() }));
+      }
       return g.node;
     }
   }
@@ -232,7 +234,7 @@ export function remove<V>(n: TrieNode<V>, alt: readonly Segment[], i: number, va
       c = n.globstar;
       break;
     case 'glob':
-      c = n.globs?.find((x) => x.source === seg.re.source)?.node;
+      c = n.globs?.find((x) => x.source === seg.glob.source)?.node;
       break;
   }
   if (!c || !remove(c, alt, i + 1, value)) return false;
@@ -261,8 +263,17 @@ export function walk<V>(n: TrieNode<V>, out: Lookup<V>, i: number): void {
   const g = n.globstar;
   if (g !== null) {
     // `**` takes zero or more segments: it stops where what follows it can still end
-    const last = count - g.minRest;
-    for (let j = Math.max(i, count - g.maxRest); j <= last; j++) if (firstVisit(out, g, j)) walk(g, out, j);
+    const from = Math.max(i, count - g.maxRest);
+    let last = count - g.minRest;
+    const expanded = out.expanded;
+    if (expanded !== null) {
+      // an expansion from a lower position stopped at every position from there on:
+      // each `**` node then costs O(segments) per lookup, not O(segments²)
+      const done = expanded.get(g.id);
+      if (done !== undefined) last = Math.min(last, done - 1);
+      if (done === undefined || from < done) expanded.set(g.id, from);
+    }
+    for (let j = from; j <= last; j++) if (firstVisit(out, g, j)) walk(g, out, j);
   }
   if (i === count) {
     if (!n.empty) out.push(n);
@@ -279,7 +290,7 @@ export function walk<V>(n: TrieNode<V>, out: Lookup<V>, i: number): void {
   }
 }
 
-/** Does glob `g` take segment i? The hint rules out most segments without running the regex. */
+/** Does glob `g` take segment i? The hint rules out most segments without running the matcher. */
 function globTakes<V>(g: Glob<V>, out: Lookup<V>, i: number): boolean {
   const from = out.start[i]!;
   const to = out.end[i]!;
@@ -289,7 +300,7 @@ function globTakes<V>(g: Glob<V>, out: Lookup<V>, i: number): boolean {
     to - from <= g.max &&
     type.startsWith(g.prefix, from) &&
     type.startsWith(g.suffix, to - g.suffix.length) &&
-    g.re.test(out.text(i))
+    (g.hintDecides || g.glob.test(type, from, to))
   );
 }
 

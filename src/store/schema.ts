@@ -94,30 +94,14 @@ export function configureReader(db: Database.Database, busyTimeoutMs = 5000): vo
   db.pragma('temp_store = MEMORY');
 }
 
-// A bounded cache: patterns in queries repeat.
-const regexCache = new Map<string, RegExp>();
-function cachedRegExp(src: string): RegExp {
-  let re = regexCache.get(src);
-  if (!re) {
-    re = new RegExp(src);
-    if (regexCache.size >= 256) regexCache.delete(regexCache.keys().next().value!);
-    regexCache.set(src, re);
-  }
-  return re;
-}
-
 /**
  * SQL functions the translated queries use. All are the core's own code,
- * so SQL and the memory store agree: `X REGEXP re` runs a regular expression
- * that `alternativeToRegExpSource` built from the pattern grammar,
- * `ct_match(s, pattern)` is `compilePattern(pattern).test(s)`, and
+ * so SQL and the memory store agree: `ct_match(s, pattern)` is
+ * `compilePattern(pattern).test(s)` (linear time, compiled patterns cached), and
  * `ct_json_equal(a, b)` is the filter module's JSON equality.
  */
 export function registerFunctions(db: Database.Database): void {
   const opts = { deterministic: true, varargs: false };
-  db.function('regexp', opts, (re: unknown, s: unknown) =>
-    typeof re === 'string' && typeof s === 'string' && cachedRegExp(re).test(s) ? 1 : 0,
-  );
   db.function('ct_match', opts, (s: unknown, pattern: unknown) =>
     typeof s === 'string' && typeof pattern === 'string' && compilePattern(pattern).test(s) ? 1 : 0,
   );

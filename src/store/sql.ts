@@ -10,11 +10,13 @@
  *
  * Patterns go through `core/pattern.ts` (one grammar): exact types become
  * `=`/`IN`, `a.b.**` becomes `= 'a.b' OR GLOB 'a.b.*'`, anything else a GLOB
- * prefix (for the index) plus REGEXP on the grammar's own regular expression.
+ * prefix (for the index) plus `ct_match`, the grammar's own linear-time
+ * matcher, on that alternative. No regular expression is involved: a
+ * backtracking one can take exponential time on a hostile pattern.
  */
 import type { JsonValue } from '../core/event.js';
 import { parseFilters, parsePath, type ParsedCondition, type PathStep } from '../core/filter.js';
-import { alternativeToRegExpSource, compilePattern, type Segment } from '../core/pattern.js';
+import { alternativeSource, compilePattern, type Segment } from '../core/pattern.js';
 import type { EventQuery } from '../core/types.js';
 
 /** A piece of SQL and its positional parameters, in order. */
@@ -179,10 +181,10 @@ function alternativeSql(column: string, segs: readonly Segment[]): SqlPart {
     if (i === 0) return TRUE;
     return { sql: `(${column} = ${lit(prefix)} OR ${column} GLOB ${lit(`${globEscape(prefix)}.*`)})`, params: [] };
   }
-  const re = lit(alternativeToRegExpSource(segs));
-  if (i === 0) return { sql: `${column} REGEXP ${re}`, params: [] };
-  // the GLOB range narrows the index scan; REGEXP decides
-  return { sql: `(${column} GLOB ${lit(`${globEscape(prefix)}.*`)} AND ${column} REGEXP ${re})`, params: [] };
+  const match = `ct_match(${column}, ${lit(alternativeSource(segs))})`;
+  if (i === 0) return { sql: match, params: [] };
+  // the GLOB range narrows the index scan; ct_match decides
+  return { sql: `(${column} GLOB ${lit(`${globEscape(prefix)}.*`)} AND ${match})`, params: [] };
 }
 
 /** An event-type pattern as SQL over a column holding valid event types. */
