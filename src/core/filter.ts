@@ -53,7 +53,15 @@ export function parsePath(path: unknown): PathStep[] {
   return steps;
 }
 
-/** Validates a filter table into conditions. Throws INVALID_QUERY. */
+/**
+ * Validates a filter table into conditions. Throws INVALID_QUERY naming the
+ * path. A condition is a scalar (equality), `[op, value]` (positional, as
+ * the events guide writes it: `{">=", 500}` in Lua), `[op]` for `exists`, or
+ * `{op, value}`. A list or an object of any other shape is refused rather
+ * than read as equality with it: `{value = 5}` (no op) or `{">", 100, 7}`
+ * would otherwise match nothing, silently. Equality with a list or an
+ * object is written `{op: '=', value: …}`.
+ */
 export function parseFilters(spec: unknown): ParsedCondition[] {
   if (spec === undefined || spec === null) return [];
   if (typeof spec !== 'object' || Array.isArray(spec)) {
@@ -62,27 +70,40 @@ export function parseFilters(spec: unknown): ParsedCondition[] {
   const out: ParsedCondition[] = [];
   for (const [path, cond] of Object.entries(spec as Record<string, unknown>)) {
     const steps = parsePath(path);
-    let op: FilterOp = '=';
-    let value: unknown = cond;
-    if (cond !== null && typeof cond === 'object' && !Array.isArray(cond) && 'op' in cond) {
-      const c = cond as { op: unknown; value?: unknown };
-      for (const k of Object.keys(c)) {
-        if (k !== 'op' && k !== 'value') {
-          throw new CrosstalkError('INVALID_QUERY', `filter on ${path}: unknown key ${describeValue(k)} (use {op, value})`, { option: path });
-        }
-      }
-      if (typeof c.op !== 'string' || !(FILTER_OPS as readonly string[]).includes(c.op)) {
-        throw new CrosstalkError('INVALID_QUERY', `filter on ${path}: unknown op ${describeValue(c.op)}; ops are ${FILTER_OPS.join(' ')}`, {
-          option: path,
-        });
-      }
-      op = c.op as FilterOp;
-      value = c.value;
-    }
+    const { op, value } = conditionOf(path, cond);
     checkOperand(path, op, value);
     out.push({ path, steps, op, value: value as JsonValue | undefined });
   }
   return out;
+}
+
+const SHAPES = '[op, value], {op, value} or a plain value (equality)';
+
+/** One condition's op and operand, from any of the accepted shapes. */
+function conditionOf(path: string, cond: unknown): { op: FilterOp; value: unknown } {
+  const bad = (why: string) => new CrosstalkError('INVALID_QUERY', `filter on ${path}: ${why}`, { option: path });
+  const checkOp = (op: unknown): FilterOp => {
+    if (typeof op !== 'string' || !(FILTER_OPS as readonly string[]).includes(op)) {
+      throw bad(`unknown op ${describeValue(op)}; ops are ${FILTER_OPS.join(' ')}`);
+    }
+    return op as FilterOp;
+  };
+  if (cond === null || typeof cond !== 'object') return { op: '=', value: cond };
+  if (Array.isArray(cond)) {
+    if (cond.length === 2 && (FILTER_OPS as readonly unknown[]).includes(cond[0])) return { op: cond[0] as FilterOp, value: cond[1] };
+    if (cond.length === 1 && cond[0] === 'exists') return { op: 'exists', value: undefined };
+    throw bad(
+      `a list is a condition [op, value], got ${describeValue(cond)}; equality with a list is {op: "=", value: [...]} (in Lua {op = "=", value = {...}})`,
+    );
+  }
+  const keys = Object.keys(cond);
+  if (!keys.includes('op')) {
+    throw bad(`a condition is ${SHAPES}, got an object without op; equality with an object is {op: "=", value: {...}}`);
+  }
+  const unknown = keys.find((k) => k !== 'op' && k !== 'value');
+  if (unknown !== undefined) throw bad(`unknown key ${describeValue(unknown)} (use {op, value})`);
+  const c = cond as { op: unknown; value?: unknown };
+  return { op: checkOp(c.op), value: c.value };
 }
 
 function checkOperand(path: string, op: FilterOp, value: unknown): void {

@@ -55,8 +55,15 @@ describe('conditions', () => {
     ['plain equality', { 'data.amount': 42 }, true],
     ['equality of a string', { 'data.name': 'Widget' }, true],
     ['equality is case-sensitive', { 'data.name': 'widget' }, false],
-    ['equality of an array', { 'data.tags': ['a', 'b'] }, true],
-    ['equality of an object', { 'data.nested.deep[1]': { x: 1 } }, true],
+    ['equality of an array', { 'data.tags': { op: '=', value: ['a', 'b'] } }, true],
+    ['equality of an object', { 'data.nested.deep[1]': { op: '=', value: { x: 1 } } }, true],
+    ['positional >=', { 'data.amount': ['>=', 42] }, true],
+    ['positional <', { 'data.amount': ['<', 42] }, false],
+    ['positional in', { priority: ['in', ['critical', 'high']] }, true],
+    ['positional = with a list', { 'data.tags': ['=', ['a', 'b']] }, true],
+    ['positional exists', { 'metadata.user_id': ['exists'] }, true],
+    ['positional exists false', { 'data.missing': ['exists', false] }, true],
+    ['positional matches', { event_type: ['matches', 'order.*'] }, true],
     ['equality with null', { 'data.empty': null }, true],
     ['a missing path is not null', { 'data.missing': null }, false],
     ['!=', { 'data.amount': { op: '!=', value: 1 } }, true],
@@ -104,9 +111,24 @@ describe('conditions', () => {
     ['exists with a string', { 'data.x': { op: 'exists', value: 'yes' } }],
     ['matches with a number', { 'data.x': { op: 'matches', value: 1 } }],
     ['a bad path', { 'payload.x': 1 }],
+    ['a list of values (once: equality with the list)', { 'data.tags': ['a', 'b'] }],
+    ['a list of three', { 'data.x': ['>', 1, 2] }],
+    ['a list with an unknown op', { 'data.x': ['~~', 1] }],
+    ['an empty list', { 'data.x': [] }],
+    ['a list of one op that needs a value', { 'data.x': ['>'] }],
+    ['an object without op', { 'data.x': { value: 5 } }],
+    ['an empty object (an empty Lua table)', { 'data.x': {} }],
   ];
   it.each(bad)('%s is INVALID_QUERY', (_name, spec) => {
     expectCode(() => compileFilter(spec), 'INVALID_QUERY');
+  });
+
+  it('names the path and the way to write equality with a list', () => {
+    const e = expectCode(() => compileFilter({ 'data.tags': ['eu', 'vip'] }), 'INVALID_QUERY');
+    expect(e.message).toContain('data.tags');
+    expect(e.option).toBe('data.tags');
+    const list = expectCode(() => compileFilter({ 'data.tags': ['>', 1, 2] }), 'INVALID_QUERY');
+    expect(list.message).toMatch(/data\.tags.*\{op: "=", value: \[\.\.\.\]\}/);
   });
 
   it('matches with a bad glob is INVALID_PATTERN', () => {
@@ -121,4 +143,12 @@ it('a subscription filter on an inherited member does not let every event throug
   bus.publish('a', { constructor: 'own key' });
   expect(s.drain().map((e) => e.data)).toEqual([{ constructor: 'own key' }]);
   expect(s.stats().filtered).toBe(1);
+});
+
+it('a subscription filter takes positional conditions, as the host API does everywhere', () => {
+  const bus = createBus();
+  const s = bus.subscribe('a', { filter: { 'data.x': ['>=', 2] } });
+  for (const x of [1, 2, 3]) bus.publish('a', { x });
+  expect(s.drain().map((e) => e.data)).toEqual([{ x: 2 }, { x: 3 }]);
+  expect(() => bus.subscribe('a', { filter: { 'data.x': [2, 3] } })).toThrow(expect.objectContaining({ code: 'INVALID_QUERY' }));
 });

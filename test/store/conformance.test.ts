@@ -150,11 +150,18 @@ describe.each(KINDS)('store conformance: %s', (_name, open) => {
       expect(await f({ 'data.flag': 1 })).toEqual([6]);
       expect(await f({ 'data.flag': false })).toEqual([2]);
       expect(await f({ 'data.nul': null })).toEqual([3]);
-      expect(await f({ 'data.obj': { a: 1, b: [2] } })).toEqual([1, 2]);
-      expect(await f({ 'data.tags': [] })).toEqual([2]);
-      expect(await f({ 'data.tags': ['eu', 'vip'] })).toEqual([]);
+      expect(await f({ 'data.obj': { op: '=', value: { a: 1, b: [2] } } })).toEqual([1, 2]);
+      expect(await f({ 'data.tags': ['=', []] })).toEqual([2]);
+      expect(await f({ 'data.tags': { op: '=', value: ['eu', 'vip'] } })).toEqual([]);
       expect(await f({ data: 7 })).toEqual([5]);
       expect(await f({ 'data.amount': { op: '=', value: 1000 } })).toEqual([4]);
+    });
+
+    it('positional conditions [op, value] mean what {op, value} means', async () => {
+      expect(await f({ 'data.amount': ['>=', 500] })).toEqual(await f({ 'data.amount': { op: '>=', value: 500 } }));
+      expect(await f({ 'data.amount': ['>=', 500] })).toEqual([1, 4]);
+      expect(await f({ 'data.status': ['in', ['paid', 'b']] })).toEqual([1, 4, 6]);
+      expect(await f({ 'data.nul': ['exists'] })).toEqual([3]);
     });
 
     it('!= needs the path to exist', async () => {
