@@ -1,5 +1,7 @@
 /**
- * `--store` specs: `sqlite:PATH`, `sqlite` (the default path) or `memory`.
+ * `--store` specs: `sqlite:PATH`, `sqlite` (the default path), `memory`, or
+ * a plain file path that says it is a database (`events.db`, `./x.sqlite`,
+ * `data/events`): see README "Stores".
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -12,11 +14,20 @@ export const DEFAULT_STORE_SPEC = `sqlite:${DEFAULT_STORE_PATH}`;
 
 export type StoreSpec = { kind: 'memory' } | { kind: 'sqlite'; path: string };
 
-/** Parses a spec without opening anything; INVALID_OPTION names the bad spec. */
+/** File names a plain `--store PATH` may end with (any other plain path needs a `/` or `sqlite:`). */
+export const SQLITE_EXTENSIONS = ['.db', '.sqlite', '.sqlite3', '.db3'] as const;
+
+const STORE_FORMS = '"sqlite:PATH", "memory" or a file path such as ./events.db';
+
+/**
+ * Parses a spec without opening anything; INVALID_OPTION names the bad spec.
+ * A bare word that is neither `memory` nor a database file name (`memroy`,
+ * `events`) is refused rather than taken for a new file of that name.
+ */
 export function parseStoreSpec(spec: unknown): StoreSpec {
-  if (spec === undefined || spec === null || spec === '') return { kind: 'sqlite', path: DEFAULT_STORE_PATH };
-  if (typeof spec !== 'string') {
-    throw new CrosstalkError('INVALID_OPTION', `store must be "sqlite:PATH" or "memory", got ${describeValue(spec)}`, { option: 'store' });
+  if (spec === undefined || spec === null) return { kind: 'sqlite', path: DEFAULT_STORE_PATH };
+  if (typeof spec !== 'string' || spec.trim() === '') {
+    throw new CrosstalkError('INVALID_OPTION', `store must be ${STORE_FORMS}, got ${describeValue(spec)}`, { option: 'store' });
   }
   if (spec === 'memory') return { kind: 'memory' };
   if (spec === 'sqlite') return { kind: 'sqlite', path: DEFAULT_STORE_PATH };
@@ -27,7 +38,19 @@ export function parseStoreSpec(spec: unknown): StoreSpec {
     }
     return { kind: 'sqlite', path };
   }
-  throw new CrosstalkError('INVALID_OPTION', `store must be "sqlite:PATH" or "memory", got ${describeValue(spec)}`, { option: 'store' });
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(spec);
+  if (scheme) {
+    throw new CrosstalkError('INVALID_OPTION', `store must be ${STORE_FORMS}; ${scheme[1]}:// stores are not supported, got ${describeValue(spec)}`, {
+      option: 'store',
+    });
+  }
+  const lower = spec.toLowerCase();
+  if (spec.includes('/') || SQLITE_EXTENSIONS.some((x) => lower.endsWith(x))) return { kind: 'sqlite', path: spec };
+  throw new CrosstalkError(
+    'INVALID_OPTION',
+    `store must be ${STORE_FORMS}, got ${describeValue(spec)} (a file path needs a / or one of ${SQLITE_EXTENSIONS.join(' ')})`,
+    { option: 'store' },
+  );
 }
 
 export interface OpenStoreOptions extends SqliteStoreOptions {}

@@ -15,6 +15,7 @@
  * with `readonly: true` (WAL readers never block the writer).
  */
 import Database from 'better-sqlite3';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { CrosstalkError, describeValue } from '../core/errors.js';
 import type { UniversalEvent } from '../core/event.js';
 import type { EventQuery, EventStore } from '../core/types.js';
@@ -26,6 +27,7 @@ import { numbersAtParallel } from './parallel-numbers.js';
 import { checkGroupBy } from './analysis-args.js';
 import { GroupWriter, type StoreWriter, type WriterStats } from './sqlite-writer.js';
 import { ThreadWriter } from './thread-writer.js';
+import { acquireWriterLock } from './writer-lock.js';
 import { configureReader, configureWriter, registerFunctions, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { indexExpressionsFor, whereSql, type SqlPart } from './sql.js';
 import { parsePath } from '../core/filter.js';
@@ -78,6 +80,35 @@ function checkOptions(o: Required<Omit<SqliteStoreOptions, 'onSweep'>>): void {
   }
 }
 
+/** Why `path` cannot hold a database file, before SQLite says something vaguer ("disk I/O error"); null when it may. */
+function notAFile(path: string): string | null {
+  if (isMemoryPath(path)) return null;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) return 'it is a directory, not a database file';
+    if (!st.isFile()) return 'it is not a regular file';
+  } catch {
+    // missing: SQLite creates it, or says it must exist
+  }
+  return null;
+}
+
+/** SQLite's reason for a failed open, in words naming the cause. */
+function openFailure(path: string, e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  const message = (e as Error).message;
+  if (code === 'SQLITE_NOTADB') return 'the file is not a SQLite database (file is not a database)';
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_IOERR_READ') {
+    try {
+      accessSync(path, fsConstants.R_OK);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EACCES') return `permission denied (${message})`;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return `no such file (${message})`;
+    }
+  }
+  return message;
+}
+
 function unavailable(message: string, cause?: unknown): CrosstalkError {
   return new CrosstalkError('STORE_UNAVAILABLE', message, cause === undefined ? {} : { cause });
 }
@@ -96,15 +127,26 @@ export class SqliteStore implements EventStore, ExtendedEventStore, AnalysisStor
   private readHigh = 0;
   private sweeper: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
+  /** gives up this process's writer lock on the file (writer-lock.ts) */
+  private readonly unlock: () => void;
   private closed = false;
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
     this.options = { ...DEFAULT_SQLITE_OPTIONS, ...options };
     checkOptions(this.options);
+    const notFile = notAFile(path);
+    if (notFile !== null) throw unavailable(`cannot open SQLite store ${path}: ${notFile}`);
     try {
       this.db = new Database(path, this.options.readonly ? { readonly: true, fileMustExist: true } : {});
     } catch (e) {
-      throw unavailable(`cannot open SQLite store ${path}: ${(e as Error).message}`, e);
+      throw unavailable(`cannot open SQLite store ${path}: ${openFailure(path, e)}`, e);
+    }
+    try {
+      // before the first write: another live writer of this file means no writing here at all
+      this.unlock = this.options.readonly || isMemoryPath(path) ? () => undefined : acquireWriterLock(path);
+    } catch (e) {
+      this.db.close();
+      throw e;
     }
     try {
       registerFunctions(this.db);
@@ -120,8 +162,9 @@ export class SqliteStore implements EventStore, ExtendedEventStore, AnalysisStor
       this.writer = this.options.readonly ? null : this.makeWriter();
     } catch (e) {
       this.db.close();
+      this.unlock();
       if (e instanceof CrosstalkError) throw e;
-      throw unavailable(`cannot use SQLite store ${path}: ${(e as Error).message}`, e);
+      throw unavailable(`cannot use SQLite store ${path}: ${openFailure(path, e)}`, e);
     }
     if (this.writer && this.options.sweepIntervalMs > 0) {
       this.sweeper = setInterval(() => {
@@ -456,6 +499,7 @@ export class SqliteStore implements EventStore, ExtendedEventStore, AnalysisStor
     }
     this.closed = true;
     this.db.close();
+    this.unlock();
   }
 }
 
