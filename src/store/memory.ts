@@ -15,7 +15,17 @@ import type { EventQuery, EventStore } from '../core/types.js';
 import { checkCheckpointName } from './checkpoint.js';
 import { checkGroupBy } from './analysis-args.js';
 import { NumberColumns } from './number-column.js';
-import type { AnalysisStore, ExtendedEventStore, GroupBy, GroupCount, LightRow, NumberColumn, StoreStats, TypeStats } from './types.js';
+import {
+  windowRate,
+  type AnalysisStore,
+  type ExtendedEventStore,
+  type GroupBy,
+  type GroupCount,
+  type LightRow,
+  type NumberColumn,
+  type StoreStats,
+  type TypeStats,
+} from './types.js';
 
 interface Entry {
   seq: number;
@@ -247,6 +257,8 @@ export class MemoryStore implements EventStore, ExtendedEventStore, AnalysisStor
     const first = Math.min(...[...types.values()].map((t) => t.first));
     const last = Math.max(...[...types.values()].map((t) => t.last));
     const lastMinute = byType.reduce((n, t) => n + t.last_minute, 0);
+    const minute = windowRate(lastMinute, 60_000, count ? first : null, now);
+    const hour = windowRate(lastHour, 3_600_000, count ? first : null, now);
     return {
       kind: 'memory',
       count,
@@ -256,8 +268,10 @@ export class MemoryStore implements EventStore, ExtendedEventStore, AnalysisStor
       first_timestamp: count ? new Date(first).toISOString() : null,
       last_timestamp: count ? new Date(last).toISOString() : null,
       rate_overall: count > 1 ? count / Math.max((last - first) / 1000, 0.001) : 0,
-      rate_last_minute: lastMinute / 60,
-      rate_last_hour: lastHour / 3600,
+      rate_last_minute: minute.rate,
+      rate_last_hour: hour.rate,
+      rate_last_minute_seconds: minute.seconds,
+      rate_last_hour_seconds: hour.seconds,
       size_bytes: size,
       by_type: byType,
     };

@@ -6,8 +6,11 @@
  *
  * A named `checkpoint` records the last replayed sequence in the store, so
  * the next replay under that name resumes after it. The checkpoint moves
- * with every published event and is flushed when the replay ends, so an
- * interrupted replay resumes exactly where it stopped.
+ * with every delivered event and is flushed when the replay ends, so an
+ * interrupted replay resumes exactly where it stopped. Delivered means
+ * published on the bus, or, when the caller passes `settle` (a bus joined to
+ * other processes), confirmed by it: the checkpoint then moves page by page,
+ * only past what `settle` confirmed.
  *
  * Only events stored before the replay began are replayed: if the copies
  * are themselves persisted, the replay does not chase its own tail.
@@ -36,6 +39,13 @@ export interface ReplayOptions {
   signal?: AbortSignal;
   /** called after each event is re-published, with the original and the new id */
   onEvent?: (original: UniversalEvent, newId: string) => void;
+  /**
+   * Resolves once every event published so far has reached its destination
+   * (`bus.flush()` for a bus joined through NATS), rejects when some did not.
+   * With it, the checkpoint moves only past confirmed events: after each page
+   * and at the end; a failure leaves it at the last confirmed one.
+   */
+  settle?: () => Promise<void>;
 }
 
 /**
@@ -115,31 +125,51 @@ export async function replay(bus: Bus, store: EventStore, input: unknown, option
   }
   const stopAt = store.lastSequence();
   const max = spec.max ?? Infinity;
+  const checkpoint = spec.checkpoint !== undefined && hasCheckpoints(store) ? { store, name: spec.checkpoint } : null;
+  const settle = options.settle;
   let count = 0;
+  /** the last sequence re-published, and the last one the checkpoint holds */
+  let published = after;
+  let recorded = after;
+  const confirm = async () => {
+    if (published === recorded) return;
+    if (settle) await settle();
+    recorded = published;
+    checkpoint?.store.setCheckpoint(checkpoint.name, recorded);
+  };
   let firstTs: number | null = null;
   const startedAt = Date.now();
   try {
     while (count < max && !signal?.aborted) {
       const want = Math.min(PAGE, max - count);
-      const page = await store.query({ ...spec.query, after_sequence: after, limit: want, order: 'asc' });
+      const page = await store.query({ ...spec.query, after_sequence: published, limit: want, order: 'asc' });
+      let end = page.length < want;
       for (const original of page) {
-        if (original.sequence > stopAt || count >= max) return count;
+        if (original.sequence > stopAt || count >= max || signal?.aborted) {
+          end = true;
+          break;
+        }
         if (spec.speed > 0) {
           const ts = Date.parse(original.timestamp);
           firstTs ??= ts;
           await sleep(startedAt + (ts - firstTs) / spec.speed - Date.now(), signal);
+          if (signal?.aborted) {
+            end = true;
+            break;
+          }
         }
-        if (signal?.aborted) return count;
         const id = await bus.publish(copyOf(original));
-        after = original.sequence;
+        published = original.sequence;
         count++;
-        if (spec.checkpoint !== undefined && hasCheckpoints(store)) store.setCheckpoint(spec.checkpoint, after);
+        // without `settle`, publishing is delivering: the checkpoint follows each event
+        if (!settle) await confirm();
         options.onEvent?.(original, id);
       }
-      if (page.length < want) break;
+      await confirm();
+      if (end) break;
     }
     return count;
   } finally {
-    if (spec.checkpoint !== undefined && count > 0) await store.flush();
+    if (checkpoint !== null && recorded !== after) await store.flush();
   }
 }

@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import type { StoreStats, TypeStats } from './types.js';
+import { windowRate, type StoreStats, type TypeStats } from './types.js';
 
 interface Row {
   event_type: string;
@@ -62,6 +62,8 @@ export function collectStats(db: Database.Database, path: string): StoreStats {
   });
   const pageBytes = (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
   const spanSeconds = count > 1 ? Math.max((last - first) / 1000, 0.001) : 1;
+  const minute = windowRate(lastMinute, 60_000, count ? first : null, now);
+  const hour = windowRate(lastHour, 3_600_000, count ? first : null, now);
   return {
     kind: 'sqlite',
     path,
@@ -72,8 +74,10 @@ export function collectStats(db: Database.Database, path: string): StoreStats {
     first_timestamp: count ? new Date(first).toISOString() : null,
     last_timestamp: count ? new Date(last).toISOString() : null,
     rate_overall: count > 1 ? count / spanSeconds : 0,
-    rate_last_minute: lastMinute / 60,
-    rate_last_hour: lastHour / 3600,
+    rate_last_minute: minute.rate,
+    rate_last_hour: hour.rate,
+    rate_last_minute_seconds: minute.seconds,
+    rate_last_hour_seconds: hour.seconds,
     size_bytes: pageBytes + fileSize(`${path}-wal`),
     by_type: byType,
   };

@@ -31,9 +31,16 @@ export interface StoreStats {
   last_timestamp: string | null;
   /** events per second over the stored span (first → last timestamp) */
   rate_overall: number;
-  /** events per second over the last minute / hour, by timestamp */
+  /**
+   * events per second over the last minute / hour, by timestamp. A window
+   * older than the store's first event is not full: its rate is over the part
+   * since that event (at least one second), given in `*_seconds`.
+   */
   rate_last_minute: number;
   rate_last_hour: number;
+  /** the seconds each rate above is over: 60 and 3600 once the store is that old */
+  rate_last_minute_seconds: number;
+  rate_last_hour_seconds: number;
   /** database + WAL bytes (SQLite), or an estimate of the JSON bytes held (memory) */
   size_bytes: number;
   by_type: TypeStats[];
@@ -129,4 +136,15 @@ export interface AnalysisStore {
 export function hasAnalysis(s: EventStore): s is EventStore & AnalysisStore {
   const x = s as Partial<AnalysisStore>;
   return typeof x.countBy === 'function' && typeof x.numbersAt === 'function' && typeof x.scan === 'function';
+}
+
+/**
+ * `count` events in the window of `windowMs` before `now`, as a rate over the
+ * part of the window since the first stored event (`first`, epoch ms): ten
+ * events in a store four seconds old are 2.5/s, not 10/3600 per second.
+ */
+export function windowRate(count: number, windowMs: number, first: number | null, now: number): { rate: number; seconds: number } {
+  const elapsed = first === null ? windowMs : Math.min(windowMs, Math.max(now - first, 1000));
+  const seconds = Math.round(elapsed) / 1000;
+  return { rate: count / seconds, seconds };
 }

@@ -12,6 +12,7 @@ import { normalizeQuery } from '../../src/core/query.js';
 import type { EventStore, Subscription } from '../../src/core/types.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { replay } from '../../src/store/replay.js';
+import { CrosstalkError } from '../../src/core/errors.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { ExtendedEventStore } from '../../src/store/types.js';
 import { EventMaker, tempDir } from './helpers.js';
@@ -113,6 +114,25 @@ describe.each(KINDS)('replay on %s', (_name, open) => {
     ac.abort();
     expect(await running).toBe(2);
     expect(await store.getCheckpoint('slow')).toBe(2);
+  });
+
+  it('with settle, moves the checkpoint only past events it confirmed', async () => {
+    for (let i = 1; i <= 2500; i++) bus.publish('order.created', { i });
+    await bus.flush();
+    // the first page of 1000 is confirmed; confirming the second fails (a lost connection)
+    let settles = 0;
+    const settle = async () => {
+      if (++settles === 2) throw new CrosstalkError('BUS_UNAVAILABLE', 'flushing failed');
+    };
+    await expect(replay(bus, store, { event_type: 'order.*', speed: 0, checkpoint: 'confirmed' }, { settle })).rejects.toMatchObject({
+      code: 'BUS_UNAVAILABLE',
+    });
+    expect(await store.getCheckpoint('confirmed')).toBe(1000);
+    // resuming starts after the confirmed ones, and a replay that settles completes
+    const counted: number[] = [];
+    expect(await replay(bus, store, { event_type: 'order.*', speed: 0, checkpoint: 'confirmed' }, { settle: async () => void counted.push(1) })).toBe(1500);
+    expect(await store.getCheckpoint('confirmed')).toBe(2500);
+    expect(counted.length).toBe(2); // once per page
   });
 
   it('rejects a bad replay spec', async () => {
