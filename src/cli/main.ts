@@ -6,7 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { CrosstalkError } from '../core/errors.js';
 import { runCommand } from './commands/run.js';
+import { reportError, startUsage, strictCommand, usageFromYargs } from './usage.js';
 
 /** Optional commands: file in commands/ → exported CommandModule. */
 const OPTIONAL = [
@@ -14,12 +16,19 @@ const OPTIONAL = [
   ['replay', 'replayCommand'],
   ['tail', 'tailCommand'],
   ['export', 'exportCommand'],
+  ['publish', 'publishCommand'],
   ['stats', 'statsCommand'],
   ['trace', 'traceCommand'],
   ['analyze', 'analyzeCommand'],
   ['dashboard', 'dashboardCommand'],
   ['bench', 'benchCommand'],
 ] as const;
+
+/** What to say when a command's required argument is missing. */
+const MISSING: Record<string, string> = {
+  run: 'name at least one script to run: crosstalk run job.lua',
+  publish: "name the event type: crosstalk publish order.paid '{\"amount\": 5}'",
+};
 
 async function optionalCommands(): Promise<CommandModule[]> {
   const found: CommandModule[] = [];
@@ -42,28 +51,43 @@ function version(): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `crosstalk query | head`: a reader that went away ends the command quietly, as for any Unix tool
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  const commands = [runCommand as CommandModule, ...(await optionalCommands())];
+  startUsage(argv, commands.map((c) => String(c.command).split(' ')[0]!));
   let cli = yargs(argv)
     .scriptName('crosstalk')
     .usage('$0 <command> [options]\n\nA cross-language event bus: Lua and JavaScript scripts and host apps on one stream of events.')
-    .command(runCommand as CommandModule);
-  for (const cmd of await optionalCommands()) cli = cli.command(cmd);
-  await cli
-    .example('$0 run pay.lua audit.lua', 'run two scripts on one bus')
-    .example('$0 run --store memory --timeout 0 w.lua', 'with a store, no time budget')
-    .example('$0 run --help', 'every option of run')
-    .demandCommand(1, 'Name a command, e.g. crosstalk run script.lua')
-    .strict()
-    .recommendCommands()
-    .help()
-    .alias('h', 'help')
-    .version(version())
-    .wrap(Math.min(110, process.stdout.columns || 110))
-    .fail((msg, err) => {
-      if (err) throw err; // a bug, not bad usage: show it
-      process.stderr.write(`crosstalk: ${msg}\nRun crosstalk --help for usage.\n`);
-      process.exitCode = 2;
-    })
-    .parseAsync();
+    // `--where a b` takes one value; b is then an argument (refused where none is expected)
+    .parserConfiguration({ 'greedy-arrays': false });
+  for (const cmd of commands) {
+    const name = String(cmd.command).split(' ')[0]!;
+    cli = cli.command(strictCommand(cmd, MISSING[name] === undefined ? {} : { missing: MISSING[name] }));
+  }
+  try {
+    await cli
+      .example('$0 run pay.lua audit.lua', 'run two scripts on one bus')
+      .example('$0 run --store memory --timeout 0 w.lua', 'with a store, no time budget')
+      .example('$0 run --help', 'every option of run')
+      .demandCommand(1)
+      .strict()
+      .help()
+      .alias('h', 'help')
+      .version(version())
+      .wrap(Math.min(110, process.stdout.columns || 110))
+      .fail((msg, err) => {
+        // Throwing is what stops yargs: a callback that returns lets the command run anyway.
+        if (err && err.name !== 'YError') throw err;
+        throw usageFromYargs(msg ?? err.message);
+      })
+      .parseAsync();
+  } catch (e) {
+    if (!(e instanceof CrosstalkError)) throw e;
+    reportError(e);
+  }
 }
 
 await main(hideBin(process.argv));

@@ -73,22 +73,38 @@ describe('crosstalk run', () => {
 
   it.each([
     [['run', '--timeout', '-1', 'x.lua'], /--cpu-limit to be a number of milliseconds >= 0.*got -1/],
-    [['run', '--cpu-limit', 'soon', 'x.lua'], /--cpu-limit.*got NaN/],
-    [['run', '--timeout', '5', '--cpu-limit', '6', fx('spin.lua')], /--cpu-limit to be given once/],
+    [['run', '--cpu-limit', 'soon', 'x.lua'], /--cpu-limit must be a number, got "soon"/],
+    [['run', '--timeout', '5', '--cpu-limit', '6', fx('spin.lua')], /--cpu-limit was given 2 times \(5, 6\); give it once/],
     [['run', '--deadline', '-5', 'x.lua'], /--deadline to be a number of milliseconds >= 0.*got -5/],
-    [['run', '--deadline', 'later', 'x.lua'], /--deadline.*got NaN/],
+    [['run', '--deadline', 'later', 'x.lua'], /--deadline must be a number, got "later"/],
     [['run', '--memory-limit', '0', fx('spin.lua')], /--memory-limit to be a whole number of MB >= 8, got 0/],
     [['run', fx('missing.lua')], /cannot read test\/fixtures\/run\/missing\.lua: no such file/],
     [['run', fx('notes.txt')], /cannot run test\/fixtures\/run\/notes\.txt: unknown extension; crosstalk runs \.lua, \.js/],
     [['run', 'test/fixtures/run'], /cannot run test\/fixtures\/run: unknown extension/],
-    [['run', '--store', 'postgres://x', fx('spin.lua')], /store must be "sqlite:PATH" or "memory"/],
-    [['run'], /Not enough non-option arguments|scripts/],
-    [['run', '--bogus', fx('spin.lua')], /Unknown argument: bogus/],
+    [['run', '--store', 'postgres://x', fx('spin.lua')], /store must be "sqlite:PATH", "memory" or a file path/],
+    [['run'], /name at least one script to run/],
+    [['run', '--bogus', fx('spin.lua')], /unknown flag --bogus/],
+    [['run', '--timout', '100', fx('spin.lua')], /^crosstalk run: INVALID_OPTION: unknown flag --timout; did you mean --timeout\?\n$/],
   ])('rejects bad flags and files with exit 2: %j', async (args, message) => {
     const r = await crosstalk(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
+  });
+
+  it('--prefix and --no-prefix choose whether lines carry [script]', async () => {
+    const [one, several] = await Promise.all([
+      crosstalk(['run', '--prefix', fx('bad_type.lua')]),
+      crosstalk(['run', '--no-prefix', fx('producer.lua'), fx('consumer.lua')]),
+    ]);
+    expect(one.stdout).toBe('[bad_type.lua] before\n');
+    expect(several.stdout.split('\n')).toEqual(expect.arrayContaining(['sent 3', 'sum\t6\t😀']));
+  });
+
+  it('a Lua script writes filter conditions positionally, {">", 100}, in subscriptions and queries', async () => {
+    const r = await crosstalk(['run', '--store', 'memory', fx('positional.lua')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('150,500,1000\t2\nfalse\tINVALID_QUERY\n');
   });
 
   it('--help shows the options and examples', async () => {
@@ -137,7 +153,7 @@ describe('crosstalk run', () => {
 
   it.each([
     [['--persist', 'order.['], 'INVALID_PATTERN'],
-    [['--persist', ''], 'INVALID_PATTERN'],
+    [['--persist', ''], '--persist needs a value, got an empty string'],
     [['--persist', 'order.**'], '--persist needs a store'],
   ])('refuses %j with exit 2', async (flags, message) => {
     const extra = flags[1] === 'order.**' ? [] : ['--store', 'memory'];

@@ -2,7 +2,7 @@
  * The real CLI as a child process: bin/crosstalk.js on the built dist/
  * (`npm test` builds first), with what it printed and how it exited.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -15,15 +15,31 @@ export interface Ran {
   stderr: string;
 }
 
-/**
- * Runs `crosstalk ...args` from the project root. `snapshotFlag: false`
- * leaves out `--no-node-snapshot`, so bin/crosstalk.js has to add it itself.
- */
-export function crosstalk(args: string[], { snapshotFlag = true } = {}): Promise<Ran> {
+export interface CliOptions {
+  /** false leaves out `--no-node-snapshot`, so bin/crosstalk.js has to add it itself */
+  snapshotFlag?: boolean;
+  /** working directory (default: the project root) */
+  cwd?: string;
+  /** written to stdin, which is then closed (default: stdin is closed at once) */
+  stdin?: string;
+  /** killed after this many ms (default 30000) */
+  timeoutMs?: number;
+}
+
+/** Runs `crosstalk ...args` (from the project root unless `cwd`). */
+export function crosstalk(args: string[], { snapshotFlag = true, cwd = ROOT, stdin, timeoutMs = 30_000 }: CliOptions = {}): Promise<Ran> {
   const node = snapshotFlag ? ['--no-node-snapshot', BIN] : [BIN];
   return new Promise((resolve) => {
-    execFile(process.execPath, [...node, ...args], { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
+    const child = spawn(process.execPath, [...node, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdin.on('error', () => undefined); // a command that never reads stdin
+    child.stdin.end(stdin ?? '');
+    child.on('close', (code) => {
+      clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
   });

@@ -1,6 +1,6 @@
 /**
  * `crosstalk bench [suites..]`: runs the benchmark suites of scripts/bench
- * (core, lua, js, store, nats (which needs nats-server on the PATH), coordination) in a child process with the flags they need, and
+ * (core, lua, js, store, nats (which needs nats-server on the PATH), coordination, patterns) in a child process with the flags they need, and
  * prints their table. The same as `npm run bench`, from the command line.
  */
 import { spawn } from 'node:child_process';
@@ -15,11 +15,11 @@ interface BenchArgs {
   runs?: number;
 }
 
-const SUITES = ['core', 'lua', 'js', 'store', 'nats', 'coordination'];
+const SUITES = ['core', 'lua', 'js', 'store', 'nats', 'coordination', 'patterns'];
 
 export const benchCommand: CommandModule<object, BenchArgs> = {
   command: 'bench [suites..]',
-  describe: 'measure throughput and latency (suites: core, lua, js, store, nats, coordination; default all)',
+  describe: 'measure throughput and latency (suites: core, lua, js, store, nats, coordination, patterns; default all)',
   builder: (y: Argv<object>) =>
     y
       .positional('suites', { type: 'string', array: true, describe: `which suites (${SUITES.join(', ')})` })

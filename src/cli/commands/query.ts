@@ -4,14 +4,14 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { normalizeQuery } from '../../core/query.js';
-import { queryFromArgs, withQueryOptions, type QueryArgs } from '../store/args.js';
+import { parsePath } from '../../core/filter.js';
+import { outputFormat, queryFromArgs, withQueryOptions, type QueryArgs } from '../store/args.js';
 import { eventWriter, OUTPUT_FORMATS, type OutputFormat } from '../store/format.js';
-import { openReader, openWriter, runStoreCommand, withStore } from '../store/run.js';
+import { openReader, openWriter, runStoreCommand, storedSpec, withStore } from '../store/run.js';
 import type { SqliteStore } from '../../store/sqlite.js';
-import { CrosstalkError } from '../../core/errors.js';
 
 interface QueryCommandArgs extends QueryArgs {
-  format: OutputFormat;
+  format?: OutputFormat;
   createIndex?: string[];
 }
 
@@ -20,11 +20,11 @@ export const queryCommand: CommandModule<object, QueryCommandArgs> = {
   describe: 'print stored events that match a query',
   builder: (y: Argv<object>) =>
     withQueryOptions(y, 'at most this many events, 1-10000 (default 100)')
-      .option('format', { alias: 'f', choices: OUTPUT_FORMATS, default: 'table' as OutputFormat, describe: 'output format (--json means json)' })
+      .option('format', { alias: 'f', choices: OUTPUT_FORMATS, describe: 'output format (default table; --json means json)' })
       .option('create-index', {
         type: 'string',
         array: true,
-        describe: 'first index this path (e.g. data.amount) so filters on it are fast; SQLite only',
+        describe: 'first index this path (e.g. data.amount) so filters on it are fast',
       })
       .example('$0 query -t "order.*" --since 1h', 'orders of the last hour')
       .example("$0 query --where 'data.amount>=500' --where 'data.currency=EUR' -n 20", 'filters on the payload')
@@ -33,16 +33,16 @@ export const queryCommand: CommandModule<object, QueryCommandArgs> = {
       .example('$0 query --create-index data.amount --where "data.amount>=500"', 'index a payload field, then use it') as Argv<QueryCommandArgs>,
   handler: (argv) =>
     runStoreCommand('query', argv.json, async () => {
+      // everything is checked before the store is opened
       const q = normalizeQuery(queryFromArgs(argv));
+      const format = outputFormat(argv, 'json', 'table');
       const indexes = argv.createIndex ?? [];
-      const store = indexes.length > 0 ? openWriter(argv.store) : openReader(argv.store);
+      for (const path of indexes) parsePath(path);
+      storedSpec(argv.store, 'query');
+      const store = indexes.length > 0 ? openWriter(argv.store, 'query') : openReader(argv.store, 'query');
       await withStore(store, async () => {
-        for (const path of indexes) {
-          if (store.kind !== 'sqlite') throw new CrosstalkError('INVALID_OPTION', '--create-index needs a SQLite store', { option: 'create-index' });
-          await (store as SqliteStore).createIndex(path);
-        }
+        for (const path of indexes) await (store as SqliteStore).createIndex(path);
         const events = await store.query(q);
-        const format = argv.json ? 'json' : argv.format;
         const out = eventWriter(format, process.stdout);
         await out.write(events);
         await out.end();

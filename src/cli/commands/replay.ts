@@ -1,59 +1,89 @@
 /**
- * `crosstalk replay`: re-publish stored events on a bus, spaced as they were
- * (divided by --speed), each with metadata.replay naming its original; a
- * named --checkpoint resumes where the last replay under that name stopped.
- * The copies are printed as they are published.
+ * `crosstalk replay`: re-publish stored events, spaced as they were (divided
+ * by --speed), each with metadata.replay naming its original, into the
+ * processes joined to `--bus nats://…`. A named --checkpoint resumes where
+ * the last replay under that name stopped; it moves only past events the
+ * NATS server confirmed. Without --bus there is nobody to publish to: the
+ * command then prints the copies it would publish (a dry run) and says so.
+ * The copies are printed in both cases.
  */
 import type { Argv, CommandModule } from 'yargs';
 import { createBus } from '../../core/bus.js';
-import { replay } from '../../store/replay.js';
-import { queryFromArgs, withQueryOptions, type QueryArgs } from '../store/args.js';
+import type { Bus } from '../../core/types.js';
+import { parseReplaySpec, replay } from '../../store/replay.js';
+import { parseBusUrl } from '../../transport/url.js';
+import { outputFormat, queryFromArgs, withQueryOptions, type QueryArgs } from '../store/args.js';
 import { eventWriter } from '../store/format.js';
-import { openReader, openWriter, runStoreCommand, withStore } from '../store/run.js';
+import { openReader, openWriter, runStoreCommand, storedSpec, withStore } from '../store/run.js';
+import { usage } from '../usage.js';
+
+const REPLAY_FORMATS = ['table', 'jsonl', 'csv'] as const;
 
 interface ReplayArgs extends QueryArgs {
   speed: number;
   checkpoint?: string;
-  format: 'table' | 'jsonl' | 'csv';
+  format?: (typeof REPLAY_FORMATS)[number];
+  bus?: string;
 }
 
 export const replayCommand: CommandModule<object, ReplayArgs> = {
   command: 'replay',
-  describe: 're-publish stored events, spaced as they were (or faster), with metadata.replay',
+  describe: 're-publish stored events into the processes on a NATS bus, spaced as they were (or faster)',
   builder: (y: Argv<object>) =>
-    withQueryOptions(y, 'replay at most this many events (default: all that match)')
+    withQueryOptions(y, 'replay at most this many events (default: all that match)', ['order'])
+      .option('bus', { type: 'string', describe: 'publish into every process joined to nats://host:port (without it: print only, publish nothing)' })
       .option('speed', { type: 'number', default: 1, describe: 'time factor: 2 = twice as fast, 0 = no waiting' })
-      .option('checkpoint', { type: 'string', describe: 'name of a checkpoint: resume after the last event replayed under it' })
-      .option('format', { alias: 'f', choices: ['table', 'jsonl', 'csv'] as const, default: 'table' as const, describe: 'how replayed events are printed (--json means jsonl)' })
-      .example('$0 replay -t "order.*" --since 2026-11-22T10:00:00Z --speed 10', 'ten times as fast')
-      .example('$0 replay --checkpoint nightly --speed 0', 'everything since the last nightly run, at once')
-      .example('$0 replay -c req-42 --speed 0 --json', 'one request again, as JSON Lines') as Argv<ReplayArgs>,
+      .option('checkpoint', { type: 'string', describe: 'name of a checkpoint: resume after the last event replayed under it (needs --bus)' })
+      .option('format', { alias: 'f', choices: REPLAY_FORMATS, describe: 'how replayed events are printed (default table; --json means jsonl)' })
+      .example('$0 replay -t "order.*" --since 2026-11-22T10:00:00Z --speed 10 --bus nats://127.0.0.1:4222', 'ten times as fast, into the running processes')
+      .example('$0 replay --checkpoint nightly --speed 0 --bus nats://127.0.0.1:4222', 'everything since the last nightly run, at once')
+      .example('$0 replay -c req-42 --speed 0 --json', 'print what a replay of one request would publish') as Argv<ReplayArgs>,
   handler: (argv) =>
     runStoreCommand('replay', argv.json, async () => {
-      const spec = { ...queryFromArgs(argv), speed: argv.speed, ...(argv.checkpoint !== undefined ? { checkpoint: argv.checkpoint } : {}) };
+      const spec = parseReplaySpec({
+        ...queryFromArgs(argv),
+        speed: argv.speed,
+        ...(argv.checkpoint !== undefined ? { checkpoint: argv.checkpoint } : {}),
+      });
+      const format = outputFormat(argv, 'jsonl', 'table');
+      const url = argv.bus === undefined ? null : parseBusUrl(argv.bus);
+      if (url === null && spec.checkpoint !== undefined) {
+        throw usage('--checkpoint records what was delivered, and without --bus nothing is: add --bus nats://host:port', 'checkpoint');
+      }
+      storedSpec(argv.store, 'replay');
       // only a checkpoint needs to write to the store
-      const store = argv.checkpoint !== undefined ? openWriter(argv.store) : openReader(argv.store);
+      const store = spec.checkpoint !== undefined ? openWriter(argv.store, 'replay') : openReader(argv.store, 'replay');
       await withStore(store, async () => {
-        const bus = createBus({ store: null, component: 'crosstalk-replay' });
+        let bus: Bus;
+        if (url === null) {
+          process.stderr.write('crosstalk replay: no --bus: printing the events a replay would publish; nothing is published\n');
+          bus = createBus({ store: null, component: 'crosstalk-replay' });
+        } else {
+          const { connectNats } = await import('../../transport/nats.js');
+          bus = createBus({ store: null, component: 'crosstalk-replay', transport: await connectNats(argv.bus!) });
+        }
         const sub = bus.subscribe('**', { max_queue_size: 10_000_000 });
-        const out = eventWriter(argv.json ? 'jsonl' : argv.format, process.stdout);
+        const out = eventWriter(format, process.stdout);
         const ac = new AbortController();
         const stop = () => ac.abort();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         let writing = Promise.resolve();
         try {
-          const n = await replay(bus, store, spec, {
+          const n = await replay(bus, store, { ...queryFromArgs(argv), speed: argv.speed, ...(spec.checkpoint ? { checkpoint: spec.checkpoint } : {}) }, {
             signal: ac.signal,
             // delivery is synchronous: the copy is queued by the time this runs
             onEvent: () => {
               const copies = sub.drain();
               writing = writing.then(() => out.write(copies));
             },
+            ...(url !== null ? { settle: () => bus.flush() } : {}),
           });
           await writing;
           await out.end();
-          process.stderr.write(`replayed ${n} event${n === 1 ? '' : 's'}${argv.checkpoint ? ` (checkpoint ${argv.checkpoint})` : ''}\n`);
+          const what = url === null ? 'would replay' : `replayed`;
+          const to = url === null ? '' : ` to ${url.display}`;
+          process.stderr.write(`${what} ${n} event${n === 1 ? '' : 's'}${to}${spec.checkpoint ? ` (checkpoint ${spec.checkpoint})` : ''}\n`);
         } finally {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);

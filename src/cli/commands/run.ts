@@ -277,8 +277,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
         describe: 'join other processes through NATS JetStream: nats://host:port (persistent events are kept in its stream)',
       })
       .option('persist', {
-        // not `array: true`, which would swallow the script names after it; repeating the flag makes a list
+        // one value per flag (the parser's arrays are not greedy), so script names after it stay scripts
         type: 'string',
+        array: true,
         describe: 'persist every event whose type matches this pattern (repeatable; needs --store or --bus)',
       })
       .option('barrier', {

@@ -4,9 +4,9 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { CrosstalkError } from '../../core/errors.js';
-import { hasExtras, type StoreStats } from '../../store/types.js';
+import type { StoreStats } from '../../store/types.js';
 import { withStoreOptions, type StoreArgs } from '../store/args.js';
-import { openReader, runStoreCommand, withStore } from '../store/run.js';
+import { openReader, runStoreCommand, storedSpec, withStore } from '../store/run.js';
 import { planStatsBy, printStatsBy, wantsStatsBy, withRangeOptions, type StatsByArgs } from '../store/stats-by.js';
 
 interface StatsArgs extends StoreArgs, StatsByArgs {
@@ -24,7 +24,15 @@ function bytes(n: number): string {
 }
 
 const num = (n: number) => n.toLocaleString('en-US');
-const rate = (r: number) => `${r >= 100 ? Math.round(r).toLocaleString('en-US') : r.toFixed(2)}/s`;
+/** Two significant digits below 1/s, so a slow trickle does not read as 0.00/s. */
+const rate = (r: number) => `${r >= 100 ? Math.round(r).toLocaleString('en-US') : r >= 1 || r === 0 ? r.toFixed(2) : r.toPrecision(2)}/s`;
+
+function duration(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+const partial = (seconds: number, window: number) => (seconds < window ? '*' : '');
 
 export function renderStats(s: StoreStats, top: number): string {
   const lines = [
@@ -35,10 +43,14 @@ export function renderStats(s: StoreStats, top: number): string {
     lines.push(
       `sequences  ${s.first_sequence} … ${s.last_sequence}`,
       `time span  ${s.first_timestamp} → ${s.last_timestamp}`,
-      `rate       ${rate(s.rate_overall)} overall · ${rate(s.rate_last_minute)} last minute · ${rate(s.rate_last_hour)} last hour`,
-      '',
-      `${'COUNT'.padStart(12)}  ${'LAST MIN'.padStart(8)}  TYPE`,
+      `rate       ${rate(s.rate_overall)} overall · ${rate(s.rate_last_minute)} last minute${partial(s.rate_last_minute_seconds, 60)} · ` +
+        `${rate(s.rate_last_hour)} last hour${partial(s.rate_last_hour_seconds, 3600)}`,
     );
+    // a window longer than the store's history is rated over the part it has
+    if (s.rate_last_hour_seconds < 3600) {
+      lines.push(`           * over the ${duration(s.rate_last_hour_seconds)} since the first stored event, not the whole window`);
+    }
+    lines.push('', `${'COUNT'.padStart(12)}  ${'LAST MIN'.padStart(8)}  TYPE`);
     for (const t of s.by_type.slice(0, top)) {
       lines.push(`${num(t.count).padStart(12)}  ${num(t.last_minute).padStart(8)}  ${t.event_type}`);
     }
@@ -65,12 +77,12 @@ export const statsCommand: CommandModule<object, StatsArgs> = {
       if (!Number.isInteger(argv.top) || argv.top < 0) {
         throw new CrosstalkError('INVALID_OPTION', `--top must be an integer >= 0, got ${argv.top}`, { option: 'top' });
       }
+      storedSpec(argv.store, 'stats');
       if (wantsStatsBy(argv) || argv.buckets !== undefined) {
         const plan = planStatsBy(argv);
-        return withStore(openReader(argv.store), (store) => printStatsBy(store, argv, plan));
+        return withStore(openReader(argv.store, 'stats'), (store) => printStatsBy(store, argv, plan));
       }
-      await withStore(openReader(argv.store), async (store) => {
-        if (!hasExtras(store)) throw new CrosstalkError('STORE_UNAVAILABLE', `the ${store.kind} store has no statistics`);
+      await withStore(openReader(argv.store, 'stats'), async (store) => {
         const s = await store.stats();
         process.stdout.write(argv.json ? `${JSON.stringify(s, null, 2)}\n` : renderStats(s, argv.top));
       });

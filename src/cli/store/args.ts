@@ -8,9 +8,10 @@ import { FILTER_OPS } from '../../core/filter.js';
 import type { JsonValue } from '../../core/event.js';
 import type { FilterSpec } from '../../core/types.js';
 import { DEFAULT_STORE_SPEC } from '../../store/open.js';
+import { usage } from '../usage.js';
 
 export interface StoreArgs {
-  store: string;
+  store?: string;
   json: boolean;
 }
 
@@ -27,35 +28,53 @@ export interface QueryArgs extends StoreArgs {
   order?: string;
 }
 
+/** The query flags; a command leaves out those it has no use for (they are then unknown flags). */
+export type QueryFlag = 'type' | 'since' | 'until' | 'correlation-id' | 'source' | 'where' | 'filter' | 'after' | 'order' | 'limit';
+
 export function withStoreOptions<T>(y: Argv<T>): Argv<T & StoreArgs> {
   return y
     .option('store', {
       type: 'string',
-      default: DEFAULT_STORE_SPEC,
-      describe: 'where events are stored: sqlite:PATH or memory',
+      describe: `the database: sqlite:PATH or a PATH ending in .db/.sqlite (default ${DEFAULT_STORE_SPEC})`,
     })
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable JSON output' }) as Argv<T & StoreArgs>;
 }
 
-/** One flag per query field (SPEC §5). `limitDescription` differs between query and export/replay. */
-export function withQueryOptions<T>(y: Argv<T>, limitDescription: string, withLimit = true): Argv<T & QueryArgs> {
-  let a = withStoreOptions(y)
-    .option('type', { alias: ['t', 'event-type'], type: 'string', describe: 'event type pattern, e.g. "order.*" or "agent.**"' })
-    .option('since', { alias: 'start-time', type: 'string', describe: 'from this time: ISO-8601, epoch ms, or an age like 15m, 2h, 7d' })
-    .option('until', { alias: 'end-time', type: 'string', describe: 'up to this time (inclusive), same forms as --since' })
-    .option('correlation-id', { alias: 'c', type: 'string', describe: 'only events with this source.correlation_id' })
-    .option('source', { type: 'string', describe: 'only events whose source.component is this' })
-    .option('where', {
+/** One flag per query field (SPEC §5), but those in `omit`. `limit` describes --limit where it is kept. */
+export function withQueryOptions<T>(y: Argv<T>, limit: string, omit: readonly QueryFlag[] = []): Argv<T & QueryArgs> {
+  const has = (f: QueryFlag) => !omit.includes(f);
+  // typed loosely while options are added one by one; the result is typed below
+  let a = withStoreOptions(y) as unknown as Argv<object>;
+  if (has('type')) a = a.option('type', { alias: ['t', 'event-type'], type: 'string', describe: 'event type pattern, e.g. "order.*" or "agent.**"' });
+  if (has('since')) a = a.option('since', { alias: 'start-time', type: 'string', describe: 'from this time: ISO-8601, epoch ms, or an age like 15m, 2h, 7d' });
+  if (has('until')) a = a.option('until', { alias: 'end-time', type: 'string', describe: 'up to this time (inclusive), same forms as --since' });
+  if (has('correlation-id')) a = a.option('correlation-id', { alias: 'c', type: 'string', describe: 'only events with this source.correlation_id' });
+  if (has('source')) a = a.option('source', { type: 'string', describe: 'only events whose source.component is this' });
+  if (has('where')) {
+    a = a.option('where', {
       alias: 'w',
       type: 'string',
       array: true,
       describe: "a filter, repeatable: 'data.amount>=500', 'data.status=paid', 'data.tags contains vip', 'metadata.user exists'",
-    })
-    .option('filter', { type: 'string', describe: 'filters as JSON: \'{"data.amount": {"op": ">=", "value": 500}}\'' })
-    .option('after', { alias: 'after-sequence', type: 'number', describe: 'only events with a sequence above this (paging)' })
-    .option('order', { choices: ['asc', 'desc'], describe: 'by sequence; default asc' });
-  if (withLimit) a = a.option('limit', { alias: 'n', type: 'number', describe: limitDescription });
-  return a as Argv<T & QueryArgs>;
+    });
+  }
+  if (has('filter')) a = a.option('filter', { type: 'string', describe: 'filters as JSON: \'{"data.amount": [">=", 500]}\'' });
+  if (has('after')) a = a.option('after', { alias: 'after-sequence', type: 'number', describe: 'only events with a sequence above this (paging)' });
+  if (has('order')) a = a.option('order', { choices: ['asc', 'desc'], describe: 'by sequence (default asc)' });
+  if (has('limit')) a = a.option('limit', { alias: 'n', type: 'number', describe: limit });
+  return a as unknown as Argv<T & QueryArgs>;
+}
+
+/**
+ * The output format: `--format`, or what `--json` means for the command
+ * (`jsonAs`), or the default. `--json` with a different `--format` is a
+ * contradiction and refused.
+ */
+export function outputFormat<F extends string>(a: { format?: F; json: boolean }, jsonAs: F, fallback: F): F {
+  if (a.json && a.format !== undefined && a.format !== jsonAs) {
+    throw usage(`--json prints ${jsonAs}, --format asks for ${a.format}: give one of them`, 'format');
+  }
+  return a.json ? jsonAs : (a.format ?? fallback);
 }
 
 const AGE_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;

@@ -2,8 +2,8 @@
  * `crosstalk tail <pattern> --bus nats://…`: follow events live as any
  * joined process publishes them, instead of polling a store. `--where`,
  * `--filter`, `--correlation-id` and `--source` become the subscription's
- * filter; the time and sequence flags are about stored history and are
- * refused here.
+ * filter; the store flags (--store, the time and sequence flags, --last,
+ * --interval, --wait) are about stored history and are refused here.
  */
 import { createBus } from '../../core/bus.js';
 import { CrosstalkError } from '../../core/errors.js';
@@ -27,15 +27,15 @@ export interface FollowBusArgs {
   nats?: NatsOptions;
 }
 
-/** Flags that ask for stored history, which a live bus does not have. */
-export const HISTORY_FLAGS = ['since', 'until', 'after', 'last'] as const;
+/** Flags about a store or its history, which a live bus does not have. */
+export const STORE_FLAGS = ['store', 'since', 'until', 'after', 'last', 'interval', 'wait'] as const;
 
-export function refuseHistoryFlags(args: Record<string, unknown>): void {
-  for (const f of HISTORY_FLAGS) {
+export function refuseStoreFlags(args: Record<string, unknown>): void {
+  for (const f of STORE_FLAGS) {
     const v = args[f];
-    if (v === undefined || (f === 'last' && v === 0)) continue;
-    const flag = `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new CrosstalkError('INVALID_OPTION', `${flag} reads stored events; with --bus, tail follows live events only`, { option: f });
+    if (v === undefined || v === false) continue;
+    const why = f === 'store' || f === 'interval' || f === 'wait' ? 'is about a store' : 'reads stored events';
+    throw new CrosstalkError('INVALID_OPTION', `--${f} ${why}; with --bus, tail follows live events only`, { option: f });
   }
 }
 

@@ -7,43 +7,56 @@
 import { existsSync } from 'node:fs';
 import { CrosstalkError } from '../../core/errors.js';
 import type { EventStore } from '../../core/types.js';
-import { MemoryStore } from '../../store/memory.js';
-import { openStore, parseStoreSpec } from '../../store/open.js';
+import type { MemoryStore } from '../../store/memory.js';
+import { DEFAULT_STORE_SPEC, openStore, parseStoreSpec, type StoreSpec } from '../../store/open.js';
 import type { SqliteStore } from '../../store/sqlite.js';
+import { reportError, usage } from '../usage.js';
 
 export type CliStore = SqliteStore | MemoryStore;
 
-/** Opens for reading: SQLite read-only (never blocks the writer), a missing file is STORE_UNAVAILABLE. */
-export function openReader(spec: string): CliStore {
-  const s = parseStoreSpec(spec);
-  if (s.kind === 'sqlite' && s.path !== ':memory:' && !existsSync(s.path)) {
-    throw new CrosstalkError('STORE_UNAVAILABLE', `no store at ${s.path}: nothing has been persisted there yet (see --store)`);
+/**
+ * The SQLite file a command that reads a store works on. `memory` is refused:
+ * a memory store in a new process is always empty.
+ */
+export function storedSpec(spec: string | undefined, command: string): { kind: 'sqlite'; path: string } {
+  const s: StoreSpec = parseStoreSpec(spec ?? DEFAULT_STORE_SPEC);
+  if (s.kind === 'memory' || s.path === ':memory:') {
+    throw usage(`--store ${spec} is empty in a new process: crosstalk ${command} reads a SQLite file (--store sqlite:PATH or --store PATH.db)`, 'store');
   }
-  return openStore(spec, { readonly: s.kind === 'sqlite', sweepIntervalMs: 0 });
+  return s;
 }
 
-/** Opens for writing (replay checkpoints, index creation). */
-export function openWriter(spec: string): CliStore {
-  return openStore(spec, { sweepIntervalMs: 0 });
+/** The database must exist: a mistyped path is STORE_UNAVAILABLE, never a new empty file. */
+function mustExist(path: string): void {
+  if (path !== ':memory:' && !existsSync(path)) {
+    throw new CrosstalkError('STORE_UNAVAILABLE', `no store at ${path}: nothing has been persisted there yet (see --store)`);
+  }
 }
 
-const USAGE_CODES = new Set(['INVALID_QUERY', 'INVALID_OPTION', 'INVALID_PATTERN', 'INVALID_EVENT_TYPE']);
+/** Opens an existing database for reading (read-only: never blocks the writer). */
+export function openReader(spec: string | undefined, command: string): CliStore {
+  const s = storedSpec(spec, command);
+  mustExist(s.path);
+  return openStore(`sqlite:${s.path}`, { readonly: true, sweepIntervalMs: 0 });
+}
+
+/** Opens an existing database for writing (replay checkpoints, index creation). */
+export function openWriter(spec: string | undefined, command: string): CliStore {
+  const s = storedSpec(spec, command);
+  mustExist(s.path);
+  return openStore(`sqlite:${s.path}`, { sweepIntervalMs: 0 });
+}
 
 export async function runStoreCommand(name: string, json: boolean, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (e) {
     if (!(e instanceof CrosstalkError)) throw e;
-    const line = json
-      ? JSON.stringify({ error: { code: e.code, message: e.message, ...(e.option ? { option: e.option } : {}) } })
-      : `crosstalk ${name}: ${e.code}: ${e.message}`;
-    process.stderr.write(`${line}\n`);
-    // a malformed --bus is bad usage; an unreachable server is not
-    process.exitCode = USAGE_CODES.has(e.code) ? 2 : 1;
+    reportError(e, name, json);
   }
 }
 
-export async function withStore<T>(store: EventStore, fn: (s: EventStore) => Promise<T>): Promise<T> {
+export async function withStore<S extends EventStore, T>(store: S, fn: (s: S) => Promise<T>): Promise<T> {
   try {
     return await fn(store);
   } finally {

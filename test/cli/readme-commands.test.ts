@@ -1,0 +1,58 @@
+/**
+ * The README's command-line examples, run as written: the `sh` block of
+ * "Store commands" line by line in an empty directory (`npx crosstalk` is
+ * bin/crosstalk.js), and the two refusals shown under "Command line", whose
+ * output must be exactly what the README prints.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, crosstalk, ROOT } from '../setup/cli.js';
+
+const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const dir = mkdtempSync(path.join(tmpdir(), 'crosstalk-readme-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The first fenced block of `lang` after `heading`. */
+function block(heading: string, lang: string): string {
+  const from = readme.indexOf(`\n${heading}\n`);
+  expect(from, heading).toBeGreaterThan(0);
+  const open = readme.indexOf(`\`\`\`${lang}\n`, from);
+  return readme.slice(open + lang.length + 4, readme.indexOf('\n```', open));
+}
+
+describe('README "Store commands"', () => {
+  it('every command of the example runs, in order, and answers as the text says', () => {
+    const lines = block('### Store commands', 'sh').split('\n').filter((l) => l.trim() !== '');
+    expect(lines.length).toBeGreaterThan(5);
+    const shim = path.join(dir, 'npx');
+    // `npx crosstalk …` → the built CLI
+    writeFileSync(shim, `#!/bin/sh\nshift\nexec "${process.execPath}" --no-node-snapshot "${BIN}" "$@"\n`, { mode: 0o755 });
+    const out: string[] = [];
+    for (const line of lines) {
+      out.push(execFileSync('/bin/sh', ['-c', line], { cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, timeout: 30_000 }));
+    }
+    // the query: the two orders of 500 or more, of the three published
+    const big = out[2]!.trim().split('\n').map((l) => JSON.parse(l) as { data: { amount: number } });
+    expect(big.map((e) => e.data.amount)).toEqual([750, 990]);
+    expect(readFileSync(path.join(dir, 'orders.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
+  });
+});
+
+describe('README "Command line"', () => {
+  it('prints the refusals exactly as shown', async () => {
+    const shown = readme.slice(readme.indexOf('$ crosstalk export --out keep.csv'));
+    const pairs = [...shown.split('```')[0]!.matchAll(/^\$ crosstalk (.+)\n(.+)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+    expect(pairs).toHaveLength(2);
+    writeFileSync(path.join(dir, 'keep.csv'), 'precious\n');
+    for (const [command, printed] of pairs) {
+      const args = [...command.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+      const r = await crosstalk(args, { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`${printed}\n`);
+    }
+    expect(readFileSync(path.join(dir, 'keep.csv'), 'utf8')).toBe('precious\n');
+  });
+});
