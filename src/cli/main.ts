@@ -28,6 +28,7 @@ const OPTIONAL = [
 const MISSING: Record<string, string> = {
   run: 'name at least one script to run: crosstalk run job.lua',
   publish: "name the event type: crosstalk publish order.paid '{\"amount\": 5}'",
+  trace: 'name a correlation id or an event id: crosstalk trace <id>',
 };
 
 async function optionalCommands(): Promise<CommandModule[]> {

@@ -31,7 +31,7 @@ const stored = async (db: string) => {
 describe('crosstalk publish --store', () => {
   it('stores one event with the flags as its fields and prints its id', async () => {
     const r = await cli([
-      'publish', 'order.paid', '{"order": 42, "amount": 99.5}', '--store', 'one.db', '--ttl', '3600', '-c', 'req-7', '--priority', 'high',
+      'publish', 'order.paid', '{"order": 42, "amount": 99.5}', '--store', 'one.db', '--ttl', '3600', '--correlation-id', 'req-7', '--priority', 'high',
       '--metadata', '{"by": "shell"}',
     ]);
     expect(r.code, r.stderr).toBe(0);

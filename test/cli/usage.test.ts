@@ -48,7 +48,7 @@ type Row = [args: string[], message: RegExp];
 
 const BAD: Record<string, Row[]> = {
   crosstalk: [
-    [[], /^crosstalk: INVALID_OPTION: name a command: run, query, replay, tail, export, publish, stats, bench/],
+    [[], /^crosstalk: INVALID_OPTION: name a command: run, query, replay, tail, export, publish, stats, trace, bench/],
     [['qury'], /unknown command "qury"; did you mean crosstalk query\?/],
     [['--bogus'], /unknown flag --bogus/],
   ],
@@ -148,6 +148,11 @@ const BAD: Record<string, Row[]> = {
     [['publish', 'a.b', '{}', '--store', 'pub.db', '--persistant'], /unknown flag --persistant; did you mean --persistent\?/],
     [['publish', '-', '-', '--store', 'pub.db'], /give - once/],
     [['publish', 'a.b', '{}', 'more', '--store', 'pub.db'], /unexpected argument "more"|too many arguments/],
+  ],
+  trace: [
+    [['trace', '--store', 'ev.db'], /^crosstalk trace: INVALID_OPTION: name a correlation id or an event id: crosstalk trace <id>$/],
+    [['trace', 'req-1', '--store', 'ev.db', '--limt', '5'], /unknown flag --limt; did you mean --limit\?/],
+    [['trace', 'req-1', '--store', 'memory'], /--store memory is empty/],
   ],
   bench: [
     [['bench', '--quik'], /unknown flag --quik; did you mean --quick\?/],

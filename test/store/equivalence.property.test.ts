@@ -32,7 +32,10 @@ const path = fc.constantFrom(
   'data.x', 'data.y', 'data.list', 'data.list[0]', 'data.list.0', 'data.x[0]', 'data.x.k', 'metadata.m', 'data', 'event_type', 'sequence',
 );
 const condition = fc.oneof(
-  value,
+  // a plain value is equality; a list or an object is written with its op (below)
+  scalar,
+  // positional, [op, value]
+  fc.tuple(fc.constantFrom('=', '!=', 'contains', 'in'), value).map(([op, v]) => [op, op === 'in' ? [v] : v]),
   fc.record({ op: fc.constantFrom('=', '!=', '<', '<=', '>', '>='), value: scalar.filter((v) => v !== null && typeof v !== 'boolean') }),
   fc.record({ op: fc.constantFrom('=', '!=', 'contains'), value }),
   fc.record({ op: fc.constant('in'), value: fc.array(value, { maxLength: 4 }) }),

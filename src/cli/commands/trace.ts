@@ -30,7 +30,7 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
       if (!Number.isInteger(argv.limit) || argv.limit < 1 || argv.limit > MAX_TRACE_LIMIT) {
         throw new CrosstalkError('INVALID_OPTION', `--limit must be an integer from 1 to ${MAX_TRACE_LIMIT}, got ${argv.limit}`, { option: 'limit' });
       }
-      await withStore(openReader(argv.store), async (store) => {
+      await withStore(openReader(argv.store, 'trace'), async (store) => {
         const t = await traceEvents(store, String(argv.id), { limit: argv.limit });
         process.stdout.write(argv.json ? `${JSON.stringify(t, null, 2)}\n` : renderTrace(t));
       });
