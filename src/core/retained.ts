@@ -78,13 +78,23 @@ export class RetainedEvents {
           const e = this.byType.get(t)?.event;
           if (e) out.add(e);
         }
-      } else for (const alt of p.alternatives) walk(this.root, alt, 0, out);
+      } else for (const alt of p.alternatives) walk(this.root, alt, 0, out, new Map());
     }
     return [...out].sort((a, b) => a.sequence - b.sequence);
   }
 }
 
-function walk(n: TypeNode, alt: readonly Segment[], i: number, out: Set<UniversalEvent>): void {
+/**
+ * Collects the events under `n` that `alt` from segment `i` on matches.
+ * `seen` holds the (node, segment) pairs already walked: with several `**`
+ * the same pair is reached along many paths (binomially many: a hostile
+ * pattern would take exponential time), and walking it again adds nothing.
+ */
+function walk(n: TypeNode, alt: readonly Segment[], i: number, out: Set<UniversalEvent>, seen: Map<TypeNode, Set<number>>): void {
+  let at = seen.get(n);
+  if (at === undefined) seen.set(n, (at = new Set()));
+  else if (at.has(i)) return;
+  at.add(i);
   if (i === alt.length) {
     if (n.event !== null) out.add(n.event);
     return;
@@ -93,20 +103,20 @@ function walk(n: TypeNode, alt: readonly Segment[], i: number, out: Set<Universa
   switch (seg.kind) {
     case 'literal': {
       const c = n.children.get(seg.text);
-      if (c !== undefined) walk(c, alt, i + 1, out);
+      if (c !== undefined) walk(c, alt, i + 1, out, seen);
       return;
     }
     case 'star':
-      for (const c of n.children.values()) walk(c, alt, i + 1, out);
+      for (const c of n.children.values()) walk(c, alt, i + 1, out, seen);
       return;
     case 'glob':
-      for (const [key, c] of n.children) if (seg.re.test(key)) walk(c, alt, i + 1, out);
+      for (const [key, c] of n.children) if (seg.glob.test(key)) walk(c, alt, i + 1, out, seen);
       return;
     case 'globstar':
       // a trailing `**` takes the whole branch, this node included
       if (i === alt.length - 1) return collect(n, out);
-      walk(n, alt, i + 1, out); // zero segments
-      for (const c of n.children.values()) walk(c, alt, i, out); // one more
+      walk(n, alt, i + 1, out, seen); // zero segments
+      for (const c of n.children.values()) walk(c, alt, i, out, seen); // one more
   }
 }
 

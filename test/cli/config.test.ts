@@ -62,6 +62,6 @@ describe('crosstalk run --config', () => {
     const r = await crosstalk(['run', '--config', fx('limits.json'), '--config', fx('limits.json'), fx('limited.lua')]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/INVALID_OPTION: Expected --config to be given once/);
+    expect(r.stderr).toMatch(/INVALID_OPTION: --config was given 2 times .*; give it once/);
   });
 });

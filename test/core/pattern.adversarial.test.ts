@@ -71,6 +71,18 @@ describe('adversarial patterns run in linear time', () => {
     await bus.close();
   });
 
+  it('retained events: a subscription with many `**` walks the retained types once', async () => {
+    const bus = createBus();
+    const deep = Array(127).fill('a').join('.');
+    bus.publish(deep, 1, { retain: true });
+    bus.publish(`${Array(126).fill('a').join('.')}.b`, 2, { retain: true });
+    const { value: sub, ms } = timed(() => bus.subscribe(`${'**.a.'.repeat(20)}b`, { retained: true }));
+    expect(ms).toBeLessThan(BOUND_MS);
+    expect((await sub.receive(0))?.data).toBe(2);
+    expect(await sub.receive(0)).toBeNull();
+    await bus.close();
+  });
+
   it('a `matches` filter on a long string (no length limit there) stays linear', () => {
     const event = (s: string) => ({ data: { s } }) as unknown as UniversalEvent;
     const f = compileFilter({ 'data.s': { op: 'matches', value: STARS } });

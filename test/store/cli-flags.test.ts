@@ -244,6 +244,7 @@ const EXERCISED: Record<string, Record<string, string>> = {
     '--json': 'test/cli/run.test.ts',
     '--prefix': 'test/cli/run.test.ts',
     '--metrics': 'test/observe/run-metrics.test.ts',
+    '--config': 'test/cli/config.test.ts',
   },
   trace: { '--store': 'test/observe/trace.test.ts', '--json': 'test/observe/trace.test.ts', '--limit': 'test/observe/trace.test.ts' },
   bench: { '--quick': 'test/cli/bench.test.ts', '--check': 'test/cli/bench.test.ts', '--runs': 'test/cli/bench.test.ts' },
