@@ -22,6 +22,8 @@ export function usage(message: string, option?: string): CrosstalkError {
 interface KnownFlags {
   /** every name and alias yargs accepts, as typed (`create-index`, `n`) */
   names: Set<string>;
+  /** the command's arguments (`publish <type> [data]`): named TYPE, DATA in messages, not as flags */
+  positional: Set<string>;
   /** canonical name → its aliases */
   aliases: Record<string, string[]>;
   array: Set<string>;
@@ -58,7 +60,7 @@ export function wantsJson(): boolean {
   return (end < 0 ? context.raw : context.raw.slice(0, end)).includes('--json');
 }
 
-function capture(y: Argv<unknown>): KnownFlags {
+function capture(y: Argv<unknown>, command: string): KnownFlags {
   // getOptions() is yargs' own record of what the builder declared
   const o = (y as unknown as { getOptions(): Record<string, unknown> }).getOptions() as {
     key: Record<string, unknown>;
@@ -70,6 +72,7 @@ function capture(y: Argv<unknown>): KnownFlags {
   };
   return {
     names: new Set(Object.keys(o.key)),
+    positional: new Set([...command.matchAll(/[<[](\w+)(?:\.\.)?[>\]]/g)].map((m) => m[1]!)),
     aliases: o.alias,
     array: new Set(o.array),
     number: new Set(o.number),
@@ -96,7 +99,7 @@ export function strictCommand<T>(cmd: CommandModule<object, T>, options: StrictO
       context.command = name;
       context.missing = options.missing ?? null;
       const built = builder(y);
-      const flags = capture(built as Argv<unknown>);
+      const flags = capture(built as Argv<unknown>, String(cmd.command));
       context.flags = flags;
       const valued = [...flags.string, ...flags.number].filter((k) => k !== 'help' && k !== 'version');
       return (valued.length > 0 ? built.requiresArg(valued) : built) as Argv<T>;
@@ -110,8 +113,9 @@ export function strictCommand<T>(cmd: CommandModule<object, T>, options: StrictO
 
 const flag = (k: string) => (k.length === 1 ? `-${k}` : `--${k}`);
 
-/** The flag's name as the user typed it, long form preferred. */
+/** The flag's name as the user typed it, long form preferred; an argument as its upper-case name. */
 function display(flags: KnownFlags, key: string): string {
+  if (flags.positional.has(key)) return `the ${key.toUpperCase()} argument`;
   const names = [key, ...(flags.aliases[key] ?? [])].filter((n) => n.length > 1 && !/[A-Z]/.test(n));
   return flag(names[0] ?? key);
 }

@@ -147,6 +147,7 @@ const BAD: Record<string, Row[]> = {
     [['publish', 'a.b', '{}', '--bus', 'http://x'], /invalid bus URL/],
     [['publish', 'a.b', '{}', '--store', 'pub.db', '--persistant'], /unknown flag --persistant; did you mean --persistent\?/],
     [['publish', '-', '-', '--store', 'pub.db'], /give - once/],
+    [['publish', 'a.b', '', '--store', 'pub.db'], /^crosstalk publish: INVALID_OPTION: the DATA argument needs a value, got an empty string$/],
     [['publish', 'a.b', '{}', 'more', '--store', 'pub.db'], /unexpected argument "more"|too many arguments/],
   ],
   trace: [

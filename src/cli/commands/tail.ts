@@ -117,6 +117,8 @@ async function followStore(argv: TailArgs, path: string, base: EventQuery, out: 
       const last = base.end_time !== undefined && Date.now() > base.end_time;
       if (store === null) {
         if (!existsSync(path)) {
+          // nothing stored before --until can appear now
+          if (last) break;
           if (!told) process.stderr.write(`crosstalk tail: waiting for ${path} to be created\n`);
           told = true;
           await sleep(interval, ac.signal);
