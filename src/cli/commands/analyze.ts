@@ -96,7 +96,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         minCount: argv.minCount,
         top: argv.top,
       };
-      await withStore(openReader(argv.store), async (store) => {
+      await withStore(openReader(argv.store, 'analyze'), async (store) => {
         const r = await analyze(store, q, { sequences, anomalies });
         process.stdout.write(argv.json ? `${JSON.stringify(r, null, 2)}\n` : render(r, argv));
       });

@@ -111,7 +111,7 @@ export const dashboardCommand: CommandModule<object, DashboardArgs> = {
         source = `${transport.url} (every joined process, ${pattern})`;
         stopFeed = async () => clearInterval(drain);
       } else {
-        const store = openReader(storeSpec);
+        const store = openReader(storeSpec, 'dashboard');
         bus = createBus();
         source = `${storeSpec} (new events, ${pattern})`;
         stopFeed = followStore(store, bus, pattern, interval);
