@@ -130,8 +130,8 @@ const BAD: Record<string, Row[]> = {
   ],
   run: [
     [['run', '--store', 'sqlite:ran.db', '--timout', '100', PERSIST], /^crosstalk run: INVALID_OPTION: unknown flag --timout; did you mean --timeout\?$/],
-    [['run', '--store', 'sqlite:ran.db', '--timeout', '5', '--timeout', '6', PERSIST], /--timeout was given 2 times/],
-    [['run', '--store', 'sqlite:ran.db', '--timeout', 'soon', PERSIST], /--timeout must be a number, got "soon"/],
+    [['run', '--store', 'sqlite:ran.db', '--timeout', '5', '--timeout', '6', PERSIST], /--cpu-limit was given 2 times/],
+    [['run', '--store', 'sqlite:ran.db', '--timeout', 'soon', PERSIST], /--cpu-limit must be a number, got "soon"/],
     [['run'], /name at least one script to run: crosstalk run job\.lua/],
   ],
   publish: [
