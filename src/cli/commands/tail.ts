@@ -125,7 +125,8 @@ async function followStore(argv: TailArgs, path: string, base: EventQuery, out: 
           continue;
         }
         store = openReader(argv.store, 'tail');
-        cursor = await startCursor(store, base, argv, Math.min(argv.last ?? 0, max), async (events) => {
+        // a database that appeared while we waited holds only new events: all of them are followed
+        cursor = await startCursor(store, base, argv, told, Math.min(argv.last ?? 0, max), async (events) => {
           await out.write(events);
           printed += events.length;
         });
@@ -153,12 +154,14 @@ async function followStore(argv: TailArgs, path: string, base: EventQuery, out: 
  * Where following starts. `-n N` prints the last N matches first (of those
  * after --since/--after, when given) and follows from the end; without it,
  * --since or --after start there, so every stored match from there on is
- * printed; with neither, only events stored from now on.
+ * printed; with neither, only events stored from now on (or, for a database
+ * that was created while tail waited for it, every event in it).
  */
 async function startCursor(
   store: CliStore,
   q: EventQuery,
   argv: TailArgs,
+  created: boolean,
   last: number,
   write: (events: UniversalEvent[]) => Promise<void>,
 ): Promise<number> {
@@ -170,7 +173,7 @@ async function startCursor(
     await write(recent);
     return end;
   }
-  if (argv.since !== undefined || argv.after !== undefined) return q.after_sequence ?? 0;
+  if (argv.since !== undefined || argv.after !== undefined || created) return q.after_sequence ?? 0;
   return end;
 }
 
