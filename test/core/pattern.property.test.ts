@@ -102,6 +102,28 @@ describe('pattern grammar against picomatch', () => {
   });
 });
 
+describe('in-segment globs with many stars, against picomatch', () => {
+  // long runs of few letters are where a wrong "leftmost run" would show:
+  // every star has many places to stop, and only some of them work
+  const unit = fc.constantFrom('a', 'b', '?', '[ab]', '[!a]', '*');
+  const glob = fc
+    .array(unit, { minLength: 1, maxLength: 14 })
+    .map((us) => us.filter((u, i) => !(u === '*' && us[i - 1] === '*')).join(''))
+    .filter((g) => g !== '*');
+  const segment = fc.string({ unit: fc.constantFrom('a', 'b'), minLength: 1, maxLength: 40 });
+
+  it('match exactly the segments picomatch matches', () => {
+    fc.assert(
+      fc.property(glob, fc.array(segment, { minLength: 1, maxLength: 20 }), (g, segs) => {
+        const ours = compilePattern(`x.${g}`);
+        const ref = picomatch(`x/${g}`, PM_OPTIONS);
+        for (const t of segs) expect({ g, t, match: ours.test(`x.${t}`) }).toEqual({ g, t, match: ref(`x/${t}`) });
+      }),
+      { numRuns: RUNS * 2 },
+    );
+  });
+});
+
 describe('alternativeSource', () => {
   const sourceOf = (c: ReturnType<typeof compilePattern>) => c.alternatives.map((a) => compilePattern(alternativeSource(a)));
 
