@@ -7,33 +7,22 @@ import { describe, expect, it } from 'vitest';
 import { compilePattern, createBus } from '../../src/index.js';
 import { Router } from '../../src/internal.js';
 import { eventType, instantiate, patternTree, render } from './grammar.js';
+import { trieShape, type TrieNode } from '../../src/core/trie.js';
 import { runRouterModel, type RouterOp } from './helpers.js';
 
 const sorted = <T>(xs: readonly T[]) => [...xs].sort();
 
-/** The trie's root, read for the pruning checks only. */
-interface TrieNodeView {
-  literal: Map<string, TrieNodeView> | null;
-  star: TrieNodeView | null;
-  globstar: TrieNodeView | null;
-  globs: unknown[] | null;
-  values: Map<unknown, number> | null;
+/** What the router's trie holds, read for the pruning checks only. */
+function shape(r: Router<unknown>): ReturnType<typeof trieShape> {
+  return trieShape((r as unknown as { root: TrieNode<unknown> }).root);
 }
-function trieRoot(r: Router<unknown>): TrieNodeView {
-  return (r as unknown as { root: TrieNodeView }).root;
-}
-function trieSize(n: TrieNodeView): number {
-  let size = 1;
-  for (const c of n.literal?.values() ?? []) size += trieSize(c);
-  if (n.star) size += trieSize(n.star);
-  if (n.globstar) size += trieSize(n.globstar);
-  for (const g of (n.globs ?? []) as { node: TrieNodeView }[]) size += trieSize(g.node);
-  return size;
-}
+const EMPTY_TRIE = { nodes: 1, literals: 0, globs: 0, buckets: 0 };
 
 describe('route cache', () => {
   it('a cached answer is never stale across add and remove', () => {
     const r = new Router<string>();
+    expect(r.route('a.b')).toEqual([]);
+    expect(r.cached('a.b')).toBeUndefined(); // a type is cached from its second lookup on
     expect(r.route('a.b')).toEqual([]);
     expect(r.cached('a.b')).toEqual([]);
     r.add('glob', compilePattern('a.*'));
@@ -66,12 +55,46 @@ describe('route cache', () => {
   it('stays within its bound', () => {
     const r = new Router<string>(4);
     r.add('x', compilePattern('**'));
-    for (let i = 0; i < 50; i++) expect(r.route(`t${i}`)).toEqual(['x']);
+    for (let pass = 0; pass < 2; pass++) for (let i = 0; i < 50; i++) expect(r.route(`t${i}`)).toEqual(['x']);
     expect(r.cacheSize).toBe(4);
     const off = new Router<string>(0);
     off.add('x', compilePattern('**'));
     for (let i = 0; i < 5; i++) off.route(`t${i}`);
     expect(off.cacheSize).toBe(0);
+  });
+});
+
+describe('answers kept by subscribed types', () => {
+  it('a plain type with subscribers keeps its whole answer, globs included, until the index changes', () => {
+    const r = new Router<string>(0); // no route cache: what is kept is the exact bucket's
+    r.add('exact', compilePattern('a.b'));
+    r.add('glob', compilePattern('a.*'));
+    const first = r.route('a.b');
+    expect(sorted(first)).toEqual(['exact', 'glob']);
+    expect(r.route('a.b')).toBe(first);
+    expect(r.cached('a.b')).toBe(first);
+    r.add('more', compilePattern('**.b'));
+    expect(r.cached('a.b')).toBeUndefined();
+    expect(sorted(r.route('a.b'))).toEqual(['exact', 'glob', 'more']);
+    r.remove('glob', compilePattern('a.*'));
+    expect(sorted(r.route('a.b'))).toEqual(['exact', 'more']);
+    r.remove('exact', compilePattern('a.b'));
+    expect(r.route('a.b')).toEqual(['more']);
+  });
+
+  it('cached() then route() of the same type, with other types routed in between, answers each right', () => {
+    const r = new Router<string>(100);
+    r.add('x', compilePattern('x.*'));
+    r.add('y', compilePattern('y.*'));
+    for (let i = 0; i < 3; i++) {
+      expect(r.cached('x.1')).toBeUndefined();
+      expect(r.route('y.1')).toEqual(['y']);
+      expect(r.route('x.1')).toEqual(['x']);
+      r.add(`v${i}`, compilePattern('z')); // outdates what cached() found
+    }
+    // admitted on its second lookup, under its own hash
+    expect(r.route('x.1')).toEqual(['x']);
+    expect(r.cached('x.1')).toEqual(['x']);
   });
 });
 
@@ -115,11 +138,9 @@ describe('trie pruning', () => {
     const r = new Router<number>();
     const ps = ['a.*.c', 'a.*', '**.b', 'a.**.b.*', 'x?.[ab]*', '{p.*,q.**}', 'a.*.c.d.e', 'a.*.c'];
     ps.forEach((p, i) => r.add(i, compilePattern(p)));
-    expect(trieSize(trieRoot(r))).toBeGreaterThan(10);
+    expect(shape(r).nodes).toBeGreaterThan(10);
     ps.forEach((p, i) => r.remove(i, compilePattern(p)));
-    const root = trieRoot(r);
-    expect(trieSize(root)).toBe(1);
-    expect([root.literal, root.star, root.globstar, root.globs]).toEqual([null, null, null, null]);
+    expect(shape(r)).toEqual(EMPTY_TRIE);
     expect(r.route('a.b.c')).toEqual([]);
   });
 
@@ -139,11 +160,11 @@ describe('trie pruning', () => {
   it('removing what was never added changes nothing', () => {
     const r = new Router<string>();
     r.add('v', compilePattern('a.*'));
-    const before = trieSize(trieRoot(r));
+    const before = shape(r);
     r.remove('w', compilePattern('a.*'));
     r.remove('v', compilePattern('b.*'));
     r.remove('v', compilePattern('a.b'));
-    expect(trieSize(trieRoot(r))).toBe(before);
+    expect(shape(r)).toEqual(before);
     expect(r.route('a.x')).toEqual(['v']);
   });
 
@@ -151,9 +172,9 @@ describe('trie pruning', () => {
     const bus = createBus();
     const router = (bus as unknown as { router: Router<unknown> }).router;
     const keep = bus.subscribe('keep.*');
-    const size = trieSize(trieRoot(router));
-    for (let i = 0; i < 200; i++) bus.subscribe([`n${i}.*.x`, `**.m${i % 7}`, 'keep.*']).unsubscribe();
-    expect(trieSize(trieRoot(router))).toBe(size);
+    const size = shape(router);
+    for (let i = 0; i < 200; i++) bus.subscribe([`n${i}.*.x`, `**.m${i % 7}`, 'keep.*', `g${i}?.[ab]*`]).unsubscribe();
+    expect(shape(router)).toEqual(size);
     bus.publish('keep.1');
     expect(keep.drain()).toHaveLength(1);
   });
@@ -181,7 +202,7 @@ describe('random model: the router equals a naive scan', () => {
         // after removing everything, nothing routes and the trie is empty
         for (const x of live) router.remove(x.v, compilePattern(x.p));
         expect(router.route('a.b')).toEqual([]);
-        expect(trieSize(trieRoot(router))).toBe(1);
+        expect(shape(router)).toEqual(EMPTY_TRIE);
       }),
       { numRuns: Number(process.env.CROSSTALK_FC_RUNS ?? 300) },
     );
