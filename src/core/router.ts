@@ -115,7 +115,7 @@ export class Router<V> {
       exact = this.missedExact;
     } else {
       const h = this.hash(type);
-      exact = this.exact.size > 0 ? this.exact.find(type, 0, type.length, h) : null;
+      exact = this.exact.size > 0 ? this.exact.findKey(type, h) : null;
       if (exact === null && this.cache !== null) {
         const hit = this.cache.get(type, h);
         if (hit !== undefined) return hit;
@@ -133,7 +133,7 @@ export class Router<V> {
   /** The answer kept for `type`, or undefined: lets publish skip type validation for known types. */
   cached(type: string): readonly V[] | undefined {
     const h = this.hash(type);
-    const exact = this.exact.size > 0 ? this.exact.find(type, 0, type.length, h) : null;
+    const exact = this.exact.size > 0 ? this.exact.findKey(type, h) : null;
     if (exact !== null && exact.answerVersion === this.version) return exact.answer!;
     if (exact === null && this.cache !== null) {
       const hit = this.cache.get(type, h);

@@ -35,6 +35,17 @@ export class Table<T> {
     }
   }
 
+  /** The value for the whole string `s`, whose hash is `h`, or null: keys compare with `===`, which is one pointer comparison when both are the same string. */
+  findKey(s: string, h: number): T | null {
+    const slots = this.slots;
+    const mask = slots.length / 3 - 1;
+    for (let j = h & mask; ; j = (j + 1) & mask) {
+      const key = slots[3 * j + 1] as string | null;
+      if (key === null) return null;
+      if (slots[3 * j] === h && key === s) return slots[3 * j + 2] as T;
+    }
+  }
+
   get(key: string): T | null {
     return this.find(key, 0, key.length, hashOf(key));
   }
