@@ -17,6 +17,7 @@ export { HANDLER_EVENT_PREFIX } from './core/handler.js';
 export { CrosstalkError, ERROR_CODES, isCrosstalkError } from './core/errors.js';
 export { compilePattern, isValidPattern, matchPattern } from './core/pattern.js';
 export { compileFilter } from './core/filter.js';
+export { compileExpression, parseExpression } from './core/expression.js';
 export { normalizeQuery } from './core/query.js';
 export { openStore, parseStoreSpec, DEFAULT_STORE_SPEC } from './store/open.js';
 export { openSqliteStore } from './store/sqlite.js';
@@ -54,6 +55,7 @@ export {
 export type { ErrorCode, ErrorDetails } from './core/errors.js';
 export type { UniversalEvent, EventSource, JsonValue, JsonObject, Priority, Language } from './core/event.js';
 export type { CompiledPattern } from './core/pattern.js';
+export type { Expression, TimeRef, CompareOp } from './core/expression.js';
 export type { BusOptions, Ordering } from './core/options.js';
 export type { BatchFlushResult, BatchPublisher, BatchPublisherOptions, BatchStats } from './core/batch.js';
 export type { BusConfig } from './core/config.js';

@@ -8,6 +8,7 @@ export { SubscriptionImpl } from './core/subscription.js';
 export { prepareDraft } from './core/draft.js';
 export { parseFilters, parsePath, readPath, testCondition, jsonEqual } from './core/filter.js';
 export { alternativeSource, matchSegments } from './core/pattern.js';
+export { expressionPredicate, compileSubscriptionFilter } from './core/expression.js';
 export { checkJson, isoNow, isUuidV4 } from './core/event.js';
 export { traceEvents, renderTrace, layout as layoutTrace } from './observe/trace.js';
 export { monitorBus } from './observe/monitor.js';

@@ -13,7 +13,7 @@ import { EVENT_VERSION, isoNow, type JsonObject, type JsonValue, type UniversalE
 import { checkSize, prepareDraft, type Draft } from './draft.js';
 import { BlockedPublishers } from './blocked.js';
 import { DedupWindow } from './dedup.js';
-import { compileFilter } from './filter.js';
+import { compileSubscriptionFilter } from './expression.js';
 import { Cause, CauseContext, type PublishCause } from './context.js';
 import type { BusObserver, ScriptStats, ScriptStatsProvider } from './observer.js';
 import { SubscriptionTable } from './subscription-table.js';
@@ -429,7 +429,7 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
     }
     const compiled = list.map((p) => compilePattern(p));
     const opts = resolveSubscribeOptions(options, handler !== null);
-    const accepts = opts.filterSpec ? compileFilter(opts.filterSpec) : null;
+    const accepts = opts.filterSpec !== null ? compileSubscriptionFilter(opts.filterSpec) : null;
     const group = opts.group !== null ? this.queues.groupFor(list, compiled, opts, opts.group) : null;
     let backlog = null;
     if (opts.from_sequence !== null || opts.from_time !== null) {

@@ -43,6 +43,8 @@ export interface ErrorDetails {
   line?: number;
   /** the event a failure is about (a batched publish that failed after its id was returned) */
   eventId?: string;
+  /** 1-based column of the mistake in a one-line text (a filter expression) */
+  column?: number;
 }
 
 export class CrosstalkError extends Error {
@@ -56,6 +58,7 @@ export class CrosstalkError extends Error {
   readonly script?: string;
   readonly line?: number;
   readonly eventId?: string;
+  readonly column?: number;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -68,6 +71,7 @@ export class CrosstalkError extends Error {
     if (details.script !== undefined) this.script = details.script;
     if (details.line !== undefined) this.line = details.line;
     if (details.eventId !== undefined) this.eventId = details.eventId;
+    if (details.column !== undefined) this.column = details.column;
   }
 
   /** `CODE: message`, the form scripts see from tostring()/String(). */

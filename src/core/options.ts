@@ -138,7 +138,8 @@ export interface ResolvedSubscribeOptions {
   backpressure: Backpressure;
   max_queue_size: number;
   block_timeout_ms: number;
-  filterSpec: FilterSpec | null;
+  /** a predicate table or an expression, checked before enqueueing */
+  filterSpec: FilterSpec | string | null;
   filterFn: ((e: UniversalEvent) => boolean) | null;
   from_sequence: number | null;
   from_time: string | number | null;
@@ -182,11 +183,13 @@ export function resolveSubscribeOptions(o: SubscribeOptions | undefined, withHan
   const bp = o.backpressure ?? DEFAULT_BACKPRESSURE;
   if (!BACKPRESSURE_STRATEGIES.includes(bp)) throw invalidOption('backpressure', BACKPRESSURE_STRATEGIES.join(' | '), bp);
   const f = o.filter;
-  let filterSpec: FilterSpec | null = null;
+  let filterSpec: FilterSpec | string | null = null;
   let filterFn: ((e: UniversalEvent) => boolean) | null = null;
   if (typeof f === 'function') filterFn = f;
   else if (f !== undefined && f !== null) {
-    if (typeof f !== 'object' || Array.isArray(f)) throw invalidOption('filter', 'a predicate table or a function', f);
+    if (typeof f !== 'string' && (typeof f !== 'object' || Array.isArray(f))) {
+      throw invalidOption('filter', 'a predicate table, an expression string or a function', f);
+    }
     filterSpec = f;
   }
   const fromSeq = o.from_sequence === undefined || o.from_sequence === null ? null : checkInt('from_sequence', o.from_sequence, 0, Number.MAX_SAFE_INTEGER);

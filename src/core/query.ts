@@ -4,63 +4,24 @@
  * way everywhere: INVALID_QUERY naming the field and the bad value.
  */
 import { CrosstalkError, describeValue } from './errors.js';
+import { parseExpression } from './expression.js';
 import { parseFilters } from './filter.js';
 import { compilePattern } from './pattern.js';
+import { parseTime } from './time.js';
 import type { EventQuery, FilterSpec, Order } from './types.js';
+
+export { parseTime };
 
 export const DEFAULT_QUERY_LIMIT = 100;
 export const MAX_QUERY_LIMIT = 10_000;
 
 /** The fields a query may have; anything else is INVALID_QUERY. */
 export const QUERY_FIELDS = [
-  'event_type', 'start_time', 'end_time', 'correlation_id', 'source', 'filters', 'after_sequence', 'limit', 'order',
+  'event_type', 'start_time', 'end_time', 'correlation_id', 'source', 'filters', 'where', 'now', 'after_sequence', 'limit', 'order',
 ] as const;
-
-/** Date's own range: ±8.64e15 ms around the epoch. */
-const MAX_EPOCH_MS = 8.64e15;
 
 function bad(field: string, why: string): CrosstalkError {
   return new CrosstalkError('INVALID_QUERY', `query.${field}: ${why}`, { option: field });
-}
-
-// YYYY-MM-DD, optionally THH:MM[:SS[.fraction]], optionally Z or ±HH[:]MM.
-const ISO_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-
-/**
- * An ISO-8601 string or epoch milliseconds → epoch ms. A string without a
- * zone is read as UTC (the bus's timestamps are UTC), unlike `Date.parse`,
- * which would read a date-time as local time.
- */
-export function parseTime(value: unknown, field: string): number {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw bad(field, `time must be a finite number of epoch ms, got ${describeValue(value)}`);
-    if (Math.abs(value) > MAX_EPOCH_MS) throw bad(field, `time ${value} is outside the representable range`);
-    return Math.floor(value);
-  }
-  if (value instanceof Date) {
-    const ms = value.getTime();
-    if (Number.isNaN(ms)) throw bad(field, 'time is an invalid Date');
-    return ms;
-  }
-  if (typeof value !== 'string') {
-    throw bad(field, `time must be an ISO-8601 string or epoch ms, got ${describeValue(value)}`);
-  }
-  const m = ISO_RE.exec(value.trim());
-  if (!m) throw bad(field, `${describeValue(value)} is not an ISO-8601 time (e.g. 2026-11-22T10:30:45.123Z)`);
-  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;
-  const month = Number(mo);
-  const day = Number(d);
-  // Date.parse rolls 2026-02-30 over into March; a query asking for it is a mistake.
-  const daysInMonth = new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
-    throw bad(field, `${describeValue(value)} is not a valid date and time`);
-  }
-  const ms = frac.padEnd(3, '0').slice(0, 3);
-  const z = zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
-  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${z}`);
-  if (Number.isNaN(t)) throw bad(field, `${describeValue(value)} is not a valid time`);
-  return t;
 }
 
 function nonEmptyString(value: unknown, field: string): string {
@@ -126,6 +87,12 @@ export function normalizeQuery(input: unknown): EventQuery {
   if (has('filters')) {
     asQueryError('filters', () => parseFilters(raw.filters));
     q.filters = raw.filters as FilterSpec;
+  }
+  if (has('where')) {
+    parseExpression(raw.where);
+    q.where = raw.where as string;
+    // relative times (`now - 15m`) mean the same instant to every store and page
+    q.now = has('now') ? parseTime(raw.now, 'now') : Date.now();
   }
   if (has('after_sequence')) q.after_sequence = integerIn(raw.after_sequence, 'after_sequence', 0, Number.MAX_SAFE_INTEGER);
   if (has('limit')) q.limit = integerIn(raw.limit, 'limit', 1, MAX_QUERY_LIMIT);

@@ -61,10 +61,11 @@ export interface SubscribeOptions {
   /** how long a `block` publisher waits; default 5000 */
   block_timeout_ms?: number;
   /**
-   * A predicate table (checked before enqueueing), or a function called at
-   * receive time; events it refuses count in `filtered`.
+   * A predicate table or a filter expression (`"data.amount > 100"`), both
+   * checked before enqueueing, or a function called at receive time; events
+   * it refuses count in `filtered`.
    */
-  filter?: FilterSpec | ((event: UniversalEvent) => boolean);
+  filter?: FilterSpec | string | ((event: UniversalEvent) => boolean);
   /** catch-up: deliver stored events after this sequence first, then live ones */
   from_sequence?: number;
   /** catch-up: deliver stored events from this time first, then live ones */
@@ -414,6 +415,10 @@ export interface EventQuery {
   /** matches source.component */
   source?: string;
   filters?: FilterSpec;
+  /** a filter expression (README "Filter expressions"), checked as well as `filters` */
+  where?: string;
+  /** epoch ms that `now` means in `where` (normalizeQuery sets it); absent: the clock at query time */
+  now?: number;
   after_sequence?: number;
   /** default 100 */
   limit: number;

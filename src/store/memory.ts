@@ -9,6 +9,7 @@
  */
 import { CrosstalkError } from '../core/errors.js';
 import type { UniversalEvent } from '../core/event.js';
+import { compileExpression } from '../core/expression.js';
 import { compileFilter, parsePath, readPath } from '../core/filter.js';
 import { compilePattern } from '../core/pattern.js';
 import type { EventQuery, EventStore } from '../core/types.js';
@@ -106,6 +107,7 @@ export class MemoryStore implements EventStore, ExtendedEventStore, AnalysisStor
   private matcher(q: EventQuery, now: number): (e: Entry) => boolean {
     const type = q.event_type !== undefined ? compilePattern(q.event_type) : null;
     const filter = q.filters !== undefined ? compileFilter(q.filters) : null;
+    const where = q.where !== undefined ? compileExpression(q.where, q.now ?? now) : null;
     return (e) =>
       e.expires > now &&
       (type === null || type.test(e.event.event_type)) &&
@@ -113,7 +115,8 @@ export class MemoryStore implements EventStore, ExtendedEventStore, AnalysisStor
       (q.end_time === undefined || e.ts <= q.end_time) &&
       (q.correlation_id === undefined || e.event.source.correlation_id === q.correlation_id) &&
       (q.source === undefined || e.event.source.component === q.source) &&
-      (filter === null || filter(e.event));
+      (filter === null || filter(e.event)) &&
+      (where === null || where(e.event));
   }
 
   async query(q: EventQuery): Promise<UniversalEvent[]> {

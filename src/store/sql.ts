@@ -15,6 +15,7 @@
  * backtracking one can take exponential time on a hostile pattern.
  */
 import type { JsonValue } from '../core/event.js';
+import { parseExpression, resolveTime, type Expression } from '../core/expression.js';
 import { parseFilters, parsePath, type ParsedCondition, type PathStep } from '../core/filter.js';
 import { alternativeSource, compilePattern, type Segment } from '../core/pattern.js';
 import type { EventQuery } from '../core/types.js';
@@ -256,6 +257,33 @@ function eventTypeSql(pattern: string, resolve?: TypeResolver): SqlPart {
   return typePatternSql('event_type', pattern);
 }
 
+/**
+ * A filter expression as SQL: its leaves are the filter tables' conditions
+ * (conditionSql), a type pattern (as `event_type`) and a time (on ts_ms).
+ * SQL's NULL (a missing path) must not leak into NOT, where it would stay
+ * NULL and drop the row: a negated part is coalesced to false first, as the
+ * in-memory predicate reads a missing path.
+ */
+export function expressionSql(x: Expression, now: number, resolve?: TypeResolver): SqlPart {
+  switch (x.kind) {
+    case 'and':
+    case 'or': {
+      const parts = x.items.map((i) => expressionSql(i, now, resolve));
+      return { sql: `(${parts.map((p) => p.sql).join(x.kind === 'and' ? ' AND ' : ' OR ')})`, params: parts.flatMap((p) => p.params) };
+    }
+    case 'not': {
+      const inner = expressionSql(x.item, now, resolve);
+      return { sql: `NOT coalesce(${inner.sql}, 0)`, params: inner.params };
+    }
+    case 'condition':
+      return conditionSql(x.condition);
+    case 'type':
+      return eventTypeSql(x.pattern, resolve);
+    case 'time':
+      return { sql: `ts_ms ${x.op} ?`, params: [resolveTime(x.at, now)] };
+  }
+}
+
 /** The WHERE clause of a query (without expiry, which the caller adds with its clock). */
 export function whereSql(q: EventQuery, resolve?: TypeResolver): SqlPart {
   const parts: SqlPart[] = [];
@@ -266,6 +294,7 @@ export function whereSql(q: EventQuery, resolve?: TypeResolver): SqlPart {
   if (q.source !== undefined) parts.push({ sql: 'component = ?', params: [q.source] });
   if (q.after_sequence !== undefined) parts.push({ sql: 'seq > ?', params: [q.after_sequence] });
   for (const c of parseFilters(q.filters)) parts.push(conditionSql(c));
+  if (q.where !== undefined) parts.push(expressionSql(parseExpression(q.where), q.now ?? Date.now(), resolve));
   if (parts.length === 0) return TRUE;
   return { sql: parts.map((p) => p.sql).join(' AND '), params: parts.flatMap((p) => p.params) };
 }
