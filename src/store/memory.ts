@@ -25,8 +25,11 @@ import {
   type LightRow,
   type NumberColumn,
   type StoreStats,
+  type SweepReport,
   type TypeStats,
 } from './types.js';
+import { POLICY_MAX_BYTES, POLICY_MAX_EVENTS, POLICY_TTL, resolveRetention, ruleFor, type ResolvedRetention, type RetentionOptions } from '../core/retention.js';
+import type { CompactReport } from './compact.js';
 
 interface Entry {
   seq: number;
@@ -40,6 +43,8 @@ interface Entry {
 export interface MemoryStoreOptions {
   /** how often expired events are deleted, in ms; 0 turns the sweeper off; default 60000 */
   sweepIntervalMs?: number;
+  /** retention policies the sweeper applies besides expiry (README "Retention"); `max_bytes` counts the events' JSON */
+  retention?: RetentionOptions | null;
 }
 
 export class MemoryStore implements EventStore, ExtendedEventStore, AnalysisStore {
@@ -49,8 +54,13 @@ export class MemoryStore implements EventStore, ExtendedEventStore, AnalysisStor
   private high = 0;
   private closed = false;
   private sweeper: NodeJS.Timeout | null = null;
+  readonly retention: ResolvedRetention | null;
+  private readonly removedBy = new Map<string, { removed: number; last: number }>();
+  /** JSON characters held, for max_bytes */
+  private bytes = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
+    this.retention = resolveRetention(options.retention);
     const every = options.sweepIntervalMs ?? 60_000;
     if (every > 0) {
       this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), every);
@@ -85,6 +95,7 @@ export class MemoryStore implements EventStore, ExtendedEventStore, AnalysisStor
     if (!last || last.seq < entry.seq) this.entries.push(entry);
     else this.entries.splice(this.firstAfter(entry.seq), 0, entry);
     if (entry.seq > this.high) this.high = entry.seq;
+    this.bytes += json.length;
   }
 
   /** index of the first entry whose sequence is greater than `seq` (binary search) */
@@ -205,11 +216,66 @@ export class MemoryStore implements EventStore, ExtendedEventStore, AnalysisStor
   }
 
   async sweep(): Promise<number> {
+    return (await this.sweepReport()).removed;
+  }
+
+  /** Deletes expired events and applies the retention policies; how many each removed. */
+  async sweepReport(): Promise<SweepReport> {
     this.assertOpen();
     const now = Date.now();
-    const before = this.entries.length;
-    this.entries = this.entries.filter((e) => e.expires > now);
-    return before - this.entries.length;
+    const r = this.retention;
+    const removed = new Map<string, number>();
+    const count = (policy: string, n = 1) => removed.set(policy, (removed.get(policy) ?? 0) + n);
+    const rules = new Map<string, { name: string; cutoff: number } | null>();
+    const ruleOf = (type: string) => {
+      let hit = rules.get(type);
+      if (hit === undefined) {
+        const rule = r === null ? null : ruleFor(r, type);
+        hit = rule === null || rule.maxAgeMs === Infinity ? null : { name: rule.name, cutoff: now - rule.maxAgeMs };
+        rules.set(type, hit);
+      }
+      return hit;
+    };
+    const kept: Entry[] = [];
+    for (const e of this.entries) {
+      if (e.expires <= now) count(POLICY_TTL);
+      else {
+        const rule = ruleOf(e.event.event_type);
+        if (rule !== null && e.ts < rule.cutoff) count(rule.name);
+        else kept.push(e);
+      }
+    }
+    // the oldest go first when over a size
+    let drop = 0;
+    if (r?.maxEvents != null && kept.length - drop > r.maxEvents) {
+      const n = kept.length - r.maxEvents;
+      count(POLICY_MAX_EVENTS, n);
+      drop = n;
+    }
+    let bytes = 0;
+    for (let i = drop; i < kept.length; i++) bytes += kept[i]!.json.length;
+    if (r?.maxBytes != null) {
+      let n = 0;
+      while (bytes > r.maxBytes && drop + n < kept.length) bytes -= kept[drop + n++]!.json.length;
+      if (n > 0) count(POLICY_MAX_BYTES, n);
+      drop += n;
+    }
+    this.entries = drop > 0 ? kept.slice(drop) : kept;
+    this.bytes = bytes;
+    let total = 0;
+    for (const [policy, n] of removed) {
+      total += n;
+      const s = this.removedBy.get(policy) ?? { removed: 0, last: 0 };
+      this.removedBy.set(policy, { removed: s.removed + n, last: now });
+    }
+    return { removed: total, by_policy: Object.fromEntries(removed) };
+  }
+
+  /** A sweep (a memory store has no file to shrink). */
+  async compact(): Promise<CompactReport> {
+    const before = this.bytes;
+    const swept = await this.sweepReport();
+    return { removed: swept.by_policy, bytes_before: before, bytes_after: this.bytes, vacuum: 'none', pages_freed: 0, wal_truncated: true };
   }
 
   async getCheckpoint(name: string): Promise<number | null> {
@@ -277,6 +343,9 @@ export class MemoryStore implements EventStore, ExtendedEventStore, AnalysisStor
       rate_last_hour_seconds: hour.seconds,
       size_bytes: size,
       by_type: byType,
+      retention: [...this.removedBy]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([policy, v]) => ({ policy, removed: v.removed, last_removed_at: new Date(v.last).toISOString() })),
     };
   }
 

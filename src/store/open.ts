@@ -61,7 +61,12 @@ export interface OpenStoreOptions extends SqliteStoreOptions {}
  */
 export function openStore(spec?: string, options: OpenStoreOptions = {}): SqliteStore | MemoryStore {
   const s = parseStoreSpec(spec);
-  if (s.kind === 'memory') return createMemoryStore(options.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: options.sweepIntervalMs });
+  if (s.kind === 'memory') {
+    return createMemoryStore({
+      ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+      ...(options.retention !== undefined ? { retention: options.retention } : {}),
+    });
+  }
   const inMemoryDb = s.path === ':memory:';
   if (!inMemoryDb && !options.readonly) {
     try {

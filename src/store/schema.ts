@@ -10,6 +10,8 @@
  * (event_type, ts_ms, expires_ms) index answers a type + time query,
  * expiry included, without reading the table.
  *
+ * `retention_stats` counts what each retention policy removed (store/sweep.ts).
+ *
  * `event_types` is the catalog of every type ever stored (written in the
  * same transaction as the events), so a glob can be resolved to the exact
  * types it matches.
@@ -42,6 +44,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS event_types (event_type TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS json_indexes (path TEXT PRIMARY KEY, name TEXT NOT NULL, expression TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS retention_stats (policy TEXT PRIMARY KEY, removed INTEGER NOT NULL, last_ms INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
 /**

@@ -5,6 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
+import { readRetentionStats } from './sweep.js';
 import { windowRate, type StoreStats, type TypeStats } from './types.js';
 
 interface Row {
@@ -80,5 +81,6 @@ export function collectStats(db: Database.Database, path: string): StoreStats {
     rate_last_hour_seconds: hour.seconds,
     size_bytes: pageBytes + fileSize(`${path}-wal`),
     by_type: byType,
+    retention: readRetentionStats(db),
   };
 }

@@ -13,14 +13,17 @@
 import Database from 'better-sqlite3';
 import { deserialize } from 'node:v8';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { resolveRetention } from '../core/retention.js';
 import { GroupCommit, RETRY_MAX_MS, RETRY_MIN_MS, type Group } from './group-commit.js';
 import type { RowChunks } from './rows.js';
 import { configureWriter, registerFunctions } from './schema.js';
+import { SqliteSweep, SWEEP_STEP_MS } from './sweep.js';
 import {
   PROGRESS_FAILING,
   PROGRESS_ROWS,
   type FromWorker,
   type RowsMessage,
+  type SweepMessage,
   type ToWorker,
   type WorkerInit,
 } from './worker-protocol.js';
@@ -54,6 +57,9 @@ let retryTimer: NodeJS.Timeout | null = null;
 let retryDelay = RETRY_MIN_MS;
 let failure: Error | null = null;
 let committedRows = 0;
+/** the sweep in progress: one step between turns, commits in between */
+let sweeping: { run: SqliteSweep; req: number } | null = null;
+let sweepTimer: NodeJS.Immediate | null = null;
 
 const post = (m: FromWorker) => port.postMessage(m);
 
@@ -105,7 +111,50 @@ function retryLater(): void {
   retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
 }
 
+function endSweep(error?: string): void {
+  if (sweeping === null) return;
+  const { run, req } = sweeping;
+  sweeping = null;
+  post({ t: 'done', req, removed: [...run.removed], ...(error !== undefined ? { error } : {}) });
+}
+
+/** One step of the sweep; batches that arrived meanwhile are committed before the next. */
+function sweepStep(): void {
+  sweepTimer = null;
+  if (sweeping === null) return;
+  let done: boolean;
+  try {
+    done = sweeping.run.step(SWEEP_STEP_MS);
+  } catch (e) {
+    endSweep((e as Error).message);
+    return;
+  }
+  if (done) endSweep();
+  else sweepTimer = setImmediate(sweepStep);
+}
+
+function startSweep(m: SweepMessage): void {
+  if (sweeping !== null) {
+    // one sweep at a time: the later request waits for nothing, it shares the result
+    post({ t: 'done', req: m.req, removed: [] });
+    return;
+  }
+  try {
+    sweeping = { run: new SqliteSweep(db, resolveRetention(m.retention), m.now), req: m.req };
+  } catch (e) {
+    post({ t: 'done', req: m.req, error: (e as Error).message });
+    return;
+  }
+  sweepTimer ??= setImmediate(sweepStep);
+}
+
 function answer(r: ToWorker & { t: 'sync' | 'close' }, committed: boolean): void {
+  if (r.t === 'close') {
+    // the store is closing: what the sweep removed so far is reported, the rest waits for the next one
+    if (sweepTimer !== null) clearImmediate(sweepTimer);
+    sweepTimer = null;
+    endSweep();
+  }
   if (!committed) {
     post({ t: 'done', req: r.req, error: failure!.message, commitFailed: true });
     return;
@@ -134,7 +183,8 @@ function take(m: ToWorker): void {
   if (m.t === 'rows') {
     const { bytes, ...rest } = m;
     queue.push({ ...rest, chunks: deserialize(bytes) as RowChunks });
-  } else requests.push(m);
+  } else if (m.t === 'sweep') startSweep(m);
+  else requests.push(m);
 }
 
 post({ t: 'open' });

@@ -31,7 +31,10 @@ import { acquireWriterLock } from './writer-lock.js';
 import { configureReader, configureWriter, registerFunctions, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { indexExpressionsFor, whereSql, type SqlPart } from './sql.js';
 import { parsePath } from '../core/filter.js';
-import type { AnalysisStore, ExtendedEventStore, GroupBy, GroupCount, LightRow, NumberColumn, StoreStats } from './types.js';
+import type { AnalysisStore, ExtendedEventStore, GroupBy, GroupCount, LightRow, NumberColumn, StoreStats, SweepReport } from './types.js';
+import { resolveRetention, type ResolvedRetention, type RetentionOptions } from '../core/retention.js';
+import { fileBytes, truncateWal, vacuum, type CompactProgress, type CompactReport } from './compact.js';
+import { SqliteSweep, SWEEP_STEP_MS } from './sweep.js';
 
 export type { WriterStats } from './sqlite-writer.js';
 
@@ -46,8 +49,10 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
   /** how long a statement waits for another connection's lock, in ms; default 5000 */
   busyTimeoutMs?: number;
-  /** called after each sweep by the sweeper, with how many expired events it deleted (or the error) */
-  onSweep?: (deleted: number, error?: unknown) => void;
+  /** called after each sweep by the sweeper: how many events it deleted (or the error), and how many each policy removed */
+  onSweep?: (deleted: number, error?: unknown, byPolicy?: Record<string, number>) => void;
+  /** retention policies the sweeper applies besides expiry (README "Retention"); default none */
+  retention?: RetentionOptions | null;
   /**
    * where group commits run: `thread` (default), a worker thread with its own
    * connection, so inserting overlaps publishing; `inline`, this thread, on
@@ -57,7 +62,7 @@ export interface SqliteStoreOptions {
   writer?: 'thread' | 'inline';
 }
 
-export const DEFAULT_SQLITE_OPTIONS: Required<Omit<SqliteStoreOptions, 'onSweep'>> = {
+export const DEFAULT_SQLITE_OPTIONS: Required<Omit<SqliteStoreOptions, 'onSweep' | 'retention'>> = {
   synchronous: 'normal',
   maxBatch: 5000,
   sweepIntervalMs: 60_000,
@@ -66,10 +71,9 @@ export const DEFAULT_SQLITE_OPTIONS: Required<Omit<SqliteStoreOptions, 'onSweep'
   writer: 'thread',
 };
 
-const SWEEP_CHUNK = 5000;
 const STATEMENT_CACHE = 128;
 
-function checkOptions(o: Required<Omit<SqliteStoreOptions, 'onSweep'>>): void {
+function checkOptions(o: Required<Omit<SqliteStoreOptions, 'onSweep' | 'retention'>>): void {
   const bad = (name: string, expected: string, got: unknown) =>
     new CrosstalkError('INVALID_OPTION', `Expected \`${name}\` to be ${expected}, got ${describeValue(got)}`, { option: name });
   if (o.synchronous !== 'normal' && o.synchronous !== 'full') throw bad('synchronous', '"normal" or "full"', o.synchronous);
@@ -116,7 +120,11 @@ function unavailable(message: string, cause?: unknown): CrosstalkError {
 export class SqliteStore implements EventStore, ExtendedEventStore, AnalysisStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
-  private readonly options: Required<Omit<SqliteStoreOptions, 'onSweep'>> & Pick<SqliteStoreOptions, 'onSweep'>;
+  private readonly options: Required<Omit<SqliteStoreOptions, 'onSweep' | 'retention'>> & Pick<SqliteStoreOptions, 'onSweep'>;
+  /** the policies as given (they cross to the writer thread) and resolved */
+  private readonly retentionOptions: RetentionOptions | null;
+  readonly retention: ResolvedRetention | null;
+  private sweeping: Promise<SweepReport> | null = null;
   /** null for a read-only store */
   private readonly writer: StoreWriter | null;
   private readonly catalog: TypeCatalog;
@@ -132,8 +140,11 @@ export class SqliteStore implements EventStore, ExtendedEventStore, AnalysisStor
   private closed = false;
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
-    this.options = { ...DEFAULT_SQLITE_OPTIONS, ...options };
+    const { retention, ...rest } = options;
+    this.options = { ...DEFAULT_SQLITE_OPTIONS, ...rest };
     checkOptions(this.options);
+    this.retention = resolveRetention(retention);
+    this.retentionOptions = this.retention === null ? null : (retention as RetentionOptions);
     const notFile = notAFile(path);
     if (notFile !== null) throw unavailable(`cannot open SQLite store ${path}: ${notFile}`);
     try {
@@ -152,6 +163,8 @@ export class SqliteStore implements EventStore, ExtendedEventStore, AnalysisStor
       registerFunctions(this.db);
       if (this.options.readonly) configureReader(this.db, this.options.busyTimeoutMs);
       else {
+        // before the first table: a new database gives freed pages back in steps (compact.ts); no effect on an older one
+        this.db.pragma('auto_vacuum = INCREMENTAL');
         configureWriter(this.db, this.options.synchronous, this.options.busyTimeoutMs);
         this.db.exec(SCHEMA_SQL);
         this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(SCHEMA_VERSION);
@@ -169,8 +182,8 @@ export class SqliteStore implements EventStore, ExtendedEventStore, AnalysisStor
     if (this.writer && this.options.sweepIntervalMs > 0) {
       this.sweeper = setInterval(() => {
         // a failed sweep is retried at the next interval; expired rows are never returned anyway
-        this.sweep().then(
-          (n) => this.options.onSweep?.(n),
+        this.sweepReport().then(
+          (r) => this.options.onSweep?.(r.removed, undefined, r.by_policy),
           (e) => this.options.onSweep?.(0, e),
         );
       }, this.options.sweepIntervalMs);
@@ -393,21 +406,72 @@ export class SqliteStore implements EventStore, ExtendedEventStore, AnalysisStor
   }
 
   async sweep(): Promise<number> {
+    return (await this.sweepReport()).removed;
+  }
+
+  /**
+   * Deletes expired events and applies the retention policies; resolves
+   * with how many each policy removed. One sweep runs at a time: a call
+   * during one shares its result. With the writer thread the deletes run
+   * there, in steps between its commits; otherwise on this connection, in
+   * steps between turns of the event loop.
+   */
+  sweepReport(): Promise<SweepReport> {
+    this.sweeping ??= this.runSweep().finally(() => {
+      this.sweeping = null;
+    });
+    return this.sweeping;
+  }
+
+  private async runSweep(): Promise<SweepReport> {
     await this.ready();
-    if (!this.writer) return 0;
-    const del = this.statement(
-      'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE expires_ms <= ? ORDER BY expires_ms LIMIT ?)',
-    );
-    let total = 0;
-    // in chunks, yielding between them, so a large sweep never stalls publishers for long
-    for (;;) {
-      if (this.closed) return total;
-      const n = this.run('sweep', () => del.run(Date.now(), SWEEP_CHUNK).changes);
-      total += n;
-      if (n > 0) this.writer.noteWrite();
-      if (n < SWEEP_CHUNK) return total;
-      await new Promise((r) => setImmediate(r));
+    if (!this.writer) return { removed: 0, by_policy: {} };
+    const now = Date.now();
+    let removed: Map<string, number>;
+    if (this.writer instanceof ThreadWriter) removed = await this.writer.sweep(this.retentionOptions, now);
+    else {
+      const run = this.run('sweep', () => new SqliteSweep(this.db, this.retention, now));
+      while (!this.closed && !this.run('sweep', () => run.step(SWEEP_STEP_MS))) await new Promise((r) => setImmediate(r));
+      removed = run.removed;
+      if (run.total > 0) this.writer.noteWrite();
     }
+    const by_policy = Object.fromEntries(removed);
+    let total = 0;
+    for (const n of removed.values()) total += n;
+    return { removed: total, by_policy };
+  }
+
+  /**
+   * Sweeps, then gives the freed space back to the file system and
+   * truncates the WAL (compact.ts). `onProgress` hears each phase.
+   */
+  async compact(options: { onProgress?: (p: CompactProgress) => void } = {}): Promise<CompactReport> {
+    this.writable();
+    const progress = options.onProgress ?? (() => undefined);
+    const bytesBefore = fileBytes(this.path);
+    progress({ phase: 'sweep', done: 0, total: null });
+    const swept = await this.sweepReport();
+    progress({ phase: 'sweep', done: swept.removed, total: swept.removed });
+    await this.ready();
+    let v: { mode: 'incremental' | 'full'; pages: number };
+    try {
+      v = await vacuum(this.db, progress, () => new Promise((r) => setImmediate(r)));
+    } catch (e) {
+      throw unavailable(`SQLite store ${this.path}: vacuum failed: ${(e as Error).message}`, e);
+    }
+    this.statements.clear();
+    progress({ phase: 'checkpoint', done: 0, total: 1 });
+    const truncated = this.run('checkpoint', () => truncateWal(this.db));
+    progress({ phase: 'checkpoint', done: 1, total: 1 });
+    this.writer!.noteWrite();
+    return {
+      removed: swept.by_policy,
+      bytes_before: bytesBefore,
+      bytes_after: fileBytes(this.path),
+      vacuum: v.mode,
+      pages_freed: v.pages,
+      wal_truncated: truncated,
+    };
   }
 
   async getCheckpoint(name: string): Promise<number | null> {

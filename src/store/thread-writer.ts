@@ -33,11 +33,23 @@ import { randomUUID } from 'node:crypto';
 import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { CrosstalkError, describeValue } from '../core/errors.js';
+import type { RetentionOptions } from '../core/retention.js';
 import type { TypeCatalog } from './catalog.js';
 import { committedMark, RETRY_MAX_MS, RETRY_MIN_MS } from './group-commit.js';
 import { BufferedWriter } from './buffered-writer.js';
 import { pendingError, type StoreWriter, type WriterStats } from './sqlite-writer.js';
-import { PROGRESS_FAILING, PROGRESS_ROWS, PROGRESS_SLOTS, type FromWorker, type RowsMessage, type ToWorker, type WorkerInit } from './worker-protocol.js';
+import {
+  PROGRESS_FAILING,
+  PROGRESS_ROWS,
+  PROGRESS_SLOTS,
+  type CloseMessage,
+  type FromWorker,
+  type RowsMessage,
+  type SweepMessage,
+  type SyncMessage,
+  type ToWorker,
+  type WorkerInit,
+} from './worker-protocol.js';
 
 export interface ThreadWriterOptions {
   path: string;
@@ -72,8 +84,10 @@ function asError(e: unknown): Error {
   return new Error(`the writer thread failed: ${what}`);
 }
 
+type Answer = { error?: string; commitFailed?: boolean; removed?: [string, number][] };
+
 interface Request {
-  resolve: (r: { error?: string; commitFailed?: boolean }) => void;
+  resolve: (r: Answer) => void;
 }
 
 export class ThreadWriter extends BufferedWriter implements StoreWriter {
@@ -349,12 +363,29 @@ export class ThreadWriter extends BufferedWriter implements StoreWriter {
     return new Promise((resolve) => this.waiters.push({ upTo, resolve }));
   }
 
-  private request(t: 'sync' | 'close'): Promise<{ error?: string; commitFailed?: boolean }> {
+  /** Posts the message `make` builds for a new request number; resolves with the thread's answer. */
+  private request(make: (req: number) => SyncMessage | CloseMessage | SweepMessage): Promise<Answer> {
     const req = ++this.lastRequest;
     return new Promise((resolve) => {
       this.requests.set(req, { resolve });
-      this.post({ t, req });
+      this.post(make(req));
     });
+  }
+
+  /**
+   * Sweeps on the writer thread, in steps between its commits, so neither
+   * this thread nor the commits wait for a long delete. Resolves with what
+   * each policy removed; STORE_UNAVAILABLE when the thread cannot.
+   */
+  async sweep(retention: RetentionOptions | null, now: number): Promise<Map<string, number>> {
+    if (this.worker === null) this.spawn();
+    this.send();
+    const r = await this.request((req) => ({ t: 'sweep', req, retention, now }));
+    if (r.error !== undefined) {
+      throw new CrosstalkError('STORE_UNAVAILABLE', `SQLite store ${this.options.path}: sweep failed: ${r.error}`, { cause: new Error(r.error) });
+    }
+    this.noteWrite();
+    return new Map(r.removed ?? []);
   }
 
   async flush(where: string): Promise<void> {
@@ -362,7 +393,7 @@ export class ThreadWriter extends BufferedWriter implements StoreWriter {
     this.send();
     if (this.inFlight.length === 0 && !this.unsynced) return;
     const writes = this.foreignWrites;
-    const r = await this.request('sync');
+    const r = await this.request((req) => ({ t: 'sync', req }));
     if (r.error !== undefined) {
       const cause = new Error(r.error);
       if (r.commitFailed) throw pendingError(where, this.buffer.count + this.inFlightRows, cause);
@@ -382,7 +413,7 @@ export class ThreadWriter extends BufferedWriter implements StoreWriter {
     if (this.respawnTimer) clearTimeout(this.respawnTimer);
     this.respawnTimer = null;
     const w = this.worker;
-    const r = await this.request('close');
+    const r = await this.request((req) => ({ t: 'close', req }));
     this.worker = null; // its exit is expected now
     await w.terminate();
     // the rows are committed and synced; a failure to close the connection loses nothing

@@ -44,6 +44,21 @@ export interface StoreStats {
   /** database + WAL bytes (SQLite), or an estimate of the JSON bytes held (memory) */
   size_bytes: number;
   by_type: TypeStats[];
+  /** what each policy (ttl, type:PATTERN, default, max_events, max_bytes) has removed so far */
+  retention?: RetentionStats[];
+}
+
+export interface RetentionStats {
+  policy: string;
+  removed: number;
+  /** when it last removed something */
+  last_removed_at: string;
+}
+
+/** What one sweep removed, in total and by policy. */
+export interface SweepReport {
+  removed: number;
+  by_policy: Record<string, number>;
 }
 
 /** A store that can keep replay checkpoints. */

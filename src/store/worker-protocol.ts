@@ -3,6 +3,7 @@
  * to each other. Batch ids increase by one per batch; the worker commits
  * batches in id order and acknowledges the highest committed id.
  */
+import type { RetentionOptions } from '../core/retention.js';
 
 export interface WorkerInit {
   path: string;
@@ -45,7 +46,19 @@ export interface CloseMessage {
   req: number;
 }
 
-export type ToWorker = RowsMessage | SyncMessage | CloseMessage;
+/**
+ * delete expired events and apply the retention policies, in steps between
+ * commits (store/sweep.ts); answered with `done` and what each policy removed
+ */
+export interface SweepMessage {
+  t: 'sweep';
+  req: number;
+  /** validated options (resolved again on the thread: compiled patterns do not cross) */
+  retention: RetentionOptions | null;
+  now: number;
+}
+
+export type ToWorker = RowsMessage | SyncMessage | CloseMessage | SweepMessage;
 
 export type FromWorker =
   /** the connection is open and the thread is waiting for batches */
@@ -55,4 +68,4 @@ export type FromWorker =
   /** a commit attempt failed; the batches stay queued and are retried */
   | { t: 'failed'; message: string }
   /** the answer to a sync or close request */
-  | { t: 'done'; req: number; error?: string; commitFailed?: boolean };
+  | { t: 'done'; req: number; error?: string; commitFailed?: boolean; removed?: [string, number][] };
