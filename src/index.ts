@@ -4,7 +4,8 @@
  */
 export { createBus } from './core/bus.js';
 export { createBatchPublisher, DEFAULT_BATCH_SIZE, DEFAULT_BATCH_WAIT_MS } from './core/batch.js';
-export { parseBusConfig } from './core/config.js';
+export { parseBusConfig, parseConfig } from './core/config.js';
+export { resolveRetention } from './core/retention.js';
 export {
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_BALANCE,
@@ -58,7 +59,9 @@ export type { CompiledPattern } from './core/pattern.js';
 export type { Expression, TimeRef, CompareOp } from './core/expression.js';
 export type { BusOptions, Ordering } from './core/options.js';
 export type { BatchFlushResult, BatchPublisher, BatchPublisherOptions, BatchStats } from './core/batch.js';
-export type { BusConfig } from './core/config.js';
+export type { BusConfig, CrosstalkConfig } from './core/config.js';
+export type { Age, RetentionOptions } from './core/retention.js';
+export type { CompactProgress, CompactReport } from './store/compact.js';
 export type { Balance } from './core/group-options.js';
 export type { BreakerOptions, RetryOptions } from './core/handler-options.js';
 export type {
@@ -71,7 +74,7 @@ export type {
   InterceptorVerdict,
   RatePer,
 } from './core/interceptors.js';
-export type { StoreStats, ExtendedEventStore } from './store/types.js';
+export type { StoreStats, ExtendedEventStore, RetentionStats, SweepReport } from './store/types.js';
 export type { ReplaySpec, ReplayOptions } from './store/replay.js';
 export type { RunScriptsOptions } from './scripting/host.js';
 export type { NatsOptions } from './transport/options.js';

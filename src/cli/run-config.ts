@@ -1,13 +1,14 @@
 /**
- * Reads `crosstalk run --config FILE`: JSON holding the bus's coordination
- * options (src/core/config.ts). A file that cannot be read or parsed, or a
- * bad field in it, is INVALID_OPTION naming the file and the field's path.
+ * Reads `--config FILE` (`crosstalk run`, `compact`, `stats`): JSON holding
+ * the bus's coordination options and the store's retention policies
+ * (src/core/config.ts). A file that cannot be read or parsed, or a bad
+ * field in it, is INVALID_OPTION naming the file and the field's path.
  */
 import { readFileSync } from 'node:fs';
 import { CrosstalkError } from '../core/errors.js';
-import { parseBusConfig, type BusConfig } from '../core/config.js';
+import { parseConfig, type CrosstalkConfig } from '../core/config.js';
 
-export function loadRunConfig(file: string): BusConfig {
+export function loadConfigFile(file: string): CrosstalkConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -22,7 +23,7 @@ export function loadRunConfig(file: string): BusConfig {
     throw new CrosstalkError('INVALID_OPTION', `--config ${file}: not JSON: ${(e as Error).message}`, { option: 'config' });
   }
   try {
-    return parseBusConfig(value);
+    return parseConfig(value);
   } catch (e) {
     if (!(e instanceof CrosstalkError)) throw e;
     // messages name the field themselves, mostly; where one does not, say where

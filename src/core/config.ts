@@ -1,19 +1,37 @@
 /**
- * The bus configuration a file can hold (`crosstalk run --config FILE`,
- * README "Configuration file"): the coordination options of createBus() as
- * plain JSON. Every bad field is INVALID_OPTION naming its path in the file
- * (`interceptors[2].rate`).
+ * The configuration a file can hold (`crosstalk run --config FILE`, the
+ * store commands' `--config FILE`, README "Configuration file"): the
+ * coordination options of createBus() as plain JSON, and the store's
+ * `retention` policies. Every bad field is INVALID_OPTION naming its path in
+ * the file (`interceptors[2].rate`, `retention.by_type["a.*"]`).
  */
 import { CrosstalkError, describeValue } from './errors.js';
 import { checkObject } from './check.js';
 import { InterceptorChain, type InterceptorSpec } from './interceptors.js';
 import { resolveBusOptions, type BusOptions } from './options.js';
+import { resolveRetention, type RetentionOptions } from './retention.js';
 
-export const CONFIG_KEYS = ['interceptors', 'dedup_window_ms', 'dedup_max_ids', 'max_retained'] as const;
+const BUS_KEYS = ['interceptors', 'dedup_window_ms', 'dedup_max_ids', 'max_retained'] as const;
+export const CONFIG_KEYS = [...BUS_KEYS, 'retention'] as const;
 
-export type BusConfig = Pick<BusOptions, (typeof CONFIG_KEYS)[number]>;
+export type BusConfig = Pick<BusOptions, (typeof BUS_KEYS)[number]>;
 
-/** Validates a parsed configuration; returns the options to give createBus(). */
+/** Everything a configuration file holds, validated: the bus's options and the store's. */
+export interface CrosstalkConfig {
+  /** for createBus() */
+  bus: BusConfig;
+  /** for openStore() / openSqliteStore() / createMemoryStore(): `{ retention }` */
+  retention: RetentionOptions | null;
+}
+
+/** Validates a parsed configuration file, every part of it. */
+export function parseConfig(value: unknown): CrosstalkConfig {
+  const bus = parseBusConfig(value);
+  const retention = (value as { retention?: RetentionOptions }).retention ?? null;
+  return { bus, retention: resolveRetention(retention) === null ? null : retention };
+}
+
+/** Validates a parsed configuration (all of it); returns the options to give createBus(). */
 export function parseBusConfig(value: unknown): BusConfig {
   const o = checkObject('(the file)', value);
   for (const k of Object.keys(o)) {
@@ -40,6 +58,7 @@ export function parseBusConfig(value: unknown): BusConfig {
     o.interceptors.forEach((spec, i) => chain.add(spec, `interceptors[${i}]`));
     out.interceptors = o.interceptors as InterceptorSpec[];
   }
+  resolveRetention(o.retention);
   for (const k of ['dedup_window_ms', 'dedup_max_ids', 'max_retained'] as const) {
     if (o[k] !== undefined) out[k] = o[k] as number;
   }

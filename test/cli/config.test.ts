@@ -47,6 +47,10 @@ describe('crosstalk run --config', () => {
     ['a function rule', file('{ "interceptors": [ { "type": "function" } ] }'), /interceptors\[0\]\.type: "function" rules are for the host API/],
     ['a bad window', file('{ "dedup_window_ms": 0 }'), /Expected `dedup_window_ms`/],
     ['a bad retained bound', file('{ "max_retained": "lots" }'), /`max_retained`/],
+    ['a bad retention age', file('{ "retention": { "default": "90 days" } }'), /`retention\.default` to be an age/],
+    ['a bad retention pattern', file('{ "retention": { "by_type": { "a..b": "1d" } } }'), /retention\.by_type\["a\.\.b"\]: invalid pattern/],
+    ['a bad retention size', file('{ "retention": { "max_bytes": "huge" } }'), /`retention\.max_bytes`/],
+    ['an unknown retention key', file('{ "retention": { "max_age": "1d" } }'), /unknown retention option "max_age"/],
   ];
   it.each(bad)('refuses %s: exit 2, one line, no script run', async (_what, f, message) => {
     const r = await crosstalk(['run', '--config', f, fx('limited.lua')]);

@@ -19,8 +19,8 @@ import { openStore, parseStoreSpec } from '../../store/open.js';
 import { replay } from '../../store/replay.js';
 import { parseBusUrl } from '../../transport/url.js';
 import { planEndpoints, startEndpoints, type EndpointPlan } from '../../observe/endpoints.js';
-import type { BusConfig } from '../../core/config.js';
-import { loadRunConfig } from '../run-config.js';
+import type { CrosstalkConfig } from '../../core/config.js';
+import { loadConfigFile } from '../run-config.js';
 
 export interface RunArgs {
   scripts: string[];
@@ -52,8 +52,8 @@ export interface RunPlan {
   barrier: boolean;
   /** Prometheus metrics and the dashboard to serve during the run */
   endpoints: EndpointPlan;
-  /** bus options from --config */
-  config: BusConfig;
+  /** bus options and retention from --config */
+  config: CrosstalkConfig;
 }
 
 function invalid(option: string, expected: string, got: unknown): CrosstalkError {
@@ -92,7 +92,7 @@ export function planRun(args: RunArgs): RunPlan {
     });
   }
 
-  const config = args.config === undefined ? {} : loadRunConfig(String(single('config', args.config)));
+  const config: CrosstalkConfig = args.config === undefined ? { bus: {}, retention: null } : loadConfigFile(String(single('config', args.config)));
 
   const scripts = args.scripts ?? [];
   if (scripts.length === 0) throw new CrosstalkError('INVALID_OPTION', 'name at least one script to run', { option: 'scripts' });
@@ -196,7 +196,8 @@ export async function runPlan(plan: RunPlan): Promise<number> {
   const transport = plan.bus === undefined ? null : await (await import('../../transport/nats.js')).connectNats(plan.bus);
   let bus: Bus;
   try {
-    bus = createBus({ ...plan.config, store: plan.store === undefined ? null : openStore(plan.store), transport, persist: plan.persist });
+    const store = plan.store === undefined ? null : openStore(plan.store, plan.config.retention === null ? {} : { retention: plan.config.retention });
+    bus = createBus({ ...plan.config.bus, store, transport, persist: plan.persist });
   } catch (e) {
     await transport?.close();
     throw e;
