@@ -17,7 +17,7 @@ import { resolveRetention } from '../core/retention.js';
 import { GroupCommit, RETRY_MAX_MS, RETRY_MIN_MS, type Group } from './group-commit.js';
 import type { RowChunks } from './rows.js';
 import { configureWriter, registerFunctions } from './schema.js';
-import { SqliteSweep, SWEEP_STEP_MS } from './sweep.js';
+import { SqliteSweep, sweepBudget } from './sweep.js';
 import {
   PROGRESS_FAILING,
   PROGRESS_ROWS,
@@ -60,6 +60,8 @@ let committedRows = 0;
 /** the sweep in progress: one step between turns, commits in between */
 let sweeping: { run: SqliteSweep; req: number } | null = null;
 let sweepTimer: NodeJS.Immediate | null = null;
+/** ms spent committing since the sweep's last step: its next step gets a share of it */
+let busyMs = 0;
 
 const post = (m: FromWorker) => port.postMessage(m);
 
@@ -80,8 +82,10 @@ function merge(batches: Batch[]): Group {
 function commit(): void {
   if (queue.length === 0) return;
   const batches = queue;
+  const t0 = performance.now();
   try {
     group.write(merge(batches));
+    busyMs += performance.now() - t0;
   } catch (e) {
     failure = e as Error;
     Atomics.store(progress, PROGRESS_FAILING, 1);
@@ -118,13 +122,21 @@ function endSweep(error?: string): void {
   post({ t: 'done', req, removed: [...run.removed], ...(error !== undefined ? { error } : {}) });
 }
 
-/** One step of the sweep; batches that arrived meanwhile are committed before the next. */
+/**
+ * One step of the sweep, as long as the commits since the last step allow
+ * (sweepBudget). Steps run after each round of commits (a busy port hands
+ * over a thousand messages before an immediate runs) and, when no batch
+ * comes, back to back.
+ */
 function sweepStep(): void {
+  if (sweepTimer !== null) clearImmediate(sweepTimer);
   sweepTimer = null;
   if (sweeping === null) return;
+  const budget = sweepBudget(busyMs);
+  busyMs = 0;
   let done: boolean;
   try {
-    done = sweeping.run.step(SWEEP_STEP_MS);
+    done = sweeping.run.step(budget);
   } catch (e) {
     endSweep((e as Error).message);
     return;
@@ -194,4 +206,5 @@ port.on('message', (m: ToWorker) => {
   // everything else already queued joins the same transaction
   for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port)) take(next.message as ToWorker);
   work();
+  if (sweeping !== null && busyMs > 0) sweepStep();
 });

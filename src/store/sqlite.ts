@@ -34,7 +34,7 @@ import { parsePath } from '../core/filter.js';
 import type { AnalysisStore, ExtendedEventStore, GroupBy, GroupCount, LightRow, NumberColumn, StoreStats, SweepReport } from './types.js';
 import { resolveRetention, type ResolvedRetention, type RetentionOptions } from '../core/retention.js';
 import { fileBytes, truncateWal, vacuum, type CompactProgress, type CompactReport } from './compact.js';
-import { SqliteSweep, SWEEP_STEP_MS } from './sweep.js';
+import { SqliteSweep, sweepBudget } from './sweep.js';
 
 export type { WriterStats } from './sqlite-writer.js';
 
@@ -431,7 +431,13 @@ export class SqliteStore implements EventStore, ExtendedEventStore, AnalysisStor
     if (this.writer instanceof ThreadWriter) removed = await this.writer.sweep(this.retentionOptions, now);
     else {
       const run = this.run('sweep', () => new SqliteSweep(this.db, this.retention, now));
-      while (!this.closed && !this.run('sweep', () => run.step(SWEEP_STEP_MS))) await new Promise((r) => setImmediate(r));
+      // on the publishing thread: what else ran between two steps (publishes, commits) earns the sweep a share of it
+      let busy = 0;
+      while (!this.closed && !this.run('sweep', () => run.step(sweepBudget(busy)))) {
+        const stepped = performance.now();
+        await new Promise((r) => setImmediate(r));
+        busy = performance.now() - stepped;
+      }
       removed = run.removed;
       if (run.total > 0) this.writer.noteWrite();
     }
