@@ -6,6 +6,7 @@ export { createBus } from './core/bus.js';
 export { createBatchPublisher, DEFAULT_BATCH_SIZE, DEFAULT_BATCH_WAIT_MS } from './core/batch.js';
 export { parseBusConfig, parseConfig } from './core/config.js';
 export { resolveRetention } from './core/retention.js';
+export { createMasker, maskEvent, MASK_ACTIONS } from './core/masking.js';
 export {
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_BALANCE,
@@ -61,6 +62,7 @@ export type { BusOptions, Ordering } from './core/options.js';
 export type { BatchFlushResult, BatchPublisher, BatchPublisherOptions, BatchStats } from './core/batch.js';
 export type { BusConfig, CrosstalkConfig } from './core/config.js';
 export type { Age, RetentionOptions } from './core/retention.js';
+export type { Masker, MaskAction, MaskRule } from './core/masking.js';
 export type { CompactProgress, CompactReport } from './store/compact.js';
 export type { Balance } from './core/group-options.js';
 export type { BreakerOptions, RetryOptions } from './core/handler-options.js';

@@ -6,7 +6,7 @@
 import type { BusImpl } from './bus.js';
 import type { Cause, PublishCause } from './context.js';
 import type { Draft } from './draft.js';
-import type { JsonValue } from './event.js';
+import type { JsonValue, UniversalEvent } from './event.js';
 import type { BusObserver, ScriptStats, ScriptStatsProvider } from './observer.js';
 import type { BusPort, PortSubscription, PreparedPublish } from './port.js';
 import type { Bus, EventHandler, EventInit, EventStore, PublisherIdentity, PublishOptions, SubscribeOptions } from './types.js';
@@ -50,6 +50,10 @@ export class BusPortImpl implements BusPort {
 
   get observer(): BusObserver | null {
     return this.b.observer;
+  }
+
+  maskerFor(script: string): ((e: UniversalEvent) => UniversalEvent) | null {
+    return this.b.maskerFor(script);
   }
 
   addScriptStats(provider: ScriptStatsProvider): () => void {

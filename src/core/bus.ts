@@ -338,7 +338,9 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
     // lost, too large for the server), the publish fails with no effect. (A
     // store that refuses the event after that, because it is closing, is the
     // one case where other processes get an event this publish reports failed.)
-    if (this.transport !== null) this.transport.publish(e, d.persistent === true);
+    // masking rules for storage apply to the copy that is stored (here, or in JetStream)
+    const stored = d.persistent && this.options.masker !== null ? this.options.masker.forStore(e) : e;
+    if (this.transport !== null) this.transport.publish(stored, d.persistent === true);
     this.sequence = e.sequence;
     if (d.id !== undefined && !d.minted) this.dedup.add(d.id);
     if (d.retain) {
@@ -348,7 +350,7 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
     if (this.store !== null) this.store.markSequence?.(e.sequence);
     if (d.persistent) {
       // the store buffers (group commit); durability comes with flush()
-      if (this.store !== null) this.store.append(e);
+      if (this.store !== null) this.store.append(stored);
       this.persisted++;
     }
     this.published++;
@@ -605,6 +607,11 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
   }
 
   /** BusPort: a script host reports its scripts; the returned function withdraws it. */
+  /** the masking rules' function for events delivered to `script`, or null when none concerns it */
+  maskerFor(script: string): ((e: UniversalEvent) => UniversalEvent) | null {
+    return this.options.masker === null ? null : this.options.masker.forScript(script);
+  }
+
   addScriptStats(provider: ScriptStatsProvider): () => void {
     this.scriptProviders.add(provider);
     return () => {

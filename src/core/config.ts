@@ -1,8 +1,8 @@
 /**
  * The configuration a file can hold (`crosstalk run --config FILE`, the
  * store commands' `--config FILE`, README "Configuration file"): the
- * coordination options of createBus() as plain JSON, and the store's
- * `retention` policies. Every bad field is INVALID_OPTION naming its path in
+ * coordination options of createBus() and its `masking` rules as plain
+ * JSON, and the store's `retention` policies. Every bad field is INVALID_OPTION naming its path in
  * the file (`interceptors[2].rate`, `retention.by_type["a.*"]`).
  */
 import { CrosstalkError, describeValue } from './errors.js';
@@ -10,8 +10,9 @@ import { checkObject } from './check.js';
 import { InterceptorChain, type InterceptorSpec } from './interceptors.js';
 import { resolveBusOptions, type BusOptions } from './options.js';
 import { resolveRetention, type RetentionOptions } from './retention.js';
+import { createMasker, type MaskRule } from './masking.js';
 
-const BUS_KEYS = ['interceptors', 'dedup_window_ms', 'dedup_max_ids', 'max_retained'] as const;
+const BUS_KEYS = ['interceptors', 'dedup_window_ms', 'dedup_max_ids', 'max_retained', 'masking'] as const;
 export const CONFIG_KEYS = [...BUS_KEYS, 'retention'] as const;
 
 export type BusConfig = Pick<BusOptions, (typeof BUS_KEYS)[number]>;
@@ -59,6 +60,10 @@ export function parseBusConfig(value: unknown): BusConfig {
     out.interceptors = o.interceptors as InterceptorSpec[];
   }
   resolveRetention(o.retention);
+  if (o.masking !== undefined) {
+    createMasker(o.masking);
+    out.masking = o.masking as MaskRule[];
+  }
   for (const k of ['dedup_window_ms', 'dedup_max_ids', 'max_retained'] as const) {
     if (o[k] !== undefined) out[k] = o[k] as number;
   }

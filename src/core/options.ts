@@ -18,6 +18,7 @@ import {
 } from './types.js';
 import type { UniversalEvent } from './event.js';
 import type { InterceptorSpec } from './interceptors.js';
+import { createMasker, type Masker, type MaskRule } from './masking.js';
 import { GROUP_KEYS, resolveGroupOptions, type GroupMemberOptions } from './group-options.js';
 import { HANDLER_KEYS, resolveHandlerOptions, type HandlerOptions } from './handler-options.js';
 
@@ -61,6 +62,8 @@ export interface BusOptions {
   dedup_max_ids?: number;
   /** how many event types may have a retained event; @default 1,000,000 */
   max_retained?: number;
+  /** masking rules applied before storage and before delivery to scripts (README "Masking"); none by default */
+  masking?: readonly MaskRule[];
 }
 
 /** @default 120_000 (JetStream's duplicate window) */
@@ -82,11 +85,13 @@ export interface ResolvedBusOptions {
   dedup_window_ms: number;
   dedup_max_ids: number;
   max_retained: number;
+  /** null when there are no rules */
+  masker: Masker | null;
 }
 
 export const BUS_KEYS = [
   'store', 'transport', 'persist', 'max_event_bytes', 'max_depth', 'route_cache_size', 'component',
-  'interceptors', 'dedup_window_ms', 'dedup_max_ids', 'max_retained',
+  'interceptors', 'dedup_window_ms', 'dedup_max_ids', 'max_retained', 'masking',
 ];
 
 export function resolveBusOptions(o: BusOptions = {}): ResolvedBusOptions {
@@ -125,6 +130,7 @@ export function resolveBusOptions(o: BusOptions = {}): ResolvedBusOptions {
     dedup_window_ms: o.dedup_window_ms === undefined ? DEFAULT_DEDUP_WINDOW_MS : checkInt('dedup_window_ms', o.dedup_window_ms, 1, 86_400_000),
     dedup_max_ids: o.dedup_max_ids === undefined ? DEFAULT_DEDUP_MAX_IDS : checkInt('dedup_max_ids', o.dedup_max_ids, 1, 10_000_000),
     max_retained: o.max_retained === undefined ? DEFAULT_MAX_RETAINED : checkInt('max_retained', o.max_retained, 0, 100_000_000),
+    masker: o.masking === undefined || (Array.isArray(o.masking) && o.masking.length === 0) ? null : createMasker(o.masking),
   };
 }
 

@@ -73,6 +73,13 @@ export interface BusPort {
   /** installs the one observer of this bus (metrics, the dashboard); null removes it */
   setObserver(observer: BusObserver | null): void;
   readonly observer: BusObserver | null;
+  /**
+   * The masking rules for events delivered to the script named `script`
+   * (its file name, as in `source.component`): a function to apply to each
+   * event before it reaches the script, or null when no rule concerns it
+   * (README "Masking"). Work it out once per script.
+   */
+  maskerFor(script: string): ((e: UniversalEvent) => UniversalEvent) | null;
   /** a script host reports its scripts; the returned function withdraws the provider */
   addScriptStats(provider: ScriptStatsProvider): () => void;
   /** what every registered script host reports now */
