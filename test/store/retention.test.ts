@@ -146,7 +146,7 @@ describe('retention on SQLite', () => {
     const s = new SqliteStore(dbPath(), {
       sweepIntervalMs: 20,
       retention: { by_type: { 'tmp.**': '1h' } },
-      onSweep: (n, err, by) => {
+      onSweep: (n, _err, by) => {
         if (n > 0) {
           reports.push(by!);
           done();
