@@ -25,8 +25,10 @@ export { openStore, parseStoreSpec, DEFAULT_STORE_SPEC } from './store/open.js';
 export { openSqliteStore } from './store/sqlite.js';
 export { createMemoryStore } from './store/memory.js';
 export { replay } from './store/replay.js';
+export { historyOf } from './store/history.js';
 export { runScripts, scriptFile } from './scripting/host.js';
 export { connectNats } from './transport/nats.js';
+export { openJetStreamStore } from './transport/jetstream-store.js';
 export { createMetrics, DEFAULT_METRICS_OPTIONS } from './observe/metrics.js';
 export { serveMetrics, metricsHandler } from './observe/http.js';
 export { serveDashboard, DEFAULT_DASHBOARD_OPTIONS } from './observe/dashboard/server.js';
@@ -80,6 +82,7 @@ export type { StoreStats, ExtendedEventStore, RetentionStats, SweepReport } from
 export type { ReplaySpec, ReplayOptions } from './store/replay.js';
 export type { RunScriptsOptions } from './scripting/host.js';
 export type { NatsOptions } from './transport/options.js';
+export type { JetStreamStoreOptions, StreamStore } from './transport/jetstream-store.js';
 export type { Metrics, MetricsOptions } from './observe/metrics.js';
 export type { MetricsServer } from './observe/http.js';
 export type { Dashboard, DashboardOptions, ClientEvent as DashboardClientEvent } from './observe/dashboard/server.js';

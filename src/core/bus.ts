@@ -24,7 +24,7 @@ import { compilePattern, type CompiledPattern } from './pattern.js';
 import { RetainedEvents } from './retained.js';
 import { Router } from './router.js';
 import { uuidV4 } from './uuid.js';
-import { historyBacklog } from './history.js';
+import { historyBacklog, streamBacklog } from './history.js';
 import { registerPort } from './port.js';
 import { BusPortImpl } from './bus-port.js';
 import { WorkQueues } from './work-queues.js';
@@ -435,10 +435,11 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
     const group = opts.group !== null ? this.queues.groupFor(list, compiled, opts, opts.group) : null;
     let backlog = null;
     if (opts.from_sequence !== null || opts.from_time !== null) {
-      if (this.store === null) {
-        throw new CrosstalkError('STORE_UNAVAILABLE', 'from_sequence/from_time need a store on the bus');
-      }
-      backlog = historyBacklog(this.store, list, opts.from_sequence, opts.from_time, this.sequence);
+      // the shared stream holds every process's persistent events; a store only this bus's
+      const shared = this.transport?.history;
+      if (shared !== undefined) backlog = streamBacklog(this.transport!, shared, list, opts.from_sequence, opts.from_time);
+      else if (this.store !== null) backlog = historyBacklog(this.store, list, opts.from_sequence, opts.from_time, this.sequence);
+      else throw new CrosstalkError('STORE_UNAVAILABLE', 'from_sequence/from_time need a store on the bus, or a NATS transport');
     }
     const sub = new SubscriptionImpl(randomUUID(), [...list], compiled, opts, accepts, this, backlog);
     if (handler !== null) sub.handler = new HandlerRunner(sub, handler, opts.handler!, this);

@@ -122,6 +122,7 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
    */
   offer(e: UniversalEvent): void {
     if (this.closed) return;
+    if (this.backlog !== null && this.backlog.live !== undefined) this.backlog.live.add(e.id);
     this.totalReceived++;
     if (this.accepts !== null && !this.accepts(e)) {
       this.filtered++;

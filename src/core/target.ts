@@ -52,6 +52,13 @@ export interface SubscriptionOwner {
 export interface Backlog {
   /** the next page in sequence order; empty when history is exhausted */
   next(): Promise<UniversalEvent[]>;
+  /**
+   * When set, the subscription adds the id of every live event it is
+   * offered while history is read, and history leaves those out: for a
+   * history that overlaps live delivery (a shared stream), instead of one
+   * cut at a sequence of this bus.
+   */
+  readonly live?: Set<string>;
 }
 
 /** The event id an ack/nak names: the event itself or its id. */

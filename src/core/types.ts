@@ -371,6 +371,12 @@ export interface Transport {
   readonly url: string;
   /** true when the transport itself keeps persistent events durably */
   readonly persists: boolean;
+  /**
+   * Where it keeps them, read back in its own order (JetStream: every
+   * process's persistent events, by stream sequence): what catch-up
+   * subscriptions and `historyOf(bus)` read when there is one.
+   */
+  readonly history?: EventStore;
   /** called once, by the bus the transport serves */
   attach(peer: TransportPeer): void;
   /**
@@ -424,6 +430,13 @@ export interface EventQuery {
   limit: number;
   /** default asc (by sequence) */
   order: Order;
+}
+
+/** Stored events, read: a store, or what a transport keeps. */
+export interface HistorySource {
+  readonly kind: string;
+  /** matching events in the source's order; each `sequence` is its place in that order (what after_sequence counts) */
+  query(q: EventQuery): Promise<UniversalEvent[]>;
 }
 
 /**

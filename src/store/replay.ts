@@ -20,7 +20,7 @@ import type { UniversalEvent } from '../core/event.js';
 import { normalizeQuery } from '../core/query.js';
 import type { Bus, EventInit, EventQuery, EventStore } from '../core/types.js';
 import { checkCheckpointName } from './checkpoint.js';
-import { hasCheckpoints } from './types.js';
+import { hasCheckpoints, latestSequence } from './types.js';
 
 export const DEFAULT_REPLAY_SPEED = 1;
 /** events fetched per store query while replaying */
@@ -123,7 +123,7 @@ export async function replay(bus: Bus, store: EventStore, input: unknown, option
     }
     after = Math.max(after, (await store.getCheckpoint(spec.checkpoint)) ?? 0);
   }
-  const stopAt = store.lastSequence();
+  const stopAt = await latestSequence(store);
   const max = spec.max ?? Infinity;
   const checkpoint = spec.checkpoint !== undefined && hasCheckpoints(store) ? { store, name: spec.checkpoint } : null;
   const settle = options.settle;

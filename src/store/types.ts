@@ -163,3 +163,12 @@ export function windowRate(count: number, windowMs: number, first: number | null
   const seconds = Math.round(elapsed) / 1000;
   return { rate: count / seconds, seconds };
 }
+
+/**
+ * The store's last sequence now: a store whose writer is elsewhere (a
+ * shared stream) is asked (`snapshot()`), the others know it.
+ */
+export async function latestSequence(s: EventStore): Promise<number> {
+  const snap = (s as { snapshot?: () => Promise<number> }).snapshot;
+  return typeof snap === 'function' ? snap.call(s) : s.lastSequence();
+}

@@ -42,6 +42,7 @@ import { eventSubject, patternSubjects, persistentSubjects, typeOfSubject } from
 import { parseBusUrl } from './url.js';
 import { checkSize, Sender, type Outgoing } from './sender.js';
 import { decodeMessage, ORIGIN_HEADER } from './wire.js';
+import { JetStreamStore } from './jetstream-store.js';
 
 /** Room left in the server's max_payload for the headers. */
 const HEADER_ALLOWANCE = 256;
@@ -107,6 +108,7 @@ export class NatsTransportImpl implements Transport {
   private held: Outgoing[] = [];
   /** flush() calls waiting for the connection to come back or close */
   private waiters: (() => void)[] = [];
+  private historyStore: JetStreamStore | null = null;
   private readonly counts = { published: 0, acked: 0, ack_failures: 0, received: 0, delivered: 0, invalid: 0, duplicates: 0 };
 
   constructor(
@@ -118,6 +120,12 @@ export class NatsTransportImpl implements Transport {
     this.sender = new Sender(nc, o, this.instanceId, url, (ok, reason) => this.settled(ok, reason), HEADER_ALLOWANCE);
     void this.watch().catch(() => undefined); // the status stream ends with the connection
     void nc.closed().then((err) => this.lost(err ? `gave up reconnecting: ${why(err)}` : 'closed by the server'));
+  }
+
+  /** The stream read back (README "Query, replay and catch-up on JetStream"), on this connection. */
+  get history(): JetStreamStore {
+    this.historyStore ??= new JetStreamStore(this.nc, this.url, this.o.prefix, this.o.stream, this.peer ? { limits: this.peer.limits } : {});
+    return this.historyStore;
   }
 
   attach(peer: TransportPeer): void {
@@ -339,6 +347,8 @@ export class NatsTransportImpl implements Transport {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      // checkpoints a replay set are written before the connection goes
+      await this.historyStore?.close();
       this.sendBatch();
       this.sender.room.failAll(new CrosstalkError('BUS_UNAVAILABLE', `the bus closed while the publish waited for room (max_pending_acks)`));
       await this.sender.acks.whenIdle();

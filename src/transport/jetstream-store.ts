@@ -1,0 +1,356 @@
+/**
+ * The JetStream stream read as a store (README "Query, replay and catch-up
+ * on JetStream"): every process's persistent events, in the order of the
+ * stream. `query`, `replay`, catch-up subscriptions and the CLI's
+ * `query/replay/export/tail --bus` read it through this.
+ *
+ * - The order is the stream sequence, and the events this returns carry it
+ *   as their `sequence` (each publishing bus numbers its own events, so only
+ *   the stream's numbering means the same to every process): `after_sequence`,
+ *   paging, checkpoints and `--after` count in it.
+ * - The server filters by subject (the type pattern, as the transport
+ *   subscribes); everything else is checked here, by the same predicate
+ *   the memory store runs, on each event read.
+ * - A time range starts the read at the stream's own time for it, less
+ *   `clock_skew_ms` (events carry their publisher's clock, the stream its
+ *   server's), and stops past the end of the range by as much.
+ * - `ttl_seconds`: nats-server 2.9 has no expiry per message, so an expired
+ *   event is never returned (as in the other stores) and `sweep()` deletes
+ *   it from the stream.
+ *
+ * Writing goes through the bus's transport, not here: `append` refuses.
+ */
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { CrosstalkError } from '../core/errors.js';
+import type { UniversalEvent } from '../core/event.js';
+import { compileExpression } from '../core/expression.js';
+import { compileFilter } from '../core/filter.js';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENT_BYTES } from '../core/event.js';
+import { compilePattern } from '../core/pattern.js';
+import type { EventQuery, EventStore } from '../core/types.js';
+import { checkCheckpointName } from '../store/checkpoint.js';
+import type { CheckpointStore } from '../store/types.js';
+import { CheckpointBucket } from './checkpoint-bucket.js';
+import { resolveNatsOptions, type NatsOptions } from './options.js';
+import { StreamCursor, type CursorStart, type StoredMessage } from './stream-cursor.js';
+import { patternSubjects, persistentSubjects, typeOfSubject } from './subjects.js';
+import { parseBusUrl } from './url.js';
+import { decodeEvent, type DecodeLimits } from './wire.js';
+
+/** @default 60_000 */
+export const DEFAULT_CLOCK_SKEW_MS = 60_000;
+/** Subjects read side by side for one query; a pattern needing more is read through the prefix's `>` and filtered here. */
+const MAX_CURSORS = 8;
+
+export interface JetStreamStoreOptions {
+  /** how far publishers' clocks may be from the server's, for time ranges; @default 60,000 */
+  clock_skew_ms?: number;
+  /** limits events read from the stream are held to (the bus's); @default 1 MiB, depth 64 */
+  limits?: DecodeLimits;
+}
+
+const why = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** The stream as a store: what openJetStreamStore gives. */
+export interface StreamStore extends EventStore, CheckpointStore {
+  readonly url: string;
+  readonly stream: string;
+  /** the stream's last sequence, asked of the server now */
+  snapshot(): Promise<number>;
+  /** matching, unexpired events (a pass over what the subjects cover) */
+  countMatching(q: EventQuery): Promise<number>;
+  /** messages read that were not valid events (skipped) */
+  readonly invalid: number;
+}
+
+export class JetStreamStore implements StreamStore {
+  readonly kind = 'jetstream';
+  private last = 0;
+  private jsmPromise: Promise<JetStreamManager> | null = null;
+  private readonly skew: number;
+  private readonly limits: DecodeLimits;
+  private readonly checkpoints: CheckpointBucket;
+  private invalidCount = 0;
+  private closed = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    readonly url: string,
+    private readonly prefix: string,
+    readonly stream: string,
+    options: JetStreamStoreOptions = {},
+    /** closes the connection with the store (a connection of its own) */
+    private readonly owned = false,
+  ) {
+    this.skew = options.clock_skew_ms ?? DEFAULT_CLOCK_SKEW_MS;
+    if (!Number.isFinite(this.skew) || this.skew < 0) {
+      throw new CrosstalkError('INVALID_OPTION', `Expected \`clock_skew_ms\` to be a number of ms >= 0, got ${this.skew}`, { option: 'clock_skew_ms' });
+    }
+    this.limits = options.limits ?? { max_event_bytes: DEFAULT_MAX_EVENT_BYTES, max_depth: DEFAULT_MAX_DEPTH };
+    this.checkpoints = new CheckpointBucket(nc, () => this.jsm(), stream);
+  }
+
+  private jsm(): Promise<JetStreamManager> {
+    this.jsmPromise ??= jetstreamManager(this.nc);
+    return this.jsmPromise;
+  }
+
+  private unavailable(what: string, e: unknown): CrosstalkError {
+    if (e instanceof CrosstalkError) return e;
+    return new CrosstalkError('BUS_UNAVAILABLE', `JetStream stream ${this.stream} on ${this.url}: ${what}: ${why(e)}`, { cause: e });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new CrosstalkError('STORE_UNAVAILABLE', `the JetStream reader of ${this.url} is closed`);
+  }
+
+  /** The stream's last sequence when it was last asked (see snapshot). */
+  lastSequence(): number {
+    return this.last;
+  }
+
+  /** Asks the server for the stream's last sequence now. */
+  async snapshot(): Promise<number> {
+    this.assertOpen();
+    try {
+      const info = await (await this.jsm()).streams.info(this.stream);
+      this.last = Math.max(this.last, info.state.last_seq);
+      return info.state.last_seq;
+    } catch (e) {
+      throw this.unavailable('reading its state', e);
+    }
+  }
+
+  append(): void {
+    throw new CrosstalkError('STORE_UNAVAILABLE', `the JetStream stream ${this.stream} is written by the bus's transport, not through this reader`);
+  }
+
+  async flush(): Promise<void> {
+    await this.checkpoints.flush();
+  }
+
+  /** events dropped because the stream held something that is not a valid event */
+  get invalid(): number {
+    return this.invalidCount;
+  }
+
+  /** The stream subjects a type pattern covers (the server filters by them). */
+  private subjects(pattern: string | undefined): string[] {
+    if (pattern === undefined) return [persistentSubjects(this.prefix)];
+    const subs = patternSubjects(this.prefix, compilePattern(pattern)).map((s) => `${this.prefix}.p.${s.slice(this.prefix.length + 3)}`);
+    return subs.length > MAX_CURSORS ? [persistentSubjects(this.prefix)] : subs;
+  }
+
+  /** Everything in `q` but order, limit and after_sequence, as one test of a decoded event. */
+  private predicate(q: EventQuery): (e: UniversalEvent, now: number) => boolean {
+    const type = q.event_type !== undefined ? compilePattern(q.event_type) : null;
+    const filter = q.filters !== undefined ? compileFilter(q.filters) : null;
+    const where = q.where !== undefined ? compileExpression(q.where, q.now ?? Date.now()) : null;
+    return (e, now) => {
+      if (e.ttl_seconds !== undefined && Date.parse(e.timestamp) + e.ttl_seconds * 1000 <= now) return false;
+      if (type !== null && !type.test(e.event_type)) return false;
+      if (q.start_time !== undefined || q.end_time !== undefined) {
+        const ts = Date.parse(e.timestamp);
+        if ((q.start_time !== undefined && ts < q.start_time) || (q.end_time !== undefined && ts > q.end_time)) return false;
+      }
+      if (q.correlation_id !== undefined && e.source.correlation_id !== q.correlation_id) return false;
+      if (q.source !== undefined && e.source.component !== q.source) return false;
+      return (filter === null || filter(e)) && (where === null || where(e));
+    };
+  }
+
+  /** The event a message holds, with the stream sequence as its sequence; null (counted) when it is not one. */
+  private decode(m: StoredMessage): UniversalEvent | null {
+    const type = typeOfSubject(this.prefix, m.subject);
+    const e = type === null ? 'not a subject of this prefix' : decodeEvent(m.data, type, this.limits);
+    if (typeof e === 'string') {
+      this.invalidCount++;
+      return null;
+    }
+    e.sequence = m.seq;
+    return e;
+  }
+
+  /**
+   * Reads forward from `start` over the subjects, merged in stream order,
+   * calling `take` with each matching event until it returns false, the
+   * stream ends, or a message is past `stopSeq` / `stopTime`.
+   */
+  private async scan(
+    subjects: readonly string[],
+    start: CursorStart,
+    stopSeq: number,
+    stopTime: number,
+    match: (e: UniversalEvent) => boolean,
+    take: (e: UniversalEvent) => boolean,
+  ): Promise<void> {
+    const jsm = await this.jsm();
+    let cursors: StreamCursor[] = [];
+    try {
+      cursors = await Promise.all(subjects.map((s) => StreamCursor.open(this.nc, jsm, this.stream, s, start)));
+      const pages: StoredMessage[][] = await Promise.all(cursors.map((c) => c.next()));
+      const at = pages.map(() => 0);
+      for (;;) {
+        // the smallest sequence at the head of a cursor; refill a cursor whose page ran out
+        let best = -1;
+        for (let i = 0; i < cursors.length; i++) {
+          if (at[i]! >= pages[i]!.length) {
+            if (pages[i]!.length === 0) continue;
+            pages[i] = await cursors[i]!.next();
+            at[i] = 0;
+            if (pages[i]!.length === 0) continue;
+          }
+          if (best < 0 || pages[i]![at[i]!]!.seq < pages[best]![at[best]!]!.seq) best = i;
+        }
+        if (best < 0) return;
+        const m = pages[best]![at[best]!++]!;
+        if (m.seq > stopSeq || m.time > stopTime) return;
+        const e = this.decode(m);
+        if (e !== null && match(e) && !take(e)) return;
+      }
+    } catch (e) {
+      throw this.unavailable('reading', e);
+    } finally {
+      for (const c of cursors) c.close();
+    }
+  }
+
+  private startOf(q: EventQuery): CursorStart {
+    if (q.after_sequence !== undefined) return { seq: q.after_sequence + 1 };
+    if (q.start_time !== undefined) return { time: q.start_time - this.skew };
+    return { seq: 1 };
+  }
+
+  async query(q: EventQuery): Promise<UniversalEvent[]> {
+    this.assertOpen();
+    const now = Date.now();
+    const pred = this.predicate(q);
+    const match = (e: UniversalEvent) => pred(e, now);
+    const subjects = this.subjects(q.event_type);
+    if (subjects.length === 0) return [];
+    const stopTime = q.end_time !== undefined ? q.end_time + this.skew : Infinity;
+    const out: UniversalEvent[] = [];
+    if (q.order === 'asc') {
+      await this.scan(subjects, this.startOf(q), Infinity, stopTime, match, (e) => out.push(e) < q.limit);
+      if (out.length > 0) this.last = Math.max(this.last, out[out.length - 1]!.sequence);
+      return out;
+    }
+    // newest first: read windows backwards from the end, each one forwards
+    const floor = q.after_sequence !== undefined ? q.after_sequence + 1 : 1;
+    const startFloor = q.start_time !== undefined ? q.start_time - this.skew : -Infinity;
+    let hi = await this.snapshot();
+    let window = Math.max(1000, q.limit * 4);
+    while (hi >= floor && out.length < q.limit) {
+      const from = Math.max(floor, hi - window + 1);
+      const found: UniversalEvent[] = [];
+      let oldest = Infinity;
+      await this.scan(subjects, { seq: from }, hi, stopTime, (e) => {
+        return match(e);
+      }, (e) => {
+        found.push(e);
+        return true;
+      });
+      // the window's first message time tells whether anything older can still be in range
+      for (let i = found.length - 1; i >= 0 && out.length < q.limit; i--) out.push(found[i]!);
+      if (found.length > 0) oldest = Date.parse(found[0]!.timestamp);
+      if (oldest < startFloor) break;
+      hi = from - 1;
+      window *= 4;
+    }
+    return out.slice(0, q.limit);
+  }
+
+  async countMatching(q: EventQuery): Promise<number> {
+    this.assertOpen();
+    const now = Date.now();
+    const pred = this.predicate(q);
+    const subjects = this.subjects(q.event_type);
+    if (subjects.length === 0) return 0;
+    let n = 0;
+    await this.scan(subjects, this.startOf(q), Infinity, q.end_time !== undefined ? q.end_time + this.skew : Infinity, (e) => pred(e, now), () => {
+      n++;
+      return true;
+    });
+    return n;
+  }
+
+  /** Stored, unexpired events of this prefix (a pass over the stream). */
+  count(): Promise<number> {
+    return this.countMatching({ limit: 1, order: 'asc' });
+  }
+
+  /**
+   * Deletes the events whose `ttl_seconds` has run out from the stream (one
+   * pass over it; nats-server 2.9 cannot expire messages one by one).
+   */
+  async sweep(): Promise<number> {
+    this.assertOpen();
+    const now = Date.now();
+    const expired: number[] = [];
+    await this.scan([persistentSubjects(this.prefix)], { seq: 1 }, Infinity, Infinity, (e) => e.ttl_seconds !== undefined && Date.parse(e.timestamp) + e.ttl_seconds * 1000 <= now, (e) => {
+      expired.push(e.sequence);
+      return true;
+    });
+    const jsm = await this.jsm();
+    let n = 0;
+    for (const seq of expired) {
+      try {
+        if (await jsm.streams.deleteMessage(this.stream, seq, false)) n++;
+      } catch (e) {
+        // deleted meanwhile (another sweeper, the stream's own limits) is as good as deleted
+        if (!/no message found|not found/i.test(why(e))) throw this.unavailable(`deleting message ${seq}`, e);
+      }
+    }
+    return n;
+  }
+
+  async getCheckpoint(name: string): Promise<number | null> {
+    checkCheckpointName(name);
+    this.assertOpen();
+    try {
+      return await this.checkpoints.get(name);
+    } catch (e) {
+      throw this.unavailable(`reading checkpoint ${name}`, e);
+    }
+  }
+
+  setCheckpoint(name: string, sequence: number): void {
+    checkCheckpointName(name);
+    this.assertOpen();
+    this.checkpoints.set(name, sequence);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.checkpoints.flush().catch(() => undefined);
+    if (this.owned) await this.nc.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Connects to `url` and opens its JetStream stream for reading (the CLI's
+ * `--bus` for query, replay, export and tail). BUS_UNAVAILABLE when the
+ * server cannot be reached or has no such stream.
+ */
+export async function openJetStreamStore(url: string, options: NatsOptions & JetStreamStoreOptions = {}): Promise<StreamStore> {
+  const target = parseBusUrl(url);
+  const { clock_skew_ms, limits, ...nats } = options;
+  const o = resolveNatsOptions(nats);
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ servers: target.server, name: `${o.name}-reader`, timeout: o.connect_timeout_ms, maxReconnectAttempts: o.max_reconnect_attempts });
+  } catch (e) {
+    throw new CrosstalkError('BUS_UNAVAILABLE', `cannot connect to ${target.display}: ${why(e)}`, { cause: e });
+  }
+  const store = new JetStreamStore(nc, target.display, o.prefix, o.stream, { ...(clock_skew_ms !== undefined ? { clock_skew_ms } : {}), ...(limits ? { limits } : {}) }, true);
+  try {
+    await store.snapshot();
+  } catch (e) {
+    await nc.close().catch(() => undefined);
+    const missing = /stream not found/i.test(why((e as Error).cause ?? e));
+    throw new CrosstalkError('BUS_UNAVAILABLE', missing ? `${target.display} has no JetStream stream ${o.stream}: nothing was persisted there yet (or start nats-server with -js)` : (e as Error).message, { cause: e });
+  }
+  return store;
+}
