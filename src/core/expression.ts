@@ -378,3 +378,48 @@ export function compileExpression(text: string, now?: number): (e: UniversalEven
 export function compileSubscriptionFilter(spec: FilterSpec | string): (e: UniversalEvent) => boolean {
   return typeof spec === 'string' ? compileExpression(spec) : compileFilter(spec);
 }
+
+/**
+ * Type patterns that every event the expression accepts matches, or null
+ * when it accepts events of any type. Readers that can only filter by type
+ * cheaply (a JetStream subject) narrow their read with it; the predicate
+ * still decides.
+ */
+export function typePatternsOf(x: Expression): string[] | null {
+  switch (x.kind) {
+    case 'type':
+      return [x.pattern];
+    case 'condition': {
+      const c = x.condition;
+      if (c.path !== 'event_type') return null;
+      if (c.op === '=' && typeof c.value === 'string') return [escapeType(c.value)];
+      if (c.op === 'in' && Array.isArray(c.value) && c.value.every((v) => typeof v === 'string')) return (c.value as string[]).map(escapeType);
+      if (c.op === 'matches' && typeof c.value === 'string') return [c.value];
+      return null;
+    }
+    case 'and': {
+      // the narrowest: the first part that constrains the type
+      for (const item of x.items) {
+        const p = typePatternsOf(item);
+        if (p !== null) return p;
+      }
+      return null;
+    }
+    case 'or': {
+      const all: string[] = [];
+      for (const item of x.items) {
+        const p = typePatternsOf(item);
+        if (p === null) return null;
+        all.push(...p);
+      }
+      return all;
+    }
+    default:
+      return null;
+  }
+}
+
+/** A type as a pattern matching only itself (a type holds no pattern characters but these). */
+function escapeType(t: string): string {
+  return t.replace(/[\\*?[\]{},]/g, '\\$&');
+}

@@ -24,7 +24,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { CrosstalkError } from '../core/errors.js';
 import type { UniversalEvent } from '../core/event.js';
-import { compileExpression } from '../core/expression.js';
+import { compileExpression, parseExpression, typePatternsOf } from '../core/expression.js';
 import { compileFilter } from '../core/filter.js';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENT_BYTES } from '../core/event.js';
 import { compilePattern } from '../core/pattern.js';
@@ -33,24 +33,31 @@ import { checkCheckpointName } from '../store/checkpoint.js';
 import type { CheckpointStore } from '../store/types.js';
 import { CheckpointBucket } from './checkpoint-bucket.js';
 import { resolveNatsOptions, type NatsOptions } from './options.js';
-import { StreamCursor, type CursorStart, type StoredMessage } from './stream-cursor.js';
-import { patternSubjects, persistentSubjects, typeOfSubject } from './subjects.js';
+import { PAGE_MESSAGES, type CursorStart, type StoredMessage } from './stream-cursor.js';
+import { MergedReader, ReaderPark } from './stream-reader.js';
+import { patternSubjects, persistentSubjects, subjectCovers, typeOfSubject } from './subjects.js';
 import { parseBusUrl } from './url.js';
 import { decodeEvent, type DecodeLimits } from './wire.js';
 
-/** @default 60_000 */
-export const DEFAULT_CLOCK_SKEW_MS = 60_000;
+/** @default 10_000 */
+export const DEFAULT_CLOCK_SKEW_MS = 10_000;
 /** Subjects read side by side for one query; a pattern needing more is read through the prefix's `>` and filtered here. */
 const MAX_CURSORS = 8;
 
 export interface JetStreamStoreOptions {
-  /** how far publishers' clocks may be from the server's, for time ranges; @default 60,000 */
+  /** how far publishers' clocks may be from the server's, for time ranges; @default 10,000 */
   clock_skew_ms?: number;
   /** limits events read from the stream are held to (the bus's); @default 1 MiB, depth 64 */
   limits?: DecodeLimits;
 }
 
 const why = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** What a query asks, without paging: reads of the same key may resume each other (stream-reader.ts). */
+function queryKey(q: EventQuery): string {
+  const { limit: _limit, order: _order, after_sequence: _after, ...what } = q;
+  return JSON.stringify(what);
+}
 
 /** The stream as a store: what openJetStreamStore gives. */
 export interface StreamStore extends EventStore, CheckpointStore {
@@ -72,6 +79,7 @@ export class JetStreamStore implements StreamStore {
   private readonly limits: DecodeLimits;
   private readonly checkpoints: CheckpointBucket;
   private invalidCount = 0;
+  private readonly park = new ReaderPark();
   private closed = false;
 
   constructor(
@@ -135,11 +143,27 @@ export class JetStreamStore implements StreamStore {
     return this.invalidCount;
   }
 
-  /** The stream subjects a type pattern covers (the server filters by them). */
-  private subjects(pattern: string | undefined): string[] {
-    if (pattern === undefined) return [persistentSubjects(this.prefix)];
-    const subs = patternSubjects(this.prefix, compilePattern(pattern)).map((s) => `${this.prefix}.p.${s.slice(this.prefix.length + 3)}`);
-    return subs.length > MAX_CURSORS ? [persistentSubjects(this.prefix)] : subs;
+  /**
+   * The stream subjects the query's types are on (the server filters by
+   * them): from `event_type`, else from the types `where` allows, else all.
+   */
+  private subjects(q: EventQuery): string[] {
+    let patterns: string[] | null = q.event_type !== undefined ? [q.event_type] : null;
+    if (patterns === null && q.where !== undefined) patterns = typePatternsOf(parseExpression(q.where));
+    if (patterns === null) return [persistentSubjects(this.prefix)];
+    const subs = new Set<string>();
+    for (const p of patterns) {
+      let compiled;
+      try {
+        compiled = compilePattern(p);
+      } catch {
+        // a type no pattern can name (a test of event_type against any text) matches no subject
+        continue;
+      }
+      for (const s of patternSubjects(this.prefix, compiled)) subs.add(`${this.prefix}.p.${s.slice(this.prefix.length + 3)}`);
+    }
+    const list = [...subs];
+    return list.length > MAX_CURSORS || list.some((a) => list.some((b) => a !== b && subjectCovers(b, a))) ? [persistentSubjects(this.prefix)] : list;
   }
 
   /** Everything in `q` but order, limit and after_sequence, as one test of a decoded event. */
@@ -175,44 +199,50 @@ export class JetStreamStore implements StreamStore {
   /**
    * Reads forward from `start` over the subjects, merged in stream order,
    * calling `take` with each matching event until it returns false, the
-   * stream ends, or a message is past `stopSeq` / `stopTime`.
+   * stream ends, or a message is past `stopSeq` / `stopTime`. A read that
+   * `take` ended is parked, so that the next page picks it up.
    */
   private async scan(
+    key: string,
     subjects: readonly string[],
     start: CursorStart,
     stopSeq: number,
     stopTime: number,
+    firstPage: number,
     match: (e: UniversalEvent) => boolean,
     take: (e: UniversalEvent) => boolean,
   ): Promise<void> {
-    const jsm = await this.jsm();
-    let cursors: StreamCursor[] = [];
+    let reader: MergedReader | null = 'seq' in start ? this.park.take(subjects, key, start.seq - 1) : null;
+    let park = false;
     try {
-      cursors = await Promise.all(subjects.map((s) => StreamCursor.open(this.nc, jsm, this.stream, s, start)));
-      const pages: StoredMessage[][] = await Promise.all(cursors.map((c) => c.next()));
-      const at = pages.map(() => 0);
+      reader ??= await MergedReader.open(this.nc, await this.jsm(), this.stream, subjects, start, firstPage);
+      reader.key = key;
+      reader.lastMatch = 'seq' in start ? start.seq - 1 : 0;
       for (;;) {
-        // the smallest sequence at the head of a cursor; refill a cursor whose page ran out
-        let best = -1;
-        for (let i = 0; i < cursors.length; i++) {
-          if (at[i]! >= pages[i]!.length) {
-            if (pages[i]!.length === 0) continue;
-            pages[i] = await cursors[i]!.next();
-            at[i] = 0;
-            if (pages[i]!.length === 0) continue;
-          }
-          if (best < 0 || pages[i]![at[i]!]!.seq < pages[best]![at[best]!]!.seq) best = i;
+        const m = await reader.peek();
+        if (m === null) {
+          // at the end of the stream: a reader following it (tail, catch-up) goes on from here
+          park = true;
+          break;
         }
-        if (best < 0) return;
-        const m = pages[best]![at[best]!++]!;
-        if (m.seq > stopSeq || m.time > stopTime) return;
+        if (m.seq > stopSeq || m.time > stopTime) break;
+        reader.take();
         const e = this.decode(m);
-        if (e !== null && match(e) && !take(e)) return;
+        if (e !== null && match(e)) {
+          reader.lastMatch = m.seq;
+          if (!take(e)) {
+            park = true;
+            break;
+          }
+        }
       }
     } catch (e) {
       throw this.unavailable('reading', e);
     } finally {
-      for (const c of cursors) c.close();
+      if (reader !== null) {
+        if (park && !this.closed) this.park.put(reader);
+        else reader.close();
+      }
     }
   }
 
@@ -227,12 +257,12 @@ export class JetStreamStore implements StreamStore {
     const now = Date.now();
     const pred = this.predicate(q);
     const match = (e: UniversalEvent) => pred(e, now);
-    const subjects = this.subjects(q.event_type);
+    const subjects = this.subjects(q);
     if (subjects.length === 0) return [];
     const stopTime = q.end_time !== undefined ? q.end_time + this.skew : Infinity;
     const out: UniversalEvent[] = [];
     if (q.order === 'asc') {
-      await this.scan(subjects, this.startOf(q), Infinity, stopTime, match, (e) => out.push(e) < q.limit);
+      await this.scan(queryKey(q), subjects, this.startOf(q), Infinity, stopTime, q.limit, match, (e) => out.push(e) < q.limit);
       if (out.length > 0) this.last = Math.max(this.last, out[out.length - 1]!.sequence);
       return out;
     }
@@ -240,14 +270,12 @@ export class JetStreamStore implements StreamStore {
     const floor = q.after_sequence !== undefined ? q.after_sequence + 1 : 1;
     const startFloor = q.start_time !== undefined ? q.start_time - this.skew : -Infinity;
     let hi = await this.snapshot();
-    let window = Math.max(1000, q.limit * 4);
+    let window = await this.firstWindow(subjects, q.limit);
     while (hi >= floor && out.length < q.limit) {
       const from = Math.max(floor, hi - window + 1);
       const found: UniversalEvent[] = [];
       let oldest = Infinity;
-      await this.scan(subjects, { seq: from }, hi, stopTime, (e) => {
-        return match(e);
-      }, (e) => {
+      await this.scan('', subjects, { seq: from }, hi, stopTime, window, match, (e) => {
         found.push(e);
         return true;
       });
@@ -261,14 +289,33 @@ export class JetStreamStore implements StreamStore {
     return out.slice(0, q.limit);
   }
 
+  /**
+   * How far back from the end the newest `limit` of the subjects probably
+   * reach: the stream's messages per message on these subjects (the
+   * server's subject counts) times `limit`, and some more.
+   */
+  private async firstWindow(subjects: readonly string[], limit: number): Promise<number> {
+    const floor = Math.max(1000, limit * 4);
+    if (subjects.length !== 1 || subjects[0] === persistentSubjects(this.prefix)) return floor;
+    try {
+      const info = await (await this.jsm()).streams.info(this.stream, { subjects_filter: subjects[0] });
+      let on = 0;
+      for (const n of Object.values(info.state.subjects ?? {})) on += n;
+      if (on === 0) return floor;
+      return Math.max(floor, Math.ceil(((limit * info.state.messages) / on) * 1.5));
+    } catch {
+      return floor;
+    }
+  }
+
   async countMatching(q: EventQuery): Promise<number> {
     this.assertOpen();
     const now = Date.now();
     const pred = this.predicate(q);
-    const subjects = this.subjects(q.event_type);
+    const subjects = this.subjects(q);
     if (subjects.length === 0) return 0;
     let n = 0;
-    await this.scan(subjects, this.startOf(q), Infinity, q.end_time !== undefined ? q.end_time + this.skew : Infinity, (e) => pred(e, now), () => {
+    await this.scan('', subjects, this.startOf(q), Infinity, q.end_time !== undefined ? q.end_time + this.skew : Infinity, PAGE_MESSAGES, (e) => pred(e, now), () => {
       n++;
       return true;
     });
@@ -288,7 +335,7 @@ export class JetStreamStore implements StreamStore {
     this.assertOpen();
     const now = Date.now();
     const expired: number[] = [];
-    await this.scan([persistentSubjects(this.prefix)], { seq: 1 }, Infinity, Infinity, (e) => e.ttl_seconds !== undefined && Date.parse(e.timestamp) + e.ttl_seconds * 1000 <= now, (e) => {
+    await this.scan('', [persistentSubjects(this.prefix)], { seq: 1 }, Infinity, Infinity, PAGE_MESSAGES, (e) => e.ttl_seconds !== undefined && Date.parse(e.timestamp) + e.ttl_seconds * 1000 <= now, (e) => {
       expired.push(e.sequence);
       return true;
     });
@@ -324,6 +371,7 @@ export class JetStreamStore implements StreamStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.park.clear();
     await this.checkpoints.flush().catch(() => undefined);
     if (this.owned) await this.nc.close().catch(() => undefined);
   }

@@ -2,8 +2,8 @@
  * Reading a JetStream stream in stream-sequence order (README "Query,
  * replay and catch-up on JetStream"): an ephemeral pull consumer on one
  * filter subject (the server filters by subject), starting at a sequence or
- * a time, read in pages with `no_wait` pulls, so a read ends at what the
- * stream holds now instead of waiting for more.
+ * a time, read in pages of what the consumer holds now, so a read ends at
+ * the end of the stream instead of waiting for more.
  *
  * The consumer acknowledges nothing (AckPolicy none), keeps its state in
  * memory and is deleted when the cursor closes; a cursor that is dropped
@@ -28,18 +28,12 @@ export interface StoredMessage {
 
 export type CursorStart = { readonly seq: number } | { readonly time: number };
 
-/** Messages per pull. */
+/** Messages per pull, at most; the first pull asks for what the reader expects to need, later ones four times more each. */
 export const PAGE_MESSAGES = 2000;
 /** How long a pull may take before the read fails (a server that stopped answering). */
 const PULL_TIMEOUT_MS = 10_000;
 /** A consumer nobody reads from is removed by the server after this long. */
 const INACTIVE_NS = 30e9;
-
-interface Page {
-  messages: StoredMessage[];
-  /** no message matching the filter is left after these */
-  end: boolean;
-}
 
 /** seq, time (ms) and pending from an ack reply subject; null when it is not one. */
 export function parseAckSubject(reply: string): { seq: number; time: number; pending: number } | null {
@@ -58,33 +52,50 @@ export function parseAckSubject(reply: string): { seq: number; time: number; pen
   return { seq, time, pending };
 }
 
+/** Pulls kept in flight once a read goes past its first page: the server works while this side reads. */
+const PULLS_AHEAD = 3;
+/** A pull waits at most this long for messages the consumer said it had (some were deleted meanwhile). */
+const PULL_EXPIRES_NS = 5e9;
+
+interface Pull {
+  batch: number;
+  messages: StoredMessage[];
+  done: boolean;
+  settle: (p: Pull) => void;
+  fail: (e: Error) => void;
+  promise: Promise<Pull>;
+}
+
+/**
+ * Pulls ask for exactly as many messages as the consumer holds (its
+ * `num_pending`), so each is filled at once and ends without a status:
+ * several can be in flight, served in order. (Pulls with `no_wait` would
+ * end at once when empty, but the server refuses a second one while the
+ * first is pending.) When the count runs out, the consumer is asked again:
+ * a cursor follows a growing stream.
+ */
 export class StreamCursor {
-  private ended = false;
   private closed = false;
   private readonly sub: Subscription;
-  private page: Page = { messages: [], end: false };
-  private want = 0;
-  private resolve: ((p: Page) => void) | null = null;
-  private reject: ((e: Error) => void) | null = null;
+  private readonly inbox: string;
+  /** pulls sent, oldest first; messages fill the oldest one not done */
+  private readonly pulls: Pull[] = [];
   private timer: NodeJS.Timeout | null = null;
-  /** the next page, pulled while the caller works on this one */
-  private ahead: Promise<Page> | null = null;
+  /** pages handed out */
+  private served = 0;
 
   private constructor(
     private readonly nc: NatsConnection,
     private readonly jsm: JetStreamManager,
     private readonly stream: string,
     private readonly consumer: string,
-    private readonly pageSize: number,
-    empty: boolean,
+    private pageSize: number,
+    /** matching messages the consumer holds that no pull has asked for yet */
+    private remaining: number,
   ) {
-    this.ended = empty;
-    const inbox = createInbox();
-    this.sub = nc.subscribe(inbox, { callback: (err, msg) => (err === null ? this.onMessage(msg) : this.fail(err)) });
-    this.inbox = inbox;
+    this.inbox = createInbox();
+    this.sub = nc.subscribe(this.inbox, { callback: (err, msg) => (err === null ? this.onMessage(msg) : this.failAll(err)) });
   }
-
-  private readonly inbox: string;
 
   /** Opens a cursor on `filter` from `start`; the consumer exists when this resolves. */
   static async open(
@@ -93,7 +104,7 @@ export class StreamCursor {
     stream: string,
     filter: string,
     start: CursorStart,
-    pageSize = PAGE_MESSAGES,
+    firstPage = PAGE_MESSAGES,
   ): Promise<StreamCursor> {
     const from =
       'seq' in start
@@ -107,77 +118,89 @@ export class StreamCursor {
       num_replicas: 1,
       ...from,
     });
-    return new StreamCursor(nc, jsm, stream, info.name, pageSize, info.num_pending === 0);
+    return new StreamCursor(nc, jsm, stream, info.name, Math.max(1, Math.min(PAGE_MESSAGES, firstPage)), info.num_pending);
   }
 
-  /** The next page in sequence order; empty once nothing is left. */
+  /**
+   * The next page in sequence order; empty when the stream holds nothing
+   * more now (asked again later, it looks again).
+   */
   async next(): Promise<StoredMessage[]> {
     if (this.closed) return [];
-    const p = await (this.ahead ?? this.pull());
-    this.ahead = null;
-    if (p.end) this.ended = true;
-    // the next pull goes out now, so the network works while the caller does
-    else this.ahead = this.pull();
+    if (this.pulls.length === 0 && this.remaining === 0) {
+      // everything counted was read: has the stream grown since?
+      this.remaining = (await this.jsm.consumers.info(this.stream, this.consumer)).num_pending;
+      if (this.closed || this.remaining === 0) return [];
+    }
+    if (this.pulls.length === 0) this.send();
+    // past the first page the caller reads on: keep the server busy ahead of it
+    if (this.served++ > 0) while (this.pulls.length < PULLS_AHEAD && this.remaining > 0) this.send();
+    const p = await this.pulls[0]!.promise;
+    this.pulls.shift();
     return p.messages;
   }
 
-  private pull(): Promise<Page> {
-    if (this.ended || this.closed) return Promise.resolve({ messages: [], end: true });
-    return new Promise<Page>((resolve, reject) => {
-      this.page = { messages: [], end: false };
-      this.want = this.pageSize;
-      this.resolve = resolve;
-      this.reject = reject;
-      this.timer = setTimeout(() => this.fail(new Error(`no answer from the stream ${this.stream} within ${PULL_TIMEOUT_MS} ms`)), PULL_TIMEOUT_MS);
-      try {
-        this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.consumer}`, JSON.stringify({ batch: this.pageSize, no_wait: true }), {
-          reply: this.inbox,
-        });
-      } catch (e) {
-        this.fail(e as Error);
-      }
+  private send(): void {
+    const batch = Math.min(this.pageSize, this.remaining);
+    this.remaining -= batch;
+    this.pageSize = Math.min(PAGE_MESSAGES, this.pageSize * 4);
+    let settle!: Pull['settle'];
+    let fail!: Pull['fail'];
+    const promise = new Promise<Pull>((resolve, reject) => {
+      settle = resolve;
+      fail = reject;
     });
+    promise.catch(() => undefined); // the caller sees it when it gets to this page
+    this.pulls.push({ batch, messages: [], done: false, settle, fail, promise });
+    this.arm();
+    try {
+      this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.consumer}`, JSON.stringify({ batch, expires: PULL_EXPIRES_NS }), {
+        reply: this.inbox,
+      });
+    } catch (e) {
+      this.failAll(e as Error);
+    }
+  }
+
+  /** A server that stops answering fails the read instead of hanging it. */
+  private arm(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    const open = this.pulls.some((p) => !p.done);
+    this.timer = open ? setTimeout(() => this.failAll(new Error(`no answer from the stream ${this.stream} within ${PULL_TIMEOUT_MS} ms`)), PULL_TIMEOUT_MS) : null;
   }
 
   private onMessage(msg: Msg): void {
-    if (this.resolve === null) return;
+    const pull = this.pulls.find((p) => !p.done);
+    if (pull === undefined) return;
     const info = msg.reply ? parseAckSubject(msg.reply) : null;
     if (info === null) {
-      // a status: 404 (nothing left), 408 (the pull took what there was), 409 (the consumer went away)
+      // a status: 408 (the pull expired short: messages were deleted meanwhile), 409 (the consumer went away)
       const code = msg.headers?.code ?? 0;
-      if (code === 409) return this.fail(new Error(`the stream's consumer ended: ${msg.headers?.description ?? ''}`));
-      this.page.end = this.page.end || code === 404 || code === 408 || this.page.messages.length === 0;
-      return this.done();
+      if (code === 409) return this.failAll(new Error(`the stream's consumer ended: ${msg.headers?.description ?? ''}`));
+      return this.finish(pull);
     }
-    this.page.messages.push({ seq: info.seq, time: info.time, subject: msg.subject, data: msg.data });
-    if (info.pending === 0) this.page.end = true;
-    if (--this.want === 0 || this.page.end) this.done();
+    pull.messages.push({ seq: info.seq, time: info.time, subject: msg.subject, data: msg.data });
+    if (pull.messages.length === pull.batch) this.finish(pull);
   }
 
-  private done(): void {
-    const resolve = this.resolve;
-    this.settle();
-    resolve?.(this.page);
+  private finish(pull: Pull): void {
+    pull.done = true;
+    this.arm();
+    pull.settle(pull);
   }
 
-  private fail(e: Error): void {
-    const reject = this.reject;
-    this.settle();
-    reject?.(e);
-  }
-
-  private settle(): void {
+  private failAll(e: Error): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.resolve = null;
-    this.reject = null;
+    for (const p of this.pulls) if (!p.done) ((p.done = true), p.fail(e));
   }
 
   /** Stops reading and removes the consumer (in the background). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.ahead?.catch(() => undefined);
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
     this.sub.unsubscribe();
     this.jsm.consumers.delete(this.stream, this.consumer).catch(() => undefined);
   }
