@@ -19,8 +19,6 @@
  * `--check` compares a query's answer with a filter over the events read
  *    in full.
  */
-import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -31,7 +29,7 @@ import { normalizeQuery } from '../../dist/core/query.js';
 import { replay } from '../../dist/store/replay.js';
 import { openJetStreamStore } from '../../dist/transport/jetstream-store.js';
 import { connectNats } from '../../dist/transport/nats.js';
-import { median, seeded, standalone } from './lib.js';
+import { median, seeded, standalone, startNatsServer } from './lib.js';
 
 const log = (msg) => process.stderr.write(`[jetstream] ${msg}\n`);
 const TYPES = [
@@ -44,45 +42,6 @@ const TYPES = [
 function pct(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-
-function natsServerBinary() {
-  for (const d of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin']) {
-    if (!d) continue;
-    try {
-      accessSync(path.join(d, 'nats-server'), constants.X_OK);
-      return path.join(d, 'nats-server');
-    } catch {
-      // not here
-    }
-  }
-  throw new Error('nats-server is not installed: apt-get install -y nats-server');
-}
-
-/** A JetStream server on `dir` (kept: the filled stream is reused by the next run). */
-async function startServer(dir) {
-  mkdirSync(dir, { recursive: true });
-  const child = spawn(natsServerBinary(), ['-js', '-a', '127.0.0.1', '-p', '-1', '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const port = await new Promise((resolve, reject) => {
-    let text = '';
-    child.once('exit', (code) => reject(new Error(`nats-server exited with ${code}\n${text}`)));
-    child.stderr.setEncoding('utf8').on('data', (c) => {
-      text += c;
-      const m = /Listening for client connections on [^\s]+:(\d+)/.exec(text);
-      if (m && text.includes('Server is ready')) resolve(Number(m[1]));
-    });
-  });
-  child.removeAllListeners('exit');
-  child.stderr.removeAllListeners('data');
-  child.stderr.resume();
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', resolve);
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 /** Publishes `n` persistent events through a bus; returns publish → acknowledged events/s. */
@@ -105,7 +64,7 @@ export async function run({ quick = false, check = false } = {}) {
   const rows = [];
   const n = quick ? 100_000 : 1_000_000;
   const dir = path.join(os.tmpdir(), `crosstalk-bench-jetstream-${n}-v1`);
-  const server = await startServer(dir);
+  const server = await startNatsServer({ dir });
   try {
     let store = await openJetStreamStore(server.url).catch(() => null);
     let have = store === null ? 0 : await store.snapshot();

@@ -9,8 +9,8 @@
  *   Rows with unit 'check' are correctness checks: `--check` fails (exit 1)
  *   when one of them has pass === false.
  */
-import { execSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execSync, spawn } from 'node:child_process';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
@@ -388,4 +388,51 @@ export async function standalone(moduleUrl, run) {
     console.error(`\n${failed.length} check(s) failed: ${failed.map((r) => r.name).join('; ')}`);
     process.exitCode = 1;
   }
+}
+
+// ---- nats-server --------------------------------------------------------------------
+
+function natsServerBinary() {
+  for (const d of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin']) {
+    if (!d) continue;
+    try {
+      accessSync(path.join(d, 'nats-server'), constants.X_OK);
+      return path.join(d, 'nats-server');
+    } catch {
+      // not here
+    }
+  }
+  throw new Error('nats-server is not installed: apt-get install -y nats-server');
+}
+
+/**
+ * A JetStream server on a port it picks; resolves when its log says it is
+ * ready. Its store is a temporary directory removed by stop(), or `dir`,
+ * kept (the server is then stopped gently, so the next start is quick).
+ */
+export async function startNatsServer({ dir } = {}) {
+  const storeDir = dir ?? mkdtempSync(path.join(os.tmpdir(), 'crosstalk-bench-nats-'));
+  mkdirSync(storeDir, { recursive: true });
+  const child = spawn(natsServerBinary(), ['-js', '-a', '127.0.0.1', '-p', '-1', '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const port = await new Promise((resolve, reject) => {
+    let text = '';
+    child.once('exit', (code) => reject(new Error(`nats-server exited with ${code}\n${text}`)));
+    child.stderr.setEncoding('utf8').on('data', (c) => {
+      text += c;
+      const m = /Listening for client connections on [^\s]+:(\d+)/.exec(text);
+      if (m && text.includes('Server is ready')) resolve(Number(m[1]));
+    });
+  });
+  child.removeAllListeners('exit');
+  child.stderr.removeAllListeners('data');
+  child.stderr.resume();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    async stop() {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill(dir === undefined ? 'SIGKILL' : 'SIGTERM');
+      await gone;
+      if (dir === undefined) rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -29,64 +29,18 @@
  * Standalone it prints a table and writes bench-results/nats.json; the
  * runner (scripts/bench/run.js) imports run().
  */
-import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createBus } from '../../dist/core/bus.js';
 import { connectNats } from '../../dist/transport/nats.js';
-import { compare, median, standalone } from './lib.js';
+import { compare, median, standalone, startNatsServer } from './lib.js';
 
 const log = (msg) => process.stderr.write(`[nats] ${msg}\n`);
 
 function pct(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-
-// ---- the server --------------------------------------------------------------------
-
-function natsServerBinary() {
-  for (const d of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin']) {
-    if (!d) continue;
-    try {
-      accessSync(path.join(d, 'nats-server'), constants.X_OK);
-      return path.join(d, 'nats-server');
-    } catch {
-      // not here
-    }
-  }
-  throw new Error('nats-server is not installed: apt-get install -y nats-server');
-}
-
-/** A JetStream server on a port it picks; resolves when its log says it is ready. */
-async function startServer() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'crosstalk-bench-nats-'));
-  const child = spawn(natsServerBinary(), ['-js', '-a', '127.0.0.1', '-p', '-1', '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const port = await new Promise((resolve, reject) => {
-    let text = '';
-    child.once('exit', (code) => reject(new Error(`nats-server exited with ${code}\n${text}`)));
-    child.stderr.setEncoding('utf8').on('data', (c) => {
-      text += c;
-      const m = /Listening for client connections on [^\s]+:(\d+)/.exec(text);
-      if (m && text.includes('Server is ready')) resolve(Number(m[1]));
-    });
-  });
-  child.removeAllListeners('exit');
-  child.stderr.removeAllListeners('data');
-  child.stderr.resume();
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    async stop() {
-      const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await gone;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 // ---- cases ------------------------------------------------------------------------------
@@ -113,7 +67,7 @@ async function takeAll(sub, n, check) {
 export async function run({ quick = false, check = false } = {}) {
   const rows = [];
   const row = (r) => rows.push({ suite: 'nats', ...r });
-  const server = await startServer();
+  const server = await startNatsServer();
   log(`nats-server at ${server.url}`);
   const opts = { prefix: 'bench', stream: 'BENCH' };
   const a = createBus({ transport: await connectNats(server.url, opts) });

@@ -4,6 +4,7 @@
  * point at the mistake.
  */
 import { CrosstalkError } from './errors.js';
+import { DURATION_MS } from './time.js';
 
 export type Token =
   /** a word: a keyword (AND, LIKE, now, …) or a field path (`data.items[2].name`) */
@@ -19,16 +20,6 @@ export type Token =
 
 /** The longest expression accepted: a guard for what a user can type, not a design limit. */
 export const MAX_EXPRESSION_LENGTH = 16_384;
-
-export const DURATION_MS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-  y: 31_536_000_000,
-};
 
 export function expressionError(why: string, col: number): CrosstalkError {
   return new CrosstalkError('INVALID_QUERY', `where: ${why} at column ${col}`, { option: 'where', column: col });

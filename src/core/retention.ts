@@ -15,6 +15,7 @@
 import { invalidOption, rejectUnknownKeys } from './check.js';
 import { CrosstalkError } from './errors.js';
 import { compilePattern, type CompiledPattern } from './pattern.js';
+import { DURATION_MS } from './time.js';
 
 /** An age: "90d", "12h", "7y", a number of days, or null / "forever" for no limit. */
 export type Age = string | number | null;
@@ -53,15 +54,7 @@ export const POLICY_MAX_EVENTS = 'max_events';
 export const POLICY_MAX_BYTES = 'max_bytes';
 export const typePolicyName = (pattern: string) => `type:${pattern}`;
 
-const AGE_UNITS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-  y: 365 * 86_400_000,
-};
+const AGE_UNITS = DURATION_MS;
 const AGE_RE = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)\s*$/;
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {

@@ -4,6 +4,17 @@
  */
 import { CrosstalkError, describeValue } from './errors.js';
 
+/** Durations as the language and the configuration write them: `15m`, `2h`, `7d`, `1y` (365 days). */
+export const DURATION_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+  y: 31_536_000_000,
+};
+
 /** Date's own range: ±8.64e15 ms around the epoch. */
 const MAX_EPOCH_MS = 8.64e15;
 

@@ -2,7 +2,8 @@
  * The real CLI as a child process: bin/crosstalk.js on the built dist/
  * (`npm test` builds first), with what it printed and how it exited.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -75,4 +76,24 @@ export async function startCli(args: string[], ready: string | RegExp): Promise<
 /** SIGKILL unless it has exited already (cleanup after a failed test). */
 export function stopChild(c: ChildProcess): void {
   if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+/** Runs `node --no-node-snapshot ...args` in `cwd` (cookbook examples, README blocks), with what it printed. */
+export function nodeIn(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--no-node-snapshot', ...args], { cwd, timeout: 30_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/**
+ * A scratch directory inside the package (so `import … from 'crosstalk'`
+ * resolves to it) holding a link to the cookbook, where `node` runs.
+ */
+export function cookbookScratch(prefix: string): { dir: string; node(args: string[]): ReturnType<typeof nodeIn>; remove(): void } {
+  mkdirSync(path.join(ROOT, 'test-output'), { recursive: true });
+  const dir = mkdtempSync(path.join(ROOT, 'test-output', prefix));
+  symlinkSync(path.join(ROOT, 'cookbook'), path.join(dir, 'cookbook'));
+  return { dir, node: (args) => nodeIn(dir, args), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -6,12 +6,11 @@
  * through the real CLI or node; a `text` block after a `sh` block is its
  * exact output; `console.log(x); // value` lines promise what they print.
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { transformSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT } from '../setup/cli.js';
+import { BIN, cookbookScratch, ROOT } from '../setup/cli.js';
 import { startNatsServer, type NatsServer } from '../setup/nats.js';
 
 const SUBSECTIONS = ['### Retention and compaction', '### Filter expressions', '### Query, replay and catch-up on JetStream', '### Masking'];
@@ -37,25 +36,15 @@ function blocksOf(heading: string): Block[] {
   return out;
 }
 
-mkdirSync(path.join(ROOT, 'test-output'), { recursive: true });
-const dir = mkdtempSync(path.join(ROOT, 'test-output', 'readme-store-'));
-symlinkSync(path.join(ROOT, 'cookbook'), path.join(dir, 'cookbook'));
+const { dir, node, remove } = cookbookScratch('readme-store-');
 let server: NatsServer;
 beforeAll(async () => {
   server = await startNatsServer();
 });
 afterAll(async () => {
   await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  remove();
 });
-
-function node(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--no-node-snapshot', ...args], { cwd: dir, timeout: 30_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe.each(SUBSECTIONS)('README: %s', (heading) => {
   const blocks = blocksOf(heading);

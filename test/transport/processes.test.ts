@@ -4,34 +4,19 @@
  * third that queries the stream, replays it and catches up from it — the
  * cookbook's examples, run as the README shows them.
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT } from '../setup/cli.js';
+import { BIN, cookbookScratch } from '../setup/cli.js';
 import { startNatsServer, type NatsServer } from '../setup/nats.js';
 
 let server: NatsServer;
-mkdirSync(path.join(ROOT, 'test-output'), { recursive: true });
-// inside the package, so `import … from 'crosstalk'` resolves to it
-const dir = mkdtempSync(path.join(ROOT, 'test-output', 'processes-'));
-symlinkSync(path.join(ROOT, 'cookbook'), path.join(dir, 'cookbook'));
-
+const { node, remove } = cookbookScratch('processes-');
 beforeAll(async () => {
   server = await startNatsServer();
 });
 afterAll(async () => {
   await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  remove();
 });
-
-function node(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--no-node-snapshot', ...args], { cwd: dir, timeout: 30_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe('three processes share one stream', () => {
   it('two publish at once; a third queries, replays and catches up on what both persisted', async () => {
