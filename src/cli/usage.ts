@@ -276,7 +276,7 @@ const USAGE_CODES = new Set(['INVALID_QUERY', 'INVALID_OPTION', 'INVALID_PATTERN
  */
 export function reportError(e: CrosstalkError, command = context.command, json = wantsJson()): void {
   const line = json
-    ? JSON.stringify({ error: { code: e.code, message: e.message, ...(e.option ? { option: e.option } : {}) } })
+    ? JSON.stringify({ error: { code: e.code, message: e.message, ...(e.option ? { option: e.option } : {}), ...(e.column !== undefined ? { column: e.column } : {}) } })
     : `crosstalk${command ? ` ${command}` : ''}: ${e.code}: ${e.message}`;
   process.stderr.write(`${line}\n`);
   process.exitCode = USAGE_CODES.has(e.code) ? 2 : 1;

@@ -4,7 +4,8 @@
  */
 import type { Argv } from 'yargs';
 import { CrosstalkError, describeValue } from '../../core/errors.js';
-import { FILTER_OPS } from '../../core/filter.js';
+import { parseExpression } from '../../core/expression.js';
+import { FILTER_OPS, parseFilters } from '../../core/filter.js';
 import type { JsonValue } from '../../core/event.js';
 import type { FilterSpec } from '../../core/types.js';
 import { DEFAULT_STORE_SPEC } from '../../store/open.js';
@@ -55,7 +56,9 @@ export function withQueryOptions<T>(y: Argv<T>, limit: string, omit: readonly Qu
       alias: 'w',
       type: 'string',
       array: true,
-      describe: "a filter, repeatable: 'data.amount>=500', 'data.status=paid', 'data.tags contains vip', 'metadata.user exists'",
+      describe:
+        "a filter expression, repeatable (all must hold): \"type LIKE 'order.*' AND (data.amount > 500 OR source = 'critical')\"; " +
+        "or one condition: 'data.status=paid', 'data.tags contains vip', 'metadata.user exists'",
     });
   }
   if (has('filter')) a = a.option('filter', { type: 'string', describe: 'filters as JSON: \'{"data.amount": [">=", 500]}\'' });
@@ -135,8 +138,43 @@ export function parseWhere(expr: string): [string, { op: string; value?: JsonVal
   return [path!, { op, value: op === 'matches' ? rest!.trim() : valueOf(rest!) }];
 }
 
-/** `--filter` JSON merged with every `--where`; a path may have one condition. */
-export function filtersFromArgs(filter: string | undefined, where: readonly string[] | undefined): FilterSpec | undefined {
+/**
+ * A `--where` value: a filter expression (README "Filter expressions") when
+ * it parses as one, else one condition in the short form of parseWhere
+ * (`data.status=paid`: an unquoted value, which an expression would read as
+ * a field). When neither reads it, the expression's error is reported, with
+ * its column.
+ */
+export function whereArg(text: string): { expression: string } | { condition: [string, { op: string; value?: JsonValue }] } {
+  let failure: CrosstalkError;
+  try {
+    parseExpression(text);
+    return { expression: text };
+  } catch (e) {
+    if (!(e instanceof CrosstalkError)) throw e;
+    failure = e;
+  }
+  // the short form, when it means one thing: a known path, and an unquoted value of one word
+  // (`data.x > AND y = 1` is a broken expression, not a comparison with the text "AND y = 1")
+  let condition: [string, { op: string; value?: JsonValue }] | null = null;
+  try {
+    condition = parseWhere(text);
+    parseFilters({ [condition[0]]: condition[1] });
+  } catch {
+    condition = null;
+  }
+  const words = (v: JsonValue | undefined): boolean =>
+    Array.isArray(v) ? v.some(words) : typeof v === 'string' && /\s/.test(v) && !text.includes(JSON.stringify(v));
+  if (condition !== null && !words(condition[1].value)) return { condition };
+  const why = failure.message.replace(/^where: /, '');
+  throw new CrosstalkError('INVALID_QUERY', `--where ${describeValue(text)}: ${why}`, { option: 'where', ...(failure.column !== undefined ? { column: failure.column } : {}) });
+}
+
+/**
+ * `--filter` JSON and every `--where`: the short conditions join the filter
+ * table (one condition per path), the expressions are joined with AND.
+ */
+export function filtersFromArgs(filter: string | undefined, where: readonly string[] | undefined): { filters?: FilterSpec; where?: string } {
   let spec: Record<string, unknown> = {};
   if (filter !== undefined) {
     try {
@@ -148,14 +186,25 @@ export function filtersFromArgs(filter: string | undefined, where: readonly stri
       throw new CrosstalkError('INVALID_QUERY', '--filter must be a JSON object of path → condition', { option: 'filter' });
     }
   }
+  const expressions: string[] = [];
   for (const w of where ?? []) {
-    const [path, cond] = parseWhere(w);
+    const arg = whereArg(w);
+    if ('expression' in arg) {
+      expressions.push(arg.expression);
+      continue;
+    }
+    const [path, cond] = arg.condition;
     if (path in spec) {
-      throw new CrosstalkError('INVALID_QUERY', `two conditions on ${path}: a query holds one condition per path`, { option: 'where' });
+      throw new CrosstalkError('INVALID_QUERY', `two conditions on ${path}: a filter table holds one condition per path (write both in one --where expression: "${path} > 1 AND ${path} < 5")`, {
+        option: 'where',
+      });
     }
     spec[path] = cond;
   }
-  return Object.keys(spec).length > 0 ? (spec as FilterSpec) : undefined;
+  return {
+    ...(Object.keys(spec).length > 0 ? { filters: spec as FilterSpec } : {}),
+    ...(expressions.length === 1 ? { where: expressions[0]! } : expressions.length > 1 ? { where: expressions.map((x) => `(${x})`).join(' AND ') } : {}),
+  };
 }
 
 /** The raw query the flags describe (validated later by normalizeQuery / parseReplaySpec). */
@@ -166,8 +215,9 @@ export function queryFromArgs(a: QueryArgs): Record<string, unknown> {
   if (a.until !== undefined) q.end_time = timeArg(a.until);
   if (a.correlationId !== undefined) q.correlation_id = a.correlationId;
   if (a.source !== undefined) q.source = a.source;
-  const filters = filtersFromArgs(a.filter, a.where);
+  const { filters, where } = filtersFromArgs(a.filter, a.where);
   if (filters !== undefined) q.filters = filters;
+  if (where !== undefined) q.where = where;
   if (a.after !== undefined) q.after_sequence = a.after;
   if (a.limit !== undefined) q.limit = a.limit;
   if (a.order !== undefined) q.order = a.order;
