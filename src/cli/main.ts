@@ -18,6 +18,7 @@ const OPTIONAL = [
   ['export', 'exportCommand'],
   ['publish', 'publishCommand'],
   ['stats', 'statsCommand'],
+  ['compact', 'compactCommand'],
   ['trace', 'traceCommand'],
   ['analyze', 'analyzeCommand'],
   ['dashboard', 'dashboardCommand'],

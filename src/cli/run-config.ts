@@ -1,5 +1,5 @@
 /**
- * Reads `--config FILE` (`crosstalk run`, `compact`, `stats`): JSON holding
+ * Reads `--config FILE` (`crosstalk run`, `compact`): JSON holding
  * the bus's coordination options and the store's retention policies
  * (src/core/config.ts). A file that cannot be read or parsed, or a bad
  * field in it, is INVALID_OPTION naming the file and the field's path.

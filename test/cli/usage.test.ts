@@ -110,7 +110,7 @@ const BAD: Record<string, Row[]> = {
     [['tail', '**', '--store', 'ev.db', '--order', 'desc'], /unknown flag --order/],
     [['tail', '**', '--store', 'ev.db', '--limit', '5'], /unknown flag --limit/],
     [['tail', 'a.*', '--store', 'ev.db', '-t', 'b.*'], /the pattern is given twice \("a\.\*" and -t "b\.\*"\): give one/],
-    [['tail', '**', '--bus', 'nats://127.0.0.1:9', '--since', '1h'], /--since reads stored events; with --bus, tail follows live events only/],
+    [['tail', '**', '--bus', 'nats://127.0.0.1:9', '--until', '1h'], /--until ends a follow of a store; with --bus, tail follows until --count or Ctrl-C/],
     [['tail', '**', '--bus', 'nats://127.0.0.1:9', '--store', 'ev.db'], /--store is about a store; with --bus/],
     [['tail', '**', '--bus', 'nats://127.0.0.1:9', '--wait'], /--wait is about a store/],
     [['tail', '**', '--bus', 'nats:/x'], /invalid bus URL/],

@@ -210,18 +210,28 @@ const PENDING = 'pending';
 
 /** Where each flag of each command's --help is exercised end to end (a file that passes it, or its short alias, to the CLI). */
 const EXERCISED: Record<string, Record<string, string>> = {
-  query: Object.fromEntries(
-    ['--store', '--json', '--type', '--since', '--until', '--correlation-id', '--source', '--where', '--filter', '--after', '--order', '--limit', '--format', '--create-index'].map((f) => [
-      f,
-      'test/store/cli-flags.test.ts',
-    ]),
-  ),
-  export: Object.fromEntries(
-    ['--store', '--json', '--type', '--since', '--until', '--correlation-id', '--source', '--where', '--filter', '--after', '--limit', '--format', '--out'].map((f) => [
-      f,
-      'test/store/cli-flags.test.ts',
-    ]),
-  ),
+  query: {
+    ...Object.fromEntries(
+      ['--store', '--json', '--type', '--since', '--until', '--correlation-id', '--source', '--where', '--filter', '--after', '--order', '--limit', '--format', '--create-index'].map((f) => [
+        f,
+        'test/store/cli-flags.test.ts',
+      ]),
+    ),
+    '--bus': 'test/transport/stream-cli.test.ts',
+  },
+  export: {
+    ...Object.fromEntries(
+      ['--store', '--json', '--type', '--since', '--until', '--correlation-id', '--source', '--where', '--filter', '--after', '--limit', '--format', '--out'].map((f) => [
+        f,
+        'test/store/cli-flags.test.ts',
+      ]),
+    ),
+    '--bus': 'test/transport/stream-cli.test.ts',
+  },
+  compact: {
+    ...Object.fromEntries(['--store', '--json', '--config'].map((f) => [f, 'test/store/compact-cli.test.ts'])),
+    '--bus': 'test/transport/stream-cli.test.ts',
+  },
   replay: {
     ...Object.fromEntries(
       ['--store', '--json', '--type', '--since', '--until', '--correlation-id', '--source', '--where', '--filter', '--after', '--limit', '--speed', '--format'].map(

@@ -1,18 +1,21 @@
 /**
- * `crosstalk query`: stored events matching every query field of SPEC §5,
- * printed as a table, JSON, JSON Lines or CSV.
+ * `crosstalk query`: stored events matching every query field and `--where`
+ * expression, printed as a table, JSON, JSON Lines or CSV; from a store, or
+ * with `--bus` from the JetStream stream every joined process persists to.
  */
 import type { Argv, CommandModule } from 'yargs';
 import { normalizeQuery } from '../../core/query.js';
 import { parsePath } from '../../core/filter.js';
 import { outputFormat, queryFromArgs, withQueryOptions, type QueryArgs } from '../store/args.js';
 import { eventWriter, OUTPUT_FORMATS, type OutputFormat } from '../store/format.js';
-import { openReader, openWriter, runStoreCommand, storedSpec, withStore } from '../store/run.js';
+import { checkSource, openSource, openWriter, runStoreCommand, withStore } from '../store/run.js';
+import { usage } from '../usage.js';
 import type { SqliteStore } from '../../store/sqlite.js';
 
 interface QueryCommandArgs extends QueryArgs {
   format?: OutputFormat;
   createIndex?: string[];
+  bus?: string;
 }
 
 export const queryCommand: CommandModule<object, QueryCommandArgs> = {
@@ -26,7 +29,10 @@ export const queryCommand: CommandModule<object, QueryCommandArgs> = {
         array: true,
         describe: 'first index this path (e.g. data.amount) so filters on it are fast',
       })
+      .option('bus', { type: 'string', describe: 'read the JetStream stream of nats://host:port (every process\'s persistent events) instead of a store' })
       .example('$0 query -t "order.*" --since 1h', 'orders of the last hour')
+      .example(`$0 query --where "type LIKE 'pipeline.*' AND (data.duration > 1000 OR source = 'critical')"`, 'a filter expression')
+      .example('$0 query -t "order.*" -n 20 --order desc --bus nats://127.0.0.1:4222', 'the newest orders of every process on a NATS bus')
       .example("$0 query --where 'data.amount>=500' --where 'data.currency=EUR' -n 20", 'filters on the payload')
       .example('$0 query -c req-42 --format jsonl', 'everything of one correlation id, as JSON Lines')
       .example('$0 query -t "agent.**" --after 1200 --limit 500', 'the next page after sequence 1200')
@@ -38,8 +44,10 @@ export const queryCommand: CommandModule<object, QueryCommandArgs> = {
       const format = outputFormat(argv, 'json', 'table');
       const indexes = argv.createIndex ?? [];
       for (const path of indexes) parsePath(path);
-      storedSpec(argv.store, 'query');
-      const store = indexes.length > 0 ? openWriter(argv.store, 'query') : openReader(argv.store, 'query');
+      if (checkSource(argv, 'query') === 'stream' && indexes.length > 0) {
+        throw usage('--create-index indexes a SQLite store; the stream of --bus has no indexes (its subjects are the types): drop one of them', 'create-index');
+      }
+      const store = indexes.length > 0 ? openWriter(argv.store, 'query') : await openSource(argv, 'query');
       await withStore(store, async () => {
         for (const path of indexes) await (store as SqliteStore).createIndex(path);
         const events = await store.query(q);

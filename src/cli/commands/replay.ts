@@ -1,15 +1,18 @@
 /**
  * `crosstalk replay`: re-publish stored events, spaced as they were (divided
  * by --speed), each with metadata.replay naming its original, into the
- * processes joined to `--bus nats://…`. A named --checkpoint resumes where
- * the last replay under that name stopped; it moves only past events the
- * NATS server confirmed. Without --bus there is nobody to publish to: the
+ * processes joined to `--bus nats://…`: from `--store`, or without it from
+ * the JetStream stream those processes persist to. A named --checkpoint
+ * resumes where the last replay under that name stopped (in the store, or
+ * the stream's key-value bucket); it moves only past events the NATS server
+ * confirmed. Without --bus there is nobody to publish to: the
  * command then prints the copies it would publish (a dry run) and says so.
  * The copies are printed in both cases.
  */
 import type { Argv, CommandModule } from 'yargs';
 import { createBus } from '../../core/bus.js';
-import type { Bus } from '../../core/types.js';
+import type { Bus, EventStore } from '../../core/types.js';
+import { historyOf } from '../../store/history.js';
 import { parseReplaySpec, replay } from '../../store/replay.js';
 import { parseBusUrl } from '../../transport/url.js';
 import { outputFormat, queryFromArgs, withQueryOptions, type QueryArgs } from '../store/args.js';
@@ -31,12 +34,16 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
   describe: 're-publish stored events into the processes on a NATS bus, spaced as they were (or faster)',
   builder: (y: Argv<object>) =>
     withQueryOptions(y, 'replay at most this many events (default: all that match)', ['order'])
-      .option('bus', { type: 'string', describe: 'publish into every process joined to nats://host:port (without it: print only, publish nothing)' })
+      .option('bus', {
+        type: 'string',
+        describe: 'publish into every process joined to nats://host:port, reading their JetStream stream unless --store is given (without --bus: print only, publish nothing)',
+      })
       .option('speed', { type: 'number', default: 1, describe: 'time factor: 2 = twice as fast, 0 = no waiting' })
       .option('checkpoint', { type: 'string', describe: 'name of a checkpoint: resume after the last event replayed under it (needs --bus)' })
       .option('format', { alias: 'f', choices: REPLAY_FORMATS, describe: 'how replayed events are printed (default table; --json means jsonl)' })
       .example('$0 replay -t "order.*" --since 2026-11-22T10:00:00Z --speed 10 --bus nats://127.0.0.1:4222', 'ten times as fast, into the running processes')
       .example('$0 replay --checkpoint nightly --speed 0 --bus nats://127.0.0.1:4222', 'everything since the last nightly run, at once')
+      .example('$0 replay -t "audit.*" --checkpoint audit --speed 0 --bus nats://127.0.0.1:4222', "the processes' own stream, from where the last replay stopped")
       .example('$0 replay -c req-42 --speed 0 --json', 'print what a replay of one request would publish') as Argv<ReplayArgs>,
   handler: (argv) =>
     runStoreCommand('replay', argv.json, async () => {
@@ -45,50 +52,67 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         speed: argv.speed,
         ...(argv.checkpoint !== undefined ? { checkpoint: argv.checkpoint } : {}),
       });
-      const format = outputFormat(argv, 'jsonl', 'table');
+      outputFormat(argv, 'jsonl', 'table');
       const url = argv.bus === undefined ? null : parseBusUrl(argv.bus);
       if (url === null && spec.checkpoint !== undefined) {
         throw usage('--checkpoint records what was delivered, and without --bus nothing is: add --bus nats://host:port', 'checkpoint');
+      }
+      // --bus without --store: the processes' own stream is the history
+      if (url !== null && argv.store === undefined) {
+        const bus = await natsBus(argv.bus!);
+        try {
+          // read on the bus's own connection; checkpoints go to the stream's key-value bucket
+          await replayInto(bus, historyOf(bus)!, argv, spec.checkpoint, url.display);
+        } finally {
+          await bus.close();
+        }
+        return;
       }
       storedSpec(argv.store, 'replay');
       // only a checkpoint needs to write to the store
       const store = spec.checkpoint !== undefined ? openWriter(argv.store, 'replay') : openReader(argv.store, 'replay');
       await withStore(store, async () => {
-        let bus: Bus;
-        if (url === null) {
-          process.stderr.write('crosstalk replay: no --bus: printing the events a replay would publish; nothing is published\n');
-          bus = createBus({ store: null, component: 'crosstalk-replay' });
-        } else {
-          const { connectNats } = await import('../../transport/nats.js');
-          bus = createBus({ store: null, component: 'crosstalk-replay', transport: await connectNats(argv.bus!) });
-        }
-        const sub = bus.subscribe('**', { max_queue_size: 10_000_000 });
-        const out = eventWriter(format, process.stdout);
-        const ac = new AbortController();
-        const stop = () => ac.abort();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        let writing = Promise.resolve();
+        if (url === null) process.stderr.write('crosstalk replay: no --bus: printing the events a replay would publish; nothing is published\n');
+        const bus = url === null ? createBus({ store: null, component: 'crosstalk-replay' }) : await natsBus(argv.bus!);
         try {
-          const n = await replay(bus, store, { ...queryFromArgs(argv), speed: argv.speed, ...(spec.checkpoint ? { checkpoint: spec.checkpoint } : {}) }, {
-            signal: ac.signal,
-            // delivery is synchronous: the copy is queued by the time this runs
-            onEvent: () => {
-              const copies = sub.drain();
-              writing = writing.then(() => out.write(copies));
-            },
-            ...(url !== null ? { settle: () => bus.flush() } : {}),
-          });
-          await writing;
-          await out.end();
-          const what = url === null ? 'would replay' : `replayed`;
-          const to = url === null ? '' : ` to ${url.display}`;
-          process.stderr.write(`${what} ${n} event${n === 1 ? '' : 's'}${to}${spec.checkpoint ? ` (checkpoint ${spec.checkpoint})` : ''}\n`);
+          await replayInto(bus, store, argv, spec.checkpoint, url?.display ?? null);
         } finally {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
           await bus.close();
         }
       });
     }),
 };
+
+async function natsBus(url: string): Promise<Bus> {
+  const { connectNats } = await import('../../transport/nats.js');
+  return createBus({ store: null, component: 'crosstalk-replay', transport: await connectNats(url) });
+}
+
+/** Replays from `source` into `bus`, printing each copy; `to` is the bus's address (null: a dry run). */
+async function replayInto(bus: Bus, source: EventStore, argv: ReplayArgs, checkpoint: string | undefined, to: string | null): Promise<void> {
+  const sub = bus.subscribe('**', { max_queue_size: 10_000_000 });
+  const out = eventWriter(outputFormat(argv, 'jsonl', 'table'), process.stdout);
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let writing = Promise.resolve();
+  try {
+    const n = await replay(bus, source, { ...queryFromArgs(argv), speed: argv.speed, ...(checkpoint ? { checkpoint } : {}) }, {
+      signal: ac.signal,
+      // delivery is synchronous: the copy is queued by the time this runs
+      onEvent: () => {
+        const copies = sub.drain();
+        writing = writing.then(() => out.write(copies));
+      },
+      ...(to !== null ? { settle: () => bus.flush() } : {}),
+    });
+    await writing;
+    await out.end();
+    const what = to === null ? 'would replay' : 'replayed';
+    process.stderr.write(`${what} ${n} event${n === 1 ? '' : 's'}${to === null ? '' : ` to ${to}`}${checkpoint ? ` (checkpoint ${checkpoint})` : ''}\n`);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

@@ -56,6 +56,11 @@ export function renderStats(s: StoreStats, top: number): string {
     }
     if (s.by_type.length > top) lines.push(`${''.padStart(12)}  ${''.padStart(8)}  … ${s.by_type.length - top} more types (--top)`);
   }
+  // what the sweeper's policies removed, kept in the database by whoever swept
+  if (s.retention !== undefined && s.retention.length > 0) {
+    lines.push('', `${'REMOVED'.padStart(12)}  ${'LAST'.padEnd(24)}  POLICY`);
+    for (const r of s.retention) lines.push(`${num(r.removed).padStart(12)}  ${r.last_removed_at.padEnd(24)}  ${r.policy}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

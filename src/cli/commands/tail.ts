@@ -3,7 +3,8 @@
  * It polls the store (a read-only connection, so it never slows the writer)
  * for events after the last one it printed. A missing database is an error,
  * unless `--wait` asks to wait for it to be created. With `--bus` it follows
- * live events of the processes joined through NATS instead (follow-bus.ts).
+ * the processes joined through NATS instead, their stream's history first
+ * when asked (follow-bus.ts).
  */
 import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
@@ -71,13 +72,17 @@ export const tailCommand: CommandModule<object, TailArgs> = {
       .option('last', { alias: 'n', type: 'number', describe: 'first print the last N stored matches' })
       .option('count', { type: 'number', describe: 'exit after printing this many events' })
       .option('wait', { type: 'boolean', default: false, describe: 'wait for a database that does not exist yet (else: an error)' })
-      .option('bus', { type: 'string', describe: 'follow live events of every process joined to nats://host:port instead of a store' })
+      .option('bus', {
+        type: 'string',
+        describe: 'follow every process joined to nats://host:port instead of a store (-n, --since and --after read their JetStream stream first)',
+      })
       .example('$0 tail "**"', 'every event as it is stored')
       .example('$0 tail "order.*" -n 10 --where "data.amount>=500"', 'the last 10 big orders, then new ones')
       .example('$0 tail "order.*" --since 1h', 'everything of the last hour, then new events')
       .example('$0 tail "order.*" --until 2026-12-05T18:00Z', 'follow until 18:00 UTC, then exit')
       .example('$0 tail "agent.**" --json | jq .data', 'JSON Lines for other tools')
-      .example('$0 tail "order.*" --bus nats://127.0.0.1:4222', 'live events from every joined process') as Argv<TailArgs>,
+      .example('$0 tail "order.*" --bus nats://127.0.0.1:4222', 'live events from every joined process')
+      .example('$0 tail "order.*" -n 20 --bus nats://127.0.0.1:4222', 'their last 20 stored orders first, then live ones') as Argv<TailArgs>,
   handler: (argv) =>
     runStoreCommand('tail', argv.json, async () => {
       const pattern = patternOf(argv);
@@ -177,7 +182,7 @@ async function startCursor(
   return end;
 }
 
-/** `--bus`: live events from every joined process, until --count or a signal. */
+/** `--bus`: the stream's history when asked, then live events from every joined process, until --count or a signal. */
 async function followLive(argv: TailArgs, pattern: string, q: EventQuery, out: EventWriter): Promise<void> {
   const ac = new AbortController();
   const stop = () => ac.abort();
@@ -189,6 +194,7 @@ async function followLive(argv: TailArgs, pattern: string, q: EventQuery, out: E
       pattern,
       filters: liveFilter(q),
       max: argv.count ?? Infinity,
+      ...(argv.last !== undefined || argv.since !== undefined || argv.after !== undefined ? { history: { query: q, last: argv.last ?? 0 } } : {}),
       signal: ac.signal,
       out,
       ready: (url) => process.stderr.write(`crosstalk tail: following ${JSON.stringify(pattern)} on ${url}\n`),

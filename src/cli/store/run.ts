@@ -10,6 +10,8 @@ import type { EventStore } from '../../core/types.js';
 import type { MemoryStore } from '../../store/memory.js';
 import { DEFAULT_STORE_SPEC, openStore, parseStoreSpec, type StoreSpec } from '../../store/open.js';
 import type { SqliteStore } from '../../store/sqlite.js';
+import type { StreamStore } from '../../transport/jetstream-store.js';
+import { parseBusUrl } from '../../transport/url.js';
 import { reportError, usage } from '../usage.js';
 
 export type CliStore = SqliteStore | MemoryStore;
@@ -27,7 +29,7 @@ export function storedSpec(spec: string | undefined, command: string): { kind: '
 }
 
 /** The database must exist: a mistyped path is STORE_UNAVAILABLE, never a new empty file. */
-function mustExist(path: string): void {
+export function mustExist(path: string): void {
   if (path !== ':memory:' && !existsSync(path)) {
     throw new CrosstalkError('STORE_UNAVAILABLE', `no store at ${path}: nothing has been persisted there yet (see --store)`);
   }
@@ -62,4 +64,26 @@ export async function withStore<S extends EventStore, T>(store: S, fn: (s: S) =>
   } finally {
     await store.close();
   }
+}
+
+/**
+ * What a reading command reads: the JetStream stream of `--bus nats://…`
+ * (every process's persistent events), or the database of `--store`. Both
+ * at once is a contradiction, refused before anything is opened.
+ */
+export function checkSource(a: { store?: string; bus?: string }, command: string): 'stream' | 'store' {
+  if (a.bus === undefined) {
+    storedSpec(a.store, command);
+    return 'store';
+  }
+  parseBusUrl(a.bus);
+  if (a.store !== undefined) throw usage(`--store and --bus name two places to read: give one (--bus reads the JetStream stream of every joined process)`, 'store');
+  return 'stream';
+}
+
+/** Opens what checkSource chose: the stream (its own connection) or the database, read-only. */
+export async function openSource(a: { store?: string; bus?: string }, command: string): Promise<CliStore | StreamStore> {
+  if (checkSource(a, command) === 'store') return openReader(a.store, command);
+  const { openJetStreamStore } = await import('../../transport/jetstream-store.js');
+  return openJetStreamStore(a.bus!);
 }
