@@ -38,6 +38,10 @@ describe('README "Store commands"', () => {
     const big = out[2]!.trim().split('\n').map((l) => JSON.parse(l) as { data: { amount: number } });
     expect(big.map((e) => e.data.amount)).toEqual([750, 990]);
     expect(readFileSync(path.join(dir, 'orders.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
+    // a filter expression in double quotes, its text in single quotes
+    const expr = out[8]!.trim().split('\n').map((l) => JSON.parse(l) as { data: { order: number } });
+    expect(expr.map((e) => e.data.order)).toEqual([1, 3]);
+    expect(out[9]).toMatch(/^compacted events\.db: removed 0 events; .* WAL truncated\n$/);
   });
 });
 
