@@ -48,7 +48,7 @@ type Row = [args: string[], message: RegExp];
 
 const BAD: Record<string, Row[]> = {
   crosstalk: [
-    [[], /^crosstalk: INVALID_OPTION: name a command: run, query, replay, tail, export, publish, stats, trace, analyze, dashboard, bench/],
+    [[], /^crosstalk: INVALID_OPTION: name a command: run, query, replay, tail, export, publish, stats, compact, trace, analyze, dashboard, bench/],
     [['qury'], /unknown command "qury"; did you mean crosstalk query\?/],
     [['--bogus'], /unknown flag --bogus/],
   ],
