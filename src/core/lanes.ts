@@ -21,17 +21,19 @@ export const PRIORITY_RANK: Readonly<Record<Priority, number>> = { critical: 0, 
 const LANES = 4;
 
 export class LaneQueue {
+  // what `full` and a push read come first (after capacity and fifo): a
+  // publish to many subscriptions reads each one's queue cold
+  private count = 0;
+  /** events outside the main lane */
+  private others = 0;
+  private mainPriority: Priority = 'normal';
   // the main lane's ring
   private buf: (UniversalEvent | undefined)[];
   private head = 0;
-  private count = 0;
   private mask: number;
-  private mainPriority: Priority = 'normal';
   private mainRank = PRIORITY_RANK.normal;
   /** lanes by rank for priorities other than mainPriority; null until one is needed */
   private lanes: (RingQueue<UniversalEvent> | null)[] | null = null;
-  /** events outside the main lane */
-  private others = 0;
 
   /** `fifo`: one lane, publish order whatever the priority (`ordering: 'publish'`). */
   constructor(

@@ -35,14 +35,31 @@ type Waiter = (e: UniversalEvent | null) => void;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class SubscriptionImpl implements Subscription, DeliveryTarget {
-  readonly backpressure: Backpressure;
-  readonly maxQueueSize: number;
-  readonly blockTimeoutMs: number;
+  // What offer() reads for every event routed here comes first, so that it
+  // shares a cache line or two with the object's header: at 100,000
+  // subscriptions a matched subscription is rarely in the CPU's caches, and
+  // fan-out costs the lines it touches (V8 lays fields out in this order).
+  closed = false;
+  private totalReceived = 0;
+  /** predicate-table filter, checked before enqueueing */
+  private accepts: ((e: UniversalEvent) => boolean) | null;
   private readonly queue: LaneQueue;
-  /** the work-queue group this subscription is a member of */
-  group: Group | null = null;
+  private readonly owner: SubscriptionOwner;
+  private dropped = 0;
+  readonly backpressure: Backpressure;
+  private receivers: Waiter[] = [];
   /** set for a handler subscription (never pulled) */
   handler: HandlerRunner | null = null;
+  /** the work-queue group this subscription is a member of */
+  group: Group | null = null;
+  private serving = false;
+  private fullSignalled = false;
+  private highWater = 0;
+  readonly id: string;
+  readonly patterns: readonly string[];
+  readonly compiled: readonly CompiledPattern[];
+  readonly maxQueueSize: number;
+  readonly blockTimeoutMs: number;
   /** the application's handle (bus.subscribe), held weakly so that dropping it ends the subscription */
   handle: WeakRef<SubscriptionHandle> | null = null;
   /** the handle, held strongly while a receiver waits (see pin) */
@@ -56,25 +73,17 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
   /** group members: when it last took an event (or joined), ms since the epoch */
   lastTakeAt = 0;
   private readonly filterFn: ((e: UniversalEvent) => boolean) | null;
-  private receivers: Waiter[] = [];
   private roomWaiters: (() => void)[] = [];
-  private serving = false;
-  private fullSignalled = false;
   private backlog: Backlog | null;
   private backlogBuf: UniversalEvent[] = [];
   private backlogFetch: Promise<void> | null = null;
   /** a receive-time filter's error held back so a batch already taken is not lost */
   private deferredError: unknown = null;
-  closed = false;
-
   // counters (SPEC §3)
-  private totalReceived = 0;
   private delivered = 0;
-  private dropped = 0;
   rejected = 0;
   blocked = 0;
   private filtered = 0;
-  private highWater = 0;
   /** handler failures after retries, naks, ack waits run out */
   failed = 0;
   acked = 0;
@@ -82,15 +91,19 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
   reassigned = 0;
 
   constructor(
-    readonly id: string,
-    readonly patterns: readonly string[],
-    readonly compiled: readonly CompiledPattern[],
+    id: string,
+    patterns: readonly string[],
+    compiled: readonly CompiledPattern[],
     options: ResolvedSubscribeOptions,
-    /** predicate-table filter, checked before enqueueing */
-    private accepts: ((e: UniversalEvent) => boolean) | null,
-    private readonly owner: SubscriptionOwner,
+    accepts: ((e: UniversalEvent) => boolean) | null,
+    owner: SubscriptionOwner,
     backlog: Backlog | null = null,
   ) {
+    this.id = id;
+    this.patterns = patterns;
+    this.compiled = compiled;
+    this.accepts = accepts;
+    this.owner = owner;
     this.backpressure = options.backpressure;
     this.maxQueueSize = options.max_queue_size;
     this.blockTimeoutMs = options.block_timeout_ms;
