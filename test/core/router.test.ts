@@ -192,6 +192,7 @@ describe('random model: the router equals a naive scan', () => {
     { weight: 3, arbitrary: fc.record({ k: fc.constant('add' as const), v: fc.integer({ min: 0, max: 5 }), p: pattern }) },
     { weight: 2, arbitrary: fc.record({ k: fc.constant('remove' as const), i: fc.nat() }) },
     { weight: 4, arbitrary: fc.record({ k: fc.constant('route' as const), t: typeArb }) },
+    { weight: 2, arbitrary: fc.record({ k: fc.constant('cached' as const), t: typeArb }) },
   );
 
   it('over random add/remove/route sequences', () => {
