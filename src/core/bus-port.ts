@@ -7,9 +7,11 @@ import type { BusImpl } from './bus.js';
 import type { Cause, PublishCause } from './context.js';
 import type { Draft } from './draft.js';
 import type { JsonValue, UniversalEvent } from './event.js';
+import type { CompiledPattern } from './pattern.js';
+import type { ScheduleOptions } from './schedule.js';
 import type { BusObserver, ScriptStats, ScriptStatsProvider } from './observer.js';
 import type { BusPort, PortSubscription, PreparedPublish } from './port.js';
-import type { Bus, EventHandler, EventInit, EventStore, PublisherIdentity, PublishOptions, SubscribeOptions } from './types.js';
+import type { Bus, EventHandler, EventInit, EventStore, PublisherIdentity, PublishOptions, RequestOptions, SubscribeOptions } from './types.js';
 
 export class BusPortImpl implements BusPort {
   constructor(private readonly b: BusImpl) {}
@@ -70,6 +72,22 @@ export class BusPortImpl implements BusPort {
 
   publishPrepared(p: PreparedPublish): string | Promise<string> {
     return this.b.publishPrepared(p as Draft);
+  }
+
+  requestAs(who: PublisherIdentity, eventType: string, data?: JsonValue, options?: RequestOptions, cause?: Cause): Promise<UniversalEvent | null> {
+    return this.b.requestAs(who, eventType, data, options, cause);
+  }
+
+  replyAs(who: PublisherIdentity, request: unknown, data?: JsonValue, options?: PublishOptions, cause?: Cause): string | Promise<string> {
+    return this.b.replyAs(who, request, data, options, cause);
+  }
+
+  scheduleAs(who: PublisherIdentity, eventType: string, data: JsonValue | undefined, options: ScheduleOptions): string {
+    return this.b.scheduleAs(who, eventType, data, options);
+  }
+
+  addLateJoinerEvents(provider: (patterns: readonly CompiledPattern[]) => UniversalEvent[]): () => void {
+    return this.b.addLateJoinerEvents(provider);
   }
 
   subscribe(patterns: string | readonly string[], a?: SubscribeOptions | EventHandler, b?: SubscribeOptions): PortSubscription {

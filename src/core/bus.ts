@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CrosstalkError, describeValue } from './errors.js';
-import { EVENT_VERSION, isoNow, type JsonObject, type JsonValue, type UniversalEvent } from './event.js';
+import { assertEventType, EVENT_VERSION, isoNow, type JsonObject, type JsonValue, type UniversalEvent } from './event.js';
 import { checkSize, prepareDraft, type Draft } from './draft.js';
 import { BlockedPublishers } from './blocked.js';
 import { DedupWindow } from './dedup.js';
@@ -22,6 +22,8 @@ import { InterceptorChain, type InterceptorInfo, type InterceptorSpec } from './
 import { resolveBusOptions, resolveSubscribeOptions, type BusOptions, type ResolvedBusOptions } from './options.js';
 import { compilePattern, type CompiledPattern } from './pattern.js';
 import { RetainedEvents } from './retained.js';
+import { Inboxes, replyAddress, requestTimeout } from './request.js';
+import { Schedules, splitScheduleOptions, type ScheduleInfo, type ScheduleOptions } from './schedule.js';
 import { Router } from './router.js';
 import { uuidV4 } from './uuid.js';
 import { historyBacklog, streamBacklog } from './history.js';
@@ -41,6 +43,7 @@ import type {
   NakOptions,
   PublisherIdentity,
   PublishOptions,
+  RequestOptions,
   SubscribeOptions,
   Subscription,
   SubscriptionInfo,
@@ -73,6 +76,11 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
   private readonly blocked = new BlockedPublishers(this.counters, (d) => this.dispatch(d), () => this.closed);
   /** correlation and causation of the code running now (withCorrelation, handling) */
   private readonly context = new CauseContext();
+  /** request/reply: this bus's inboxes, made on the first request */
+  private inboxes: Inboxes | null = null;
+  private readonly schedules = new Schedules();
+  /** what new subscriptions receive first (port.addLateJoinerEvents) */
+  private readonly lateJoiners = new Set<(patterns: readonly CompiledPattern[]) => UniversalEvent[]>();
   /** metrics or the dashboard, when watching (see observer.ts); null costs a check per hook */
   observer: BusObserver | null = null;
   private readonly scriptProviders = new Set<ScriptStatsProvider>();
@@ -449,6 +457,9 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
       return sub;
     }
     // retained state first, then live events (catch-up subscriptions take history instead)
+    if (backlog === null && this.lateJoiners.size > 0) {
+      for (const provide of this.lateJoiners) for (const e of provide(compiled)) sub.offer(e);
+    }
     if (opts.retained && backlog === null && this.retainedEvents.size > 0) {
       for (const e of this.retainedEvents.match(compiled)) sub.offer(markRetained(e));
     }
@@ -550,6 +561,114 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
   resetSubscriptionStats(sub?: Subscription | string): void {
     if (sub === undefined) for (const s of this.subs.values()) s.resetStats();
     else this.subs.get(sub).resetStats();
+  }
+
+  // ---- request/reply, scheduled publishes ---------------------------------------
+
+  request(eventType: string, data?: JsonValue, options?: RequestOptions): Promise<UniversalEvent | null> {
+    try {
+      return this.requestAs(this.hostIdentity, eventType, data, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * BusPort: publishes a request as `who` and resolves with the first reply,
+   * or null after `timeout_ms` (default 5000). Throws (at once) what the
+   * publish would, and NO_RESPONDERS when no subscription of a bus without
+   * other processes matches the type.
+   */
+  requestAs(who: PublisherIdentity, eventType: string, data?: JsonValue, options?: RequestOptions, cause?: Cause): Promise<UniversalEvent | null> {
+    if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
+    const { timeoutMs, rest } = requestTimeout(options as Record<string, unknown> | undefined);
+    assertEventType(eventType);
+    if (this.transport === null && this.router.route(eventType).length === 0) {
+      throw new CrosstalkError('NO_RESPONDERS', `no subscription answers requests of type ${eventType}`, { eventType });
+    }
+    this.inboxes ??= new Inboxes(this.hostIdentity.instance_id, {
+      subscribeInbox: (pattern, deliver) => this.subscribeCore(pattern, (e) => deliver(e)),
+    });
+    const box = this.inboxes.open(timeoutMs);
+    const opts = (rest ?? {}) as PublishOptions;
+    if (opts.metadata !== undefined && (opts.metadata === null || typeof opts.metadata !== 'object' || Array.isArray(opts.metadata))) {
+      box.cancel();
+      throw new CrosstalkError('INVALID_OPTION', `Expected \`metadata\` to be an object, got ${describeValue(opts.metadata)}`, { option: 'metadata' });
+    }
+    const published = (() => {
+      try {
+        return this.publishAs(
+          who,
+          eventType,
+          data,
+          { ...opts, metadata: { ...opts.metadata, reply_to: box.inbox }, correlation_id: opts.correlation_id ?? cause?.correlation_id ?? uuidV4() },
+          cause,
+        );
+      } catch (e) {
+        box.cancel();
+        throw e;
+      }
+    })();
+    if (published instanceof Promise) {
+      return published.then(
+        () => box.reply,
+        (e: unknown) => {
+          box.cancel();
+          throw e;
+        },
+      );
+    }
+    return box.reply;
+  }
+
+  reply(request: UniversalEvent, data?: JsonValue, options?: PublishOptions): string | Promise<string> {
+    return this.replyAs(this.hostIdentity, request, data, options);
+  }
+
+  /** BusPort: answers a request event (its `metadata.reply_to`); INVALID_OPTION for an event that asked nothing. */
+  replyAs(who: PublisherIdentity, request: unknown, data?: JsonValue, options?: PublishOptions, cause?: Cause): string | Promise<string> {
+    const to = replyAddress(request);
+    if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
+      throw new CrosstalkError('INVALID_OPTION', `Expected \`options\` to be an object, got ${describeValue(options)}`, { option: 'options' });
+    }
+    const opts = (options ?? {}) as PublishOptions;
+    if (opts.metadata !== undefined && (opts.metadata === null || typeof opts.metadata !== 'object' || Array.isArray(opts.metadata))) {
+      throw new CrosstalkError('INVALID_OPTION', `Expected \`metadata\` to be an object, got ${describeValue(opts.metadata)}`, { option: 'metadata' });
+    }
+    return this.publishAs(
+      who,
+      to.to,
+      data,
+      { ...opts, metadata: { ...opts.metadata, in_reply_to: to.id }, correlation_id: opts.correlation_id ?? to.correlation },
+      cause ?? this.cause({ caused_by: to.id, correlation_id: to.correlation }),
+    );
+  }
+
+  schedule(eventType: string, data: JsonValue | undefined, options: ScheduleOptions): string {
+    return this.scheduleAs(this.hostIdentity, eventType, data, options);
+  }
+
+  /** BusPort: publishes as `who` after `delay_ms`, then every `every_ms` when given; returns the schedule's id. */
+  scheduleAs(who: PublisherIdentity, eventType: string, data: JsonValue | undefined, options: ScheduleOptions): string {
+    if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
+    const { delayMs, everyMs, publish } = splitScheduleOptions(options);
+    // checked now, so a schedule that could never publish fails here
+    prepareDraft(who, eventType, data, publish, this.options, this.router);
+    return this.schedules.add(eventType, delayMs, everyMs, () => this.publishAs(who, eventType, data, publish));
+  }
+
+  /** BusPort: see port.ts. */
+  addLateJoinerEvents(provider: (patterns: readonly CompiledPattern[]) => UniversalEvent[]): () => void {
+    this.lateJoiners.add(provider);
+    return () => this.lateJoiners.delete(provider);
+  }
+
+  cancelSchedule(id: string): boolean {
+    return this.schedules.cancel(id);
+  }
+
+  listSchedules(): ScheduleInfo[] {
+    return this.schedules.list();
   }
 
   // ---- work queues, retained events, interceptors --------------------------------
@@ -687,6 +806,8 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
     if (this.closed) return;
     this.closed = true;
     this.blocked.failAll();
+    this.schedules.cancelAll();
+    this.inboxes?.closeAll();
     for (const s of [...this.subs.values()]) s.unsubscribe();
     this.queues.close();
     if (this.transport) await this.transport.close();

@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'INTERCEPTOR_FAILED',
   'RETAIN_LIMIT',
+  'NO_RESPONDERS',
+  'DURABLE_IN_USE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -45,6 +45,14 @@ export class SubscriptionHandle implements PortSubscription {
     this.core.noteFiltered(n);
   }
 
+  onReady(ready: () => void): () => void {
+    return this.core.onReady(ready);
+  }
+
+  onClose(closed: () => void): () => void {
+    return this.core.onClose(closed);
+  }
+
   poll(): UniversalEvent | null {
     return this.core.poll();
   }

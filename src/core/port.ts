@@ -12,6 +12,8 @@ import type { Cause, PublishCause } from './context.js';
 import { CrosstalkError } from './errors.js';
 import type { JsonValue, UniversalEvent } from './event.js';
 import type { BusObserver, ScriptStats, ScriptStatsProvider } from './observer.js';
+import type { CompiledPattern } from './pattern.js';
+import type { ScheduleOptions } from './schedule.js';
 import type {
   Bus,
   EventHandler,
@@ -20,6 +22,7 @@ import type {
   PublisherIdentity,
   PublishOptions,
   ReceiveBatchOptions,
+  RequestOptions,
   SubscribeOptions,
   Subscription,
 } from './types.js';
@@ -32,6 +35,14 @@ export interface PortSubscription extends Subscription {
   receiveBatchNow(options?: ReceiveBatchOptions): UniversalEvent[] | Promise<UniversalEvent[]>;
   /** the receiver refused `n` of the events it was handed: they count as filtered, not delivered */
   noteFiltered(n: number): void;
+  /**
+   * Calls `ready` once, when the subscription has an event to take or is
+   * closed (at once when it has one now); takes nothing. Returns a function
+   * that cancels the call.
+   */
+  onReady(ready: () => void): () => void;
+  /** Calls `closed` once when the subscription closes; returns a function that cancels the call. */
+  onClose(closed: () => void): () => void;
 }
 
 /** A publish checked by `prepare` and waiting to go out; its id is fixed already. */
@@ -100,6 +111,19 @@ export interface BusPort {
   ): PreparedPublish;
   /** publishes what prepare checked, under the id it was given */
   publishPrepared(p: PreparedPublish): string | Promise<string>;
+  /** bus.request as `who`; `cause` as for publishAs */
+  requestAs(who: PublisherIdentity, eventType: string, data?: JsonValue, options?: RequestOptions, cause?: Cause): Promise<UniversalEvent | null>;
+  /** bus.reply as `who` */
+  replyAs(who: PublisherIdentity, request: unknown, data?: JsonValue, options?: PublishOptions, cause?: Cause): string | Promise<string>;
+  /** bus.schedule as `who` */
+  scheduleAs(who: PublisherIdentity, eventType: string, data: JsonValue | undefined, options: ScheduleOptions): string;
+  /**
+   * Events a new subscription receives first, before live ones, besides
+   * retained events: `provider` is asked at each subscribe with its
+   * patterns (a script host announces the scripts already running). Returns
+   * a function that withdraws it.
+   */
+  addLateJoinerEvents(provider: (patterns: readonly CompiledPattern[]) => UniversalEvent[]): () => void;
   subscribe(patterns: string | readonly string[], options?: SubscribeOptions): PortSubscription;
   /**
    * A handler subscription (README "Handler subscriptions"): the bus calls

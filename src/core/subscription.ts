@@ -48,6 +48,8 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
   private dropped = 0;
   readonly backpressure: Backpressure;
   private receivers: Waiter[] = [];
+  /** callers of onReady waiting for an event (receive_any); offer() checks it */
+  private readyWatchers: Set<() => void> | null = null;
   /** set for a handler subscription (never pulled) */
   handler: HandlerRunner | null = null;
   /** the work-queue group this subscription is a member of */
@@ -73,6 +75,7 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
   /** group members: when it last took an event (or joined), ms since the epoch */
   lastTakeAt = 0;
   private readonly filterFn: ((e: UniversalEvent) => boolean) | null;
+  private closeWatchers: Set<() => void> | null = null;
   private roomWaiters: (() => void)[] = [];
   private backlog: Backlog | null;
   private backlogBuf: UniversalEvent[] = [];
@@ -157,6 +160,33 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
       this.serving = true;
       queueMicrotask(() => this.serveReceivers());
     } else if (this.handler !== null) this.handler.wake();
+    if (this.readyWatchers !== null) this.notifyReady();
+  }
+
+  /** Calls `ready` once, when an event can be taken or the subscription closes (port.ts PortSubscription). */
+  onReady(ready: () => void): () => void {
+    if (this.closed || this.queue.length > 0 || this.backlogBuf.length > 0) {
+      queueMicrotask(ready);
+      return () => {};
+    }
+    (this.readyWatchers ??= new Set()).add(ready);
+    return () => this.readyWatchers?.delete(ready);
+  }
+
+  /** Calls `closed` once when the subscription closes (at once when it is closed already). */
+  onClose(closed: () => void): () => void {
+    if (this.closed) {
+      queueMicrotask(closed);
+      return () => {};
+    }
+    (this.closeWatchers ??= new Set()).add(closed);
+    return () => this.closeWatchers?.delete(closed);
+  }
+
+  private notifyReady(): void {
+    const watchers = this.readyWatchers!;
+    this.readyWatchers = null;
+    for (const w of watchers) queueMicrotask(w);
   }
 
   /**
@@ -448,6 +478,12 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
     this.receivers = [];
     this.pinned = null;
     for (const r of receivers) r(null);
+    if (this.readyWatchers !== null) this.notifyReady();
+    if (this.closeWatchers !== null) {
+      const watchers = this.closeWatchers;
+      this.closeWatchers = null;
+      for (const w of watchers) queueMicrotask(w);
+    }
     // blocked publishers re-route: this queue no longer holds them back
     const waiters = this.roomWaiters;
     this.roomWaiters = [];

@@ -4,6 +4,7 @@
  */
 import type { JsonObject, JsonValue, Language, Priority, UniversalEvent } from './event.js';
 import type { CompiledPattern } from './pattern.js';
+import type { ScheduleInfo, ScheduleOptions } from './schedule.js';
 import type { Balance } from './group-options.js';
 import type { BreakerOptions, RetryOptions } from './handler-options.js';
 import type { InterceptorInfo, InterceptorSpec } from './interceptors.js';
@@ -254,6 +255,12 @@ export type BusStatus =
   | { type: 'duplicate'; id: string; event_type: string }
   | { type: 'subscription_collected'; subscription_id: string; patterns: readonly string[] };
 
+/** Options of `bus.request`: publish options and how long to wait for the reply. */
+export interface RequestOptions extends PublishOptions {
+  /** default 5000; 0 answers only a reply that is already there (none) */
+  timeout_ms?: number;
+}
+
 export interface Bus {
   /**
    * Publishes and returns the event id. Synchronous unless a `block`-strategy
@@ -285,6 +292,19 @@ export interface Bus {
   listGroups(): GroupStats[];
   /** the retained events matching `patterns` (default every one), in publish order */
   retained(patterns?: string | readonly string[]): UniversalEvent[];
+  /**
+   * Publishes a request and resolves with its first reply, or null after
+   * `timeout_ms` (README "Request/reply"); NO_RESPONDERS when nothing
+   * subscribes to the type (on a bus not joined to other processes).
+   */
+  request(eventType: string, data?: JsonValue, options?: RequestOptions): Promise<UniversalEvent | null>;
+  /** answers a request event; INVALID_OPTION for an event that asked nothing */
+  reply(request: UniversalEvent, data?: JsonValue, options?: PublishOptions): string | Promise<string>;
+  /** publishes after `delay_ms`, then every `every_ms` when given, until cancelled; returns the schedule id */
+  schedule(eventType: string, data: JsonValue | undefined, options: ScheduleOptions): string;
+  /** false when the schedule already ended (fired once) or was cancelled */
+  cancelSchedule(id: string): boolean;
+  listSchedules(): ScheduleInfo[];
   /** appends a rule to the interceptor chain; returns its id */
   addInterceptor(spec: InterceptorSpec): string;
   removeInterceptor(id: string): boolean;

@@ -16,7 +16,9 @@ import type { Cause } from '../core/context.js';
 import type { BusPort, PortSubscription } from '../core/port.js';
 import { normalizeQuery } from '../core/query.js';
 import { compilePattern } from '../core/pattern.js';
-import type { EventInit, PublisherIdentity, PublishOptions, ReceiveBatchOptions, SubscribeOptions } from '../core/types.js';
+import type { ScheduleOptions } from '../core/schedule.js';
+import type { EventHandler, EventInit, NakOptions, PublisherIdentity, PublishOptions, ReceiveBatchOptions, RequestOptions, SubscribeOptions } from '../core/types.js';
+import type { UniversalEvent } from '../core/event.js';
 import { EVENT_FUNCTIONS } from './event-api.js';
 
 /** Capabilities that live outside core (the CLI or host wires them in). */
@@ -28,6 +30,13 @@ export interface ScriptServices {
 /** How many of its closed subscriptions a script still recognises (receive on them answers null). */
 const CLOSED_REMEMBERED = 1024;
 
+/** What handler subscriptions need of the script's event loop (isolate/tasks.ts). */
+export interface ScriptLoop {
+  /** the bus's handler for the subscription whose id `id()` gives: it runs the script's function */
+  handlerFor(id: () => string): EventHandler;
+  subscriptionClosed(id: string): void;
+}
+
 /** One running script's view of the bus. */
 export interface ScriptContext {
   readonly port: BusPort;
@@ -37,6 +46,10 @@ export interface ScriptContext {
   readonly signal: AbortSignal;
   /** what the script handles now (the last event `receive` gave it): its publishes record it */
   cause: Cause | undefined;
+  /** ids of the script's scheduled publishes; cancelled when it ends */
+  readonly schedules: Set<string>;
+  /** the script's event loop on the host (handler subscriptions), once the run set it up */
+  loop: ScriptLoop | null;
   /** a subscription of this script, live or lately closed; UNKNOWN_SUBSCRIPTION for any other */
   own(id: string): PortSubscription;
   /** records a subscription this script made */
@@ -64,6 +77,8 @@ export function createScriptContext(port: BusPort, who: { component: string; lan
     services,
     signal: ended.signal,
     cause: undefined,
+    schedules: new Set(),
+    loop: null,
     own(id) {
       const s = subs.get(id) ?? closed.get(id);
       if (s === undefined) {
@@ -85,6 +100,8 @@ export function createScriptContext(port: BusPort, who: { component: string; lan
     },
     close() {
       ended.abort();
+      for (const id of this.schedules) port.bus.cancelSchedule(id);
+      this.schedules.clear();
       for (const s of subs.values()) s.unsubscribe();
       subs.clear();
       closed.clear();
@@ -115,9 +132,19 @@ function publish(ctx: ScriptContext, args: unknown[]): string | Promise<string> 
   return ctx.port.publishAs(ctx.identity, first as string, data as JsonValue, options as PublishOptions | undefined, ctx.cause);
 }
 
+/** `[patterns, options, handler?]`: with `handler` true, the script's function (kept in its isolate) handles each event. */
 function subscribe(ctx: ScriptContext, args: unknown[]): { id: string; patterns: string[] } {
-  const [patterns, options] = args;
-  const sub = ctx.port.subscribe(patterns as string | string[], (options ?? undefined) as SubscribeOptions | undefined);
+  const [patterns, options, handler] = args;
+  const opts = (options ?? undefined) as SubscribeOptions | undefined;
+  let sub: PortSubscription;
+  if (handler === true) {
+    const loop = ctx.loop;
+    if (loop === null) throw new CrosstalkError('SCRIPT_ERROR', 'handler subscriptions need the script event loop');
+    let id = '';
+    sub = ctx.port.subscribe(patterns as string | string[], loop.handlerFor(() => id), opts);
+    id = sub.id;
+    sub.onClose(() => loop.subscriptionClosed(id));
+  } else sub = ctx.port.subscribe(patterns as string | string[], opts);
   ctx.adopt(sub);
   return { id: sub.id, patterns: [...sub.patterns] };
 }
@@ -161,6 +188,112 @@ async function query(ctx: ScriptContext, args: unknown[]): Promise<unknown> {
   return ctx.port.store.query(q);
 }
 
+/** Longest sleep: what a timer can wait. */
+const MAX_SLEEP_MS = 2 ** 31 - 1;
+/** Subscriptions one receive_any may wait on. */
+const MAX_RECEIVE_ANY = 64;
+
+function sleep(ctx: ScriptContext, [ms]: unknown[]): Promise<void> {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_SLEEP_MS) {
+    throw new CrosstalkError('INVALID_OPTION', `Expected \`ms\` to be a number of milliseconds from 0 to ${MAX_SLEEP_MS}, got ${describeValue(ms)}`, {
+      option: 'ms',
+    });
+  }
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    ctx.signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * `receive_any({a, b}, timeout_ms)`: the next event of whichever of the
+ * script's subscriptions has one first (in the order given when several
+ * do), as `{event, subscription}`; nil/null on timeout or when all are
+ * closed.
+ */
+function receiveAny(ctx: ScriptContext, [subs, timeout]: unknown[]): { event: unknown; subscription: string } | null | Promise<{ event: unknown; subscription: string } | null> {
+  if (!Array.isArray(subs) || subs.length === 0 || subs.length > MAX_RECEIVE_ANY) {
+    throw new CrosstalkError('INVALID_OPTION', `receive_any needs a list of 1 to ${MAX_RECEIVE_ANY} subscriptions, got ${describeValue(subs)}`, {
+      option: 'subscriptions',
+    });
+  }
+  const list = subs.map((v) => own(ctx, v));
+  const timeoutMs = timeout === undefined ? 5000 : timeout;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
+    throw new CrosstalkError('INVALID_OPTION', `Expected \`timeout_ms\` to be a number >= 0, got ${describeValue(timeout)}`, { option: 'timeout_ms' });
+  }
+  const take = (): { event: unknown; subscription: string } | null | undefined => {
+    let open = false;
+    for (const s of list) {
+      if (s.closed) continue;
+      open = true;
+      const e = s.poll();
+      if (e !== null) return { event: e, subscription: s.id };
+    }
+    return open ? undefined : null; // undefined: nothing yet
+  };
+  const now = take();
+  if (now !== undefined || timeoutMs === 0) return now ?? null;
+  return new Promise((resolve) => {
+    let cancels: (() => void)[] = [];
+    const finish = (r: { event: unknown; subscription: string } | null) => {
+      clearTimeout(timer);
+      for (const c of cancels) c();
+      resolve(r);
+    };
+    const watch = () => {
+      cancels = list.map((s) =>
+        s.onReady(() => {
+          for (const c of cancels) c();
+          const r = take();
+          if (r !== undefined) finish(r);
+          else watch();
+        }),
+      );
+    };
+    const timer = setTimeout(() => finish(null), Math.min(timeoutMs, MAX_SLEEP_MS));
+    watch();
+  });
+}
+
+function request(ctx: ScriptContext, [type, data, options]: unknown[]): Promise<unknown> {
+  return ctx.port.requestAs(ctx.identity, type as string, data as JsonValue, options as RequestOptions | undefined, ctx.cause);
+}
+
+function reply(ctx: ScriptContext, [req, data, options]: unknown[]): string | Promise<string> {
+  return ctx.port.replyAs(ctx.identity, req, data as JsonValue, options as PublishOptions | undefined);
+}
+
+function schedule(ctx: ScriptContext, [type, data, options]: unknown[]): string {
+  const id = ctx.port.scheduleAs(ctx.identity, type as string, data as JsonValue, options as ScheduleOptions);
+  ctx.schedules.add(id);
+  return id;
+}
+
+function cancel(ctx: ScriptContext, [id]: unknown[]): boolean {
+  if (typeof id !== 'string') throw new CrosstalkError('INVALID_OPTION', `Expected a schedule id, got ${describeValue(id)}`, { option: 'schedule' });
+  // only the script's own schedules
+  if (!ctx.schedules.delete(id)) return false;
+  return ctx.port.bus.cancelSchedule(id);
+}
+
+/** The script's own member of the group an event came from (work queues with ack). */
+function memberFor(ctx: ScriptContext, event: unknown): PortSubscription {
+  const group = (event as { metadata?: { delivery?: { group?: unknown } } } | null)?.metadata?.delivery?.group;
+  if (event === null || typeof event !== 'object' || typeof (event as { id?: unknown }).id !== 'string' || typeof group !== 'string') {
+    throw new CrosstalkError('INVALID_OPTION', `ack and nak need an event a work queue handed out (with metadata.delivery), got ${describeValue(event)}`, {
+      option: 'event',
+    });
+  }
+  for (const s of ctx.live()) if (s.info().group === group) return s;
+  throw new CrosstalkError('UNKNOWN_SUBSCRIPTION', `the script has no subscription in group ${describeValue(group)}`);
+}
+
 /** The host implementation of each declared `Event` function, by name. */
 export const EVENT_IMPLEMENTATIONS: Readonly<Record<string, Binding>> = Object.freeze({
   publish,
@@ -174,10 +307,26 @@ export const EVENT_IMPLEMENTATIONS: Readonly<Record<string, Binding>> = Object.f
   unsubscribe,
   unsubscribe_pattern: unsubscribePattern,
   get_stats: (ctx) => ctx.port.bus.stats(),
+  sleep,
+  receive_any: receiveAny,
+  request,
+  reply,
+  schedule,
+  cancel,
+  ack: (ctx, [event]) => memberFor(ctx, event).ack(event as UniversalEvent),
+  nak: (ctx, [event, options]) => memberFor(ctx, event).nak(event as UniversalEvent, options as NakOptions | undefined),
+  retained: (ctx, [patterns]) => ctx.port.bus.retained(patterns as string | string[] | undefined),
+  group_stats: (ctx, [group]) => ctx.port.bus.groupStats(group as string),
+  list_groups: (ctx) => ctx.port.bus.listGroups(),
+  reset_stats: (ctx, [sub]) => {
+    if (sub === undefined) for (const s of ctx.live()) s.resetStats();
+    else own(ctx, sub).resetStats();
+  },
 } satisfies Record<string, Binding>);
 
-// every declaration has its implementation and nothing else is callable
-for (const f of EVENT_FUNCTIONS) {
+// every declaration that reaches the host has its implementation, and nothing else is callable
+const HOST_FUNCTIONS = EVENT_FUNCTIONS.filter((f) => f.local !== true);
+for (const f of HOST_FUNCTIONS) {
   if (!Object.hasOwn(EVENT_IMPLEMENTATIONS, f.name)) throw new Error(`Event.${f.name} is declared but not implemented`);
 }
-if (Object.keys(EVENT_IMPLEMENTATIONS).length !== EVENT_FUNCTIONS.length) throw new Error('an Event function is implemented but not declared');
+if (Object.keys(EVENT_IMPLEMENTATIONS).length !== HOST_FUNCTIONS.length) throw new Error('an Event function is implemented but not declared');

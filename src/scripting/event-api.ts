@@ -21,7 +21,9 @@ export type ResultKind =
   /** one event or nil/null */
   | 'event'
   /** a list of events */
-  | 'events';
+  | 'events'
+  /** `{event, subscription}` (receive_any): the subscription as the script's handle */
+  | 'any';
 
 export interface ArgSpec {
   /** how the argument is named in INVALID_DATA paths (`data.items[3]`) */
@@ -43,6 +45,8 @@ export interface EventFunction {
   /** false when the host always answers at once (the call is never a wait) */
   readonly mayWait: boolean;
   readonly result: ResultKind;
+  /** runs inside the isolate only (the host has no part in it) */
+  readonly local?: boolean;
 }
 
 const SUBSCRIPTION: ArgSpec = { name: 'subscription' };
@@ -83,6 +87,27 @@ export const EVENT_FUNCTIONS: readonly EventFunction[] = [
   { name: 'unsubscribe', args: [SUBSCRIPTION], subscriptionArg: 0, mayWait: false, result: 'value' },
   { name: 'unsubscribe_pattern', camel: 'unsubscribePattern', args: [{ name: 'pattern' }], mayWait: false, result: 'value' },
   { name: 'get_stats', camel: 'getStats', args: [], mayWait: false, result: 'value' },
+  // waiting and answering
+  { name: 'sleep', args: [{ name: 'ms' }], mayWait: true, result: 'value' },
+  {
+    name: 'receive_any',
+    camel: 'receiveAny',
+    args: [{ name: 'subscriptions' }, { name: 'timeout_ms' }],
+    mayWait: true,
+    result: 'any',
+  },
+  { name: 'request', args: [{ name: 'event_type' }, { name: 'data' }, { name: 'options', fields: true }], mayWait: true, result: 'event' },
+  { name: 'reply', args: [{ name: 'request' }, { name: 'data' }, { name: 'options', fields: true }], mayWait: true, result: 'id' },
+  { name: 'schedule', args: [{ name: 'event_type' }, { name: 'data' }, { name: 'options', fields: true }], mayWait: false, result: 'value' },
+  { name: 'cancel', args: [{ name: 'schedule' }], mayWait: false, result: 'value' },
+  { name: 'with_correlation', camel: 'withCorrelation', args: [{ name: 'correlation_id' }, { name: 'fn' }], mayWait: false, result: 'value', local: true },
+  // work queues, retained events, statistics
+  { name: 'ack', args: [{ name: 'event' }], mayWait: false, result: 'value' },
+  { name: 'nak', args: [{ name: 'event' }, { name: 'options', fields: true }], mayWait: false, result: 'value' },
+  { name: 'retained', args: [{ name: 'patterns' }], mayWait: false, result: 'events' },
+  { name: 'group_stats', camel: 'groupStats', args: [{ name: 'group' }], mayWait: false, result: 'value' },
+  { name: 'list_groups', camel: 'listGroups', args: [], mayWait: false, result: 'value' },
+  { name: 'reset_stats', camel: 'resetStats', args: [SUBSCRIPTION], subscriptionArg: 0, mayWait: false, result: 'value' },
 ];
 
 /** The declaration of `name`, or undefined. */

@@ -48,7 +48,7 @@ export async function luaLines(source: string, opts: Parameters<typeof runLua>[1
 
 /** A bare sandboxed state (no Event) for converting values. */
 export function sandbox(): LuaState {
-  return createSandbox({ print: () => {}, maxStringBytes: 1 << 20, clock: () => 0, heapBytes: () => 0 });
+  return createSandbox({ print: () => {}, maxStringBytes: 1 << 20, clock: () => 0, heapBytes: () => 0, sleep: () => {} });
 }
 
 /** Evaluates `return <expr>`-style code on L, leaving its one result on the stack. */

@@ -7,9 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { portOf } from '../../src/core/port.js';
 import { createScriptContext } from '../../src/scripting/api.js';
-import { CTL_CURRENT, ctlCount, ctlLength, ctlState, ID_POOL_SIZE, REGION_CHARS, REGION_HANDED } from '../../src/scripting/guest/protocol.js';
+import { CTL_CURRENT, CTL_INTS, ctlCount, ctlLength, ctlState, ID_POOL_SIZE, REGION_CHARS, REGION_HANDED } from '../../src/scripting/guest/protocol.js';
 import { HostBridge } from '../../src/scripting/isolate/bridge.js';
 import { OutboxReader } from '../../src/scripting/isolate/outbox.js';
+import { Tasks } from '../../src/scripting/isolate/tasks.js';
 import { createBus } from '../setup/bus.js';
 
 function setup() {
@@ -17,10 +18,10 @@ function setup() {
   const sink = bus.subscribe('**', { max_queue_size: 100_000 });
   const ctx = createScriptContext(portOf(bus), { component: 'forged.js', language: 'javascript' });
   const outbox = new OutboxReader();
-  const bridge = new HostBridge(ctx, outbox, 'forged.js', () => {}, { fatal() {}, waited() {}, heapBytes: () => 0, cpuSeconds: () => 0 });
+  const bridge = new HostBridge(ctx, outbox, 'forged.js', () => {}, { fatal() {}, waited() {}, heapBytes: () => 0, cpuSeconds: () => 0, tasks: new Tasks(null) });
   const pool = bridge.issueIds();
   const ids = Array.from({ length: pool.length / 36 }, (_, k) => pool.slice(36 * k, 36 * k + 36));
-  const text = new Uint16Array(outbox.shared, 8 * 4);
+  const text = new Uint16Array(outbox.shared, CTL_INTS * 4);
   let next = 0;
   /** Writes `body` (the inside of the JSON array) into the next region, as a region the isolate committed. */
   const commit = (body: string, count = 1, length = body.length) => {

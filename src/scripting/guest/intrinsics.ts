@@ -48,3 +48,4 @@ export const weakAdd = uncurry(WeakSet.prototype.add) as <T extends object>(s: W
 // the JS adapter removes Atomics from the script's global object
 export const atomicsLoad = Atomics.load;
 export const atomicsStore = Atomics.store;
+export const atomicsAdd = Atomics.add;

@@ -30,6 +30,40 @@ export const CALL_FATAL = '__fatal';
 export const CALL_HEAP = '__heap';
 /** Asks for the CPU time the isolate has used, in seconds (Lua's os.clock). */
 export const CALL_CLOCK = '__clock';
+/** `[id, ms, repeat]`: starts a timer of the script (JS setTimeout/setInterval); `[id, -1]` clears it. */
+export const CALL_TIMER = '__timer';
+/**
+ * `[outcome]`: a Lua script whose chunk has ended waits for its next task
+ * (a handler's event); `outcome` answers the task before ('' or JSON of the
+ * handler's error). Answered with ANSWER_VALUE + the task.
+ */
+export const CALL_NEXT = '__next';
+
+/**
+ * `[]`: a JS script's body has ended and its event loop goes on (timers,
+ * handler subscriptions). Counts as a wait, at the start barrier too.
+ */
+export const CALL_IDLE = '__idle';
+
+/**
+ * `[seq, outcome]`: a JS handler that returned a promise (an async
+ * function) settled; `outcome` as for CALL_NEXT. Its task was answered
+ * with TASK_PENDING, so other tasks (the timers it may await) ran meanwhile.
+ */
+export const CALL_SETTLE = '__settle';
+
+/** A handler task's answer when the handler's promise settles later (CALL_SETTLE). */
+export const TASK_PENDING = 'p';
+
+/**
+ * Tasks of the script's event loop (guest/loop.ts), as JSON arrays:
+ * `["t", id]` a timer fired; `["h", subscriptionId, packedEvent, attempt, seq]`
+ * an event for a handler subscription; `["c", subscriptionId]` a handler
+ * subscription was closed. JS scripts get them pushed (`control('task',
+ * json)`, run while the script is not inside a call); Lua scripts pull them
+ * with CALL_NEXT once their chunk has ended.
+ */
+export type Task = ['t', number] | ['h', string, string, number, number] | ['c', string];
 
 /** `v` + JSON of the value (empty: undefined). */
 export const ANSWER_VALUE = 118; // 'v'
@@ -65,7 +99,13 @@ export const ctlState = (r: number): number => 4 + 3 * r;
 /** Region states: the isolate may write (FREE) or the host must publish it (HANDED). */
 export const REGION_FREE = 0;
 export const REGION_HANDED = 1;
-export const CTL_INTS = 8;
+/**
+ * Control slot: counts the event-loop tasks the isolate began. A task runs
+ * only after the isolate was idle, so the host's CPU watchdog starts a new
+ * stretch when it sees the count move (a JS script waits without a call).
+ */
+export const CTL_TASKS = 8;
+export const CTL_INTS = 9;
 /** UTF-16 characters a region holds (256 KiB); an event longer than this is published on its own. */
 export const REGION_CHARS = 1 << 17;
 /** Events a region holds at most. */

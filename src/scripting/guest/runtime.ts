@@ -25,6 +25,7 @@
 import { assertEventType, checkJson, EVENT_INIT_KEYS, PRIORITIES, PUBLISH_OPTION_KEYS, utf8Length, type UniversalEvent } from '../../core/event.js';
 import { CrosstalkError, describeValue, type ErrorCode, ERROR_CODES } from '../../core/errors.js';
 import { decodeEvents } from './codec.js';
+import { Loop, type Callback } from './loop.js';
 import { Outbox } from './outbox.js';
 import {
   charCodeAt,
@@ -42,6 +43,7 @@ import {
   objectKeys,
   sliceStr,
   StringCtor,
+  atomicsAdd,
 } from './intrinsics.js';
 import {
   ANSWER_ERROR,
@@ -53,10 +55,14 @@ import {
   ANSWER_VALUE,
   CALL_BATCH,
   CALL_CLOCK,
+  CALL_NEXT,
+  CALL_TIMER,
   CALL_FATAL,
   CALL_FLUSH,
   CALL_HEAP,
   CALL_PRINT,
+  CTL_INTS,
+  CTL_TASKS,
   FLAG_STOP,
   MAX_PRINT_CHARS,
   type GuestConfig,
@@ -125,6 +131,8 @@ export class Runtime {
   /** a refused batched publish, thrown at the next call that is not a publish */
   private deferred: CrosstalkError | null = null;
   private lastType: string | null = null;
+  /** the correlation id of the with_correlation scope the script is in, if any */
+  private correlation: string | null = null;
   private lastTypeJson = '';
 
   // filter functions and what they refused
@@ -132,14 +140,17 @@ export class Runtime {
   private filteredNotes: Map<string, number> = new MapCtor();
 
   private readonly flags: Int32Array;
+  /** the script's timers and handler subscriptions */
+  readonly loop: Loop;
 
   constructor(
     private readonly host: HostReference,
     cfg: GuestConfig,
     shared: SharedArrayBuffer,
   ) {
-    this.flags = new Int32Array(shared, 0, 1);
+    this.flags = new Int32Array(shared, 0, CTL_INTS);
     this.outbox = new Outbox(shared);
+    this.loop = new Loop(this);
     this.script = cfg.script;
     this.maxBytes = cfg.maxBytes;
     this.maxDepth = cfg.maxDepth;
@@ -152,6 +163,11 @@ export class Runtime {
   /** True when the host asked the script to stop (CPU budget, deadline) and it has not yet. */
   get stopRequested(): boolean {
     return this.dead === null && this.flags[FLAG_STOP] !== 0;
+  }
+
+  /** An event-loop task begins: the host's CPU watchdog starts a new stretch (protocol.ts CTL_TASKS). */
+  taskBegun(): void {
+    atomicsAdd(this.flags, CTL_TASKS, 1);
   }
 
   /** Throws the stop error when the script is stopped or asked to stop (handing over the batch first). */
@@ -225,6 +241,11 @@ export class Runtime {
     }
   }
 
+  /** Hands over what is batched, if anything (a crossing only then). */
+  handOver(): void {
+    if (this.outbox.pending > 0) this.flush(false);
+  }
+
   /** Hands over the batch (and notes); with `wantIds`, also takes a fresh id pool. */
   flush(wantIds: boolean): void {
     this.callHost(CALL_FLUSH, [wantIds]);
@@ -275,6 +296,19 @@ export class Runtime {
       }
     } else {
       throw new CrosstalkError('INVALID_EVENT_TYPE', `publish needs an event type string or an event table, got ${describeValue(first)}`);
+    }
+    if (this.correlation !== null) {
+      // inside with_correlation: a publish that names no correlation id takes the scope's
+      if (tableForm) {
+        if ((first as { correlation_id?: unknown }).correlation_id === undefined) {
+          first = { ...(first as object), correlation_id: this.correlation };
+          fields = first as Record<string, unknown>;
+        }
+      } else if (fields?.correlation_id === undefined) {
+        fields = { ...fields, correlation_id: this.correlation };
+        options = fields;
+        if (nargs < 3) nargs = 3;
+      }
     }
     if (type !== this.lastType) {
       assertEventType(type);
@@ -366,18 +400,43 @@ export class Runtime {
 
   // ---- subscriptions --------------------------------------------------------------
 
-  /** `filter` is a function of the script's language, kept here; the rest goes to the host. */
-  subscribe(args: unknown[], filter: FilterFunction | null): SubscriptionData {
+  /**
+   * `filter` and `handler` are functions of the script's language, kept
+   * here; the rest goes to the host. With `handler`, the subscription is a
+   * handler subscription: its events come as tasks of the event loop.
+   */
+  subscribe(args: unknown[], filter: FilterFunction | null, handler: Callback | null = null): SubscriptionData {
     this.checkAlive();
+    if (handler !== null) {
+      args = [args[0], args[1], true];
+      if (args[1] === undefined) args[1] = null;
+    }
     const h = this.callHost('subscribe', args) as SubscriptionData;
-    if (filter !== null) mapSet(this.filters, h.id, { fn: filter, held: [], error: null });
+    if (handler !== null && filter !== null) {
+      // a handler is called only for what its filter keeps; a filter that throws fails the event as the handler would
+      const inner = handler;
+      const keep = filter;
+      handler = (...a: unknown[]) => {
+        if (!keep(a[0] as UniversalEvent)) {
+          this.noteFiltered(h.id);
+          return undefined;
+        }
+        return inner(...a);
+      };
+    } else if (filter !== null) {
+      mapSet(this.filters, h.id, { fn: filter, held: [], error: null });
+    }
+    if (handler !== null) this.loop.addHandler(h.id, handler);
     return h;
   }
 
   unsubscribe(args: unknown[]): unknown {
     this.checkAlive();
     const r = this.callHost('unsubscribe', args);
-    if (typeof args[0] === 'string') mapDelete(this.filters, args[0]);
+    if (typeof args[0] === 'string') {
+      mapDelete(this.filters, args[0]);
+      this.loop.removeHandler(args[0]);
+    }
     return r;
   }
 
@@ -480,7 +539,53 @@ export class Runtime {
   /** Any other Event call: through the host. */
   call(name: string, args: unknown[]): unknown {
     this.checkAlive();
+    if (name === 'request' && this.correlation !== null) {
+      const o = args[2];
+      if (o === undefined || o === null) args[2] = { correlation_id: this.correlation };
+      else if (typeof o === 'object' && !isArray(o) && (o as { correlation_id?: unknown }).correlation_id === undefined) {
+        args[2] = { ...(o as object), correlation_id: this.correlation };
+      }
+      if (args.length < 3) args.length = 3;
+    }
     return this.callHost(name, args);
+  }
+
+  /**
+   * `receive_any(subs, timeout)`: `{event, subscription: id}` or null. A
+   * subscription's filter function may refuse the event; the wait goes on.
+   */
+  receiveAny(args: unknown[]): { event: UniversalEvent; subscription: string } | null {
+    this.checkAlive();
+    const timeout = args[1];
+    const deadline = dateNow() + (typeof timeout === 'number' && timeout > 0 ? timeout : timeout === undefined ? DEFAULT_RECEIVE_TIMEOUT_MS : 0);
+    let ask = args;
+    for (;;) {
+      const r = this.callHost('receive_any', ask) as { event: UniversalEvent; subscription: string } | null;
+      if (r === null || r === undefined) return null;
+      const st = mapGet(this.filters, r.subscription);
+      if (st === undefined) return r;
+      const kept: UniversalEvent[] = [];
+      this.sift(r.subscription, st, [r.event], kept, 1);
+      if (kept.length > 0) return r;
+      ask = [args[0], mathMax(0, deadline - dateNow())];
+    }
+  }
+
+  /** Runs `fn` with `id` as the correlation id of what it publishes and requests (nested scopes stack). */
+  withCorrelation<T>(id: unknown, fn: () => T): T {
+    this.checkAlive();
+    if (typeof id !== 'string' || id.length === 0 || id.length > 255) {
+      throw new CrosstalkError('INVALID_OPTION', `Expected \`correlation_id\` to be a string of 1 to 255 characters, got ${describeValue(id)}`, {
+        option: 'correlation_id',
+      });
+    }
+    const outer = this.correlation;
+    this.correlation = id;
+    try {
+      return fn();
+    } finally {
+      this.correlation = outer;
+    }
   }
 
   // ---- output, memory, the end --------------------------------------------------------
@@ -533,7 +638,7 @@ export class Runtime {
 
 /** Calls that are not Event calls: they never report a refused batched publish. */
 function isQuiet(name: string): boolean {
-  return name === CALL_FLUSH || name === CALL_PRINT || name === CALL_CLOCK || name === CALL_HEAP;
+  return name === CALL_FLUSH || name === CALL_PRINT || name === CALL_CLOCK || name === CALL_HEAP || name === CALL_TIMER || name === CALL_NEXT;
 }
 
 /** Only the fields a batch can carry, each with a value the host is sure to accept. */

@@ -22,14 +22,18 @@ import { uuidV4 } from '../../core/uuid.js';
 import { causeOf } from '../../core/context.js';
 import { EVENT_IMPLEMENTATIONS, type ScriptContext } from '../api.js';
 import type { ScriptOutput } from '../engine.js';
-import { eventFunction } from '../event-api.js';
+import { eventFunction, type EventFunction } from '../event-api.js';
 import {
   CALL_BATCH,
   CALL_CLOCK,
   CALL_FATAL,
   CALL_FLUSH,
   CALL_HEAP,
+  CALL_IDLE,
+  CALL_NEXT,
+  CALL_SETTLE,
   CALL_PRINT,
+  CALL_TIMER,
   ID_POOL_SIZE,
   MAX_PRINT_CHARS,
   type WireError,
@@ -37,6 +41,7 @@ import {
 import { encodeEvents } from './codec.js';
 import { isolateRunning, isolateWaiting } from './hot-loop.js';
 import type { OutboxReader } from './outbox.js';
+import type { Tasks } from './tasks.js';
 import type { StartGate } from './start-gate.js';
 import { wake } from './watchdog.js';
 
@@ -71,16 +76,23 @@ export interface BridgeHooks {
   heapBytes(): number;
   /** seconds of CPU the isolate has used */
   cpuSeconds(): number;
+  /** the script's event loop (tasks.ts) */
+  readonly tasks: Tasks;
 }
 
-/** Is this call one that may wait, given its arguments (a receive with timeout 0 only polls)? */
-function mayWait(name: string, args: unknown[]): boolean {
-  if (name === 'receive') return args[1] !== 0;
-  if (name === 'receive_batch') {
+/**
+ * Is this call one that may wait, given its arguments? Its declaration says
+ * so (a publish or a reply waits only on a full `block` queue: not a wait
+ * of the script's own), and a receive with timeout 0 only polls.
+ */
+function mayWait(decl: EventFunction, args: unknown[]): boolean {
+  if (!decl.mayWait || decl.name === 'publish' || decl.name === 'reply') return false;
+  if (decl.name === 'receive' || decl.name === 'receive_any') return args[1] !== 0;
+  if (decl.name === 'receive_batch') {
     const o = args[1];
     return !(o !== null && typeof o === 'object' && (o as { timeout_ms?: unknown }).timeout_ms === 0);
   }
-  return name === 'query' || name === 'replay';
+  return true;
 }
 
 export class HostBridge {
@@ -290,6 +302,28 @@ export class HostBridge {
         return this.value(this.hooks.heapBytes());
       case CALL_CLOCK:
         return this.value(this.hooks.cpuSeconds());
+      case CALL_TIMER: {
+        const [id, ms, repeat] = args as [unknown, unknown, unknown];
+        if (typeof id === 'number' && typeof ms === 'number' && Number.isFinite(ms)) this.hooks.tasks.timer(id, ms, repeat === true);
+        return this.batchFlag() + 'v';
+      }
+      case CALL_IDLE:
+        // a JS script's body ended; its event loop goes on: that is a wait
+        this.hooks.waited();
+        this.gate?.arrive(this);
+        return this.batchFlag() + 'v';
+      case CALL_SETTLE: {
+        const [seq, outcome] = args as [unknown, unknown];
+        if (typeof seq === 'number') this.hooks.tasks.settle(seq, typeof outcome === 'string' ? outcome : '');
+        return this.batchFlag() + 'v';
+      }
+      case CALL_NEXT: {
+        // a Lua script whose chunk has ended waits for its next task: that is a wait, and its first one
+        this.hooks.waited();
+        this.gate?.arrive(this);
+        const outcome = typeof args[0] === 'string' ? args[0] : '';
+        return this.wait(this.hooks.tasks.next(outcome).then((task) => this.batchFlag() + 'v' + JSON.stringify(task)));
+      }
       case CALL_FATAL: {
         const [code, message] = args as [unknown, unknown];
         this.hooks.fatal({ code: code === 'SCRIPT_MEMORY' ? 'SCRIPT_MEMORY' : 'SCRIPT_ERROR', message: String(message).slice(0, 1000) });
@@ -310,16 +344,16 @@ export class HostBridge {
     if (name === CALL_FLUSH) return this.batchFlag() + 'v';
     const decl = typeof name === 'string' ? eventFunction(name) : undefined;
     if (decl === undefined) return this.error(new CrosstalkError('SCRIPT_ERROR', `Event has no function ${JSON.stringify(String(name))}`));
-    if (mayWait(decl.name, args)) {
+    if (mayWait(decl, args)) {
       this.hooks.waited();
       if (this.gate?.closed === true) {
         // the script's first wait: it begins once every script of its group got here
         this.gate.arrive(this);
-        return this.wait(this.gate.opened.then(() => this.answer(name, args)));
+        return this.wait(this.gate.opened.then(() => this.answer(name, args)).catch((e: unknown) => this.error(e)));
       }
     }
     if (decl.name === 'publish' && this.gate?.closed === true && this.holdingFull()) {
-      return this.wait(this.awaitGate().then(() => this.answer(name, args)));
+      return this.wait(this.awaitGate().then(() => this.answer(name, args)).catch((e: unknown) => this.error(e)));
     }
     if (decl.name === 'publish' && this.gate?.closed === true) {
       const first = args[0];
@@ -338,6 +372,7 @@ export class HostBridge {
   /** Events travel packed (codec.ts); other values as JSON. */
   private result(name: string, v: unknown, args: unknown[]): string {
     if (name === 'receive') this.handle(v === null || typeof v !== 'object' ? null : (v as UniversalEvent));
+    else if (name === 'receive_any') this.handle(v === null || typeof v !== 'object' ? null : ((v as { event: UniversalEvent }).event ?? null));
     else if (name === 'receive_batch') this.handle(null);
     if (name === 'publish' && typeof v === 'string') {
       this.eventsOut++;
@@ -366,7 +401,7 @@ export class HostBridge {
    * script's next crossing, before any later receive is answered, so they
    * go out under the cause they were made under.
    */
-  private handle(event: UniversalEvent | null): void {
+  handle(event: UniversalEvent | null): void {
     if (event === null) {
       this.ctx.cause = undefined;
       return;

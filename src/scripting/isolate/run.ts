@@ -35,10 +35,11 @@ import {
   type ScriptLanguage,
   type ScriptResult,
 } from '../engine.js';
-import { FLAG_STOP, type GuestConfig, type GuestFailure, type WireError } from '../guest/protocol.js';
+import { CTL_TASKS, FLAG_STOP, type GuestConfig, type GuestFailure, type WireError } from '../guest/protocol.js';
 import { HostBridge } from './bridge.js';
 import { compileGuest } from './guest-code.js';
 import { OutboxReader } from './outbox.js';
+import { Tasks } from './tasks.js';
 import type { StartGate } from './start-gate.js';
 import { unwatch, watch, type Watched } from './watchdog.js';
 
@@ -100,6 +101,9 @@ export class ScriptRun implements Watched {
   private readonly isolate: ivm.Isolate;
   private readonly bridge: HostBridge;
   private readonly outbox = new OutboxReader();
+  /** timers and handler tasks; JS gets them pushed through `control('task')` once it runs */
+  private readonly tasks: Tasks;
+  private pushTask: ((json: string) => Promise<string>) | null = null;
   private readonly started = performance.now();
   private readonly memoryMb: number;
   private readonly cpuLimitMs: number;
@@ -109,6 +113,8 @@ export class ScriptRun implements Watched {
   /** CPU ms of the isolate when its current stretch without waiting began */
   private stretchStart = 0;
   private stretchReset = false;
+  /** the isolate's task count (protocol.ts CTL_TASKS) when the watchdog last looked */
+  private tasksSeen = 0;
   private cpuMs = 0;
   private heapBytes = 0;
   private state: ScriptStats['state'] = 'starting';
@@ -128,6 +134,7 @@ export class ScriptRun implements Watched {
     this.cpuLimitMs = Number.isFinite(limits.cpuLimitMs) && limits.cpuLimitMs > 0 ? limits.cpuLimitMs : 0;
     this.deadlineMs = Number.isFinite(limits.deadlineMs) && limits.deadlineMs > 0 && limits.deadlineMs <= MAX_TIMER_MS ? Math.ceil(limits.deadlineMs) : 0;
     this.ctx = createScriptContext(this.port, { component: file.name, language }, services);
+    this.tasks = new Tasks(language === 'javascript' ? (json) => this.pushTask?.(json) ?? Promise.resolve('') : null);
     this.isolate = new ivm.Isolate({
       memoryLimit: this.memoryMb,
       onCatastrophicError: (message) => this.stop({ code: 'SCRIPT_ERROR', message: `the isolate failed: ${message}` }),
@@ -140,7 +147,13 @@ export class ScriptRun implements Watched {
         return h.used_heap_size + h.externally_allocated_size;
       },
       cpuSeconds: () => Number(this.isolate.cpuTime) / 1e9,
+      tasks: this.tasks,
     }, gate);
+    this.ctx.loop = this.tasks;
+    // a JS body that awaits a timer has waited (it makes no call to say so)
+    this.tasks.onTimer = () => this.gate?.arrive(this.bridge);
+    // what a handler publishes records the event it handles as its cause, as after a receive
+    this.tasks.onDispatch = (event) => this.bridge.handle(event);
     gate?.join(this.bridge);
     // metrics and the dashboard read the script's numbers while it runs
     this.unregisterStats = this.port.addScriptStats({ scriptStats: () => [this.stats()] });
@@ -178,6 +191,12 @@ export class ScriptRun implements Watched {
   checkCpu(): void {
     if (this.cpuLimitMs === 0 || this.stopReason !== null || this.isolate.isDisposed) return;
     const cpu = Number(this.isolate.cpuTime) / 1e6;
+    const tasks = Atomics.load(this.outbox.ctl, CTL_TASKS);
+    if (tasks !== this.tasksSeen) {
+      // an event-loop task began, so the isolate was idle before it (only the guest runtime holds the shared memory, never script code)
+      this.tasksSeen = tasks;
+      this.stretchReset = true;
+    }
     if (this.stretchReset) {
       this.stretchReset = false;
       this.stretchStart = cpu;
@@ -224,6 +243,7 @@ export class ScriptRun implements Watched {
 
   async run(): Promise<ScriptResult> {
     const result = await this.runToEnd();
+    this.tasks.close();
     // whatever ended the script, what it published is delivered
     const rescued = this.bridge.rescue();
     this.gate?.arrive(this.bridge);
@@ -257,6 +277,10 @@ export class ScriptRun implements Watched {
       boot.release();
       bootFn.release();
 
+      if (this.language === 'javascript') {
+        // runs while the isolate is idle: isolated-vm holds async calls while the script is inside one
+        this.pushTask = (json) => control.apply(undefined, ['task', json]) as Promise<string>;
+      }
       let fnArg: ivm.Dereference<unknown> | undefined;
       if (this.language === 'javascript') {
         let fn: ivm.Reference<unknown>;

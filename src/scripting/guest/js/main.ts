@@ -9,7 +9,8 @@
  */
 import { CrosstalkError, describeValue } from '../../../core/errors.js';
 import { EVENT_FUNCTIONS, type EventFunction } from '../../event-api.js';
-import type { GuestConfig, GuestFailure } from '../protocol.js';
+import { CALL_IDLE, type GuestConfig, type GuestFailure } from '../protocol.js';
+import type { Callback } from '../loop.js';
 import { Runtime, type FilterFunction, type HostReference, type SubscriptionData } from '../runtime.js';
 import { createConsole, format } from './console.js';
 import {
@@ -36,6 +37,9 @@ export interface Handle {
   readonly id: string;
   readonly patterns: readonly string[];
   unsubscribe(): unknown;
+  ack(event: unknown): unknown;
+  nak(event: unknown, options?: unknown): unknown;
+  resetStats(): unknown;
   toString(): string;
 }
 
@@ -83,15 +87,22 @@ class JsScript {
     return v;
   }
 
-  private makeHandle(h: SubscriptionData, unsubscribe: (id: string) => unknown): Handle {
+  /** the script's live handles by id, so receive_any can name the one an event came from */
+  private readonly byId = new Map<string, Handle>();
+
+  private makeHandle(h: SubscriptionData, fns: Map<string, (...a: unknown[]) => unknown>): Handle {
     const id = h.id;
     const handle: Handle = freeze({
       id,
       patterns: freeze(h.patterns),
-      unsubscribe: () => unsubscribe(id),
+      unsubscribe: () => fns.get('unsubscribe')!(id),
+      ack: (event: unknown) => fns.get('ack')!(event),
+      nak: (event: unknown, options?: unknown) => (options === undefined ? fns.get('nak')!(event) : fns.get('nak')!(event, options)),
+      resetStats: () => fns.get('reset_stats')!(id),
       toString: () => id,
     });
     weakAdd(this.handles, handle);
+    this.byId.set(id, handle);
     return handle;
   }
 
@@ -105,9 +116,8 @@ class JsScript {
     const runtime = this.runtime;
     const api: Record<string, unknown> = {};
     const fns = new Map<string, (...a: unknown[]) => unknown>();
-    const unsubscribe = (id: string) => fns.get('unsubscribe')!(id);
     for (const decl of EVENT_FUNCTIONS) {
-      const fn = this.bind(decl, runtime, unsubscribe);
+      const fn = this.bind(decl, runtime, fns);
       fns.set(decl.name, fn);
       api[decl.name] = fn;
       if (decl.camel !== undefined) api[decl.camel] = fn;
@@ -115,7 +125,7 @@ class JsScript {
     return freeze(api);
   }
 
-  private bind(decl: EventFunction, runtime: Runtime, unsubscribe: (id: string) => unknown): (...a: unknown[]) => unknown {
+  private bind(decl: EventFunction, runtime: Runtime, fns: Map<string, (...a: unknown[]) => unknown>): (...a: unknown[]) => unknown {
     const name = decl.name;
     const subAt = decl.subscriptionArg;
     const self = this;
@@ -127,8 +137,12 @@ class JsScript {
         };
         break;
       case 'subscribe':
-        f = function (patterns, options) {
-          const args: unknown[] = arguments.length > 1 ? [patterns, options] : [patterns];
+        f = function (patterns, second, third) {
+          // subscribe(patterns, fn, options): a handler subscription
+          const handler = typeof second === 'function' ? (second as Callback) : null;
+          const options = handler !== null ? third : second;
+          const given = handler !== null ? arguments.length > 2 : arguments.length > 1;
+          const args: unknown[] = given ? [patterns, options] : [patterns];
           let filter: FilterFunction | null = null;
           if (options !== null && typeof options === 'object' && !isArray(options) && typeof (options as { filter?: unknown }).filter === 'function') {
             filter = (options as { filter: FilterFunction }).filter;
@@ -138,7 +152,24 @@ class JsScript {
             for (let i = 0; i < keys.length; i++) if (keys[i] !== 'filter') copy[keys[i]!] = o[keys[i]!];
             args[1] = copy;
           }
-          return self.makeHandle(runtime.subscribe(self.checked(name, args), filter), unsubscribe);
+          return self.makeHandle(runtime.subscribe(self.checked(name, args), filter, handler), fns);
+        };
+        break;
+      case 'with_correlation':
+        f = function (id, fn) {
+          if (typeof fn !== 'function') {
+            throw new CrosstalkError('INVALID_OPTION', `with_correlation needs a function to run, got ${describeValue(fn)}`, { option: 'fn' });
+          }
+          return runtime.withCorrelation(id, () => reflectApply(fn as () => unknown, undefined, []));
+        };
+        break;
+      case 'receive_any':
+        f = function (subs, timeout) {
+          const list = isArray(subs) ? subs.map((v) => self.subArg(v)) : subs;
+          const args: unknown[] = arguments.length > 1 ? [list, timeout] : [list];
+          const r = runtime.receiveAny(self.checked(name, args));
+          if (r === null) return null;
+          return { event: r.event, subscription: self.byId.get(r.subscription) ?? r.subscription };
         };
         break;
       default:
@@ -149,7 +180,10 @@ class JsScript {
           self.checked(name, args);
           if (name === 'receive') return runtime.receive(args);
           if (name === 'receive_batch') return runtime.receiveBatch(args);
-          if (name === 'unsubscribe') return runtime.unsubscribe(args);
+          if (name === 'unsubscribe') {
+            if (typeof args[0] === 'string') self.byId.delete(args[0]);
+            return runtime.unsubscribe(args);
+          }
           return runtime.call(name, args);
         };
     }
@@ -157,13 +191,27 @@ class JsScript {
     return f;
   }
 
-  /** The global object a script sees: Event, console, CrosstalkError; nothing of the host. */
+  /** The global object a script sees: Event, console, CrosstalkError, timers; nothing of the host. */
   installGlobals(): void {
     const G = globalThis as Record<string, unknown>;
     for (const name of ['SharedArrayBuffer', 'Atomics', 'WebAssembly', '__crosstalkGuest']) delete G[name];
-    defineProperty(G, 'Event', { value: this.eventApi(), writable: true, configurable: true });
-    defineProperty(G, 'console', { value: createConsole(this.runtime), writable: true, configurable: true });
-    defineProperty(G, 'CrosstalkError', { value: CrosstalkError, writable: true, configurable: true });
+    const put = (name: string, value: unknown) => defineProperty(G, name, { value, writable: true, configurable: true });
+    put('Event', this.eventApi());
+    put('console', createConsole(this.runtime));
+    put('CrosstalkError', CrosstalkError);
+    const loop = this.runtime.loop;
+    put('setTimeout', function setTimeout(fn: unknown, ms?: unknown, ...args: unknown[]) {
+      return loop.setTimer(fn, ms, false, args);
+    });
+    put('setInterval', function setInterval(fn: unknown, ms?: unknown, ...args: unknown[]) {
+      return loop.setTimer(fn, ms, true, args);
+    });
+    put('clearTimeout', function clearTimeout(id: unknown) {
+      loop.clearTimer(id);
+    });
+    put('clearInterval', function clearInterval(id: unknown) {
+      loop.clearTimer(id);
+    });
   }
 
   /** The script's line in a stack (`script.js:12:5`), if any. */
@@ -216,6 +264,13 @@ class JsScript {
     let failure: unknown = null;
     try {
       await reflectApply(fn, globalThis, []);
+      // as a Node program: alive while timers or handler subscriptions are pending
+      const loop = this.runtime.loop;
+      if (loop.pending > 0 && this.runtime.dead === null) {
+        this.runtime.callHost(CALL_IDLE, []);
+        await loop.idle();
+      }
+      if (loop.failure !== null) failure = loop.failure;
     } catch (e) {
       failure = e;
     }
@@ -227,13 +282,14 @@ class JsScript {
 }
 
 /** Called once by the host with its Reference, the config JSON and the memory it shares. */
-export function boot(host: HostReference, cfgJson: string, flags: SharedArrayBuffer): (op: string, fn?: () => unknown) => Promise<string> {
+export function boot(host: HostReference, cfgJson: string, flags: SharedArrayBuffer): (op: string, arg?: unknown) => Promise<string> {
   const script = new JsScript(host, JSON.parse(cfgJson) as GuestConfig, flags);
   script.installGlobals();
   let ran = false;
-  return (op, fn) => {
-    if (op !== 'run' || ran || typeof fn !== 'function') throw new ErrorCtor('unknown control op');
+  return (op, arg) => {
+    if (op === 'task' && typeof arg === 'string') return script.runtime.loop.run(arg) as unknown as Promise<string>;
+    if (op !== 'run' || ran || typeof arg !== 'function') throw new ErrorCtor('unknown control op');
     ran = true;
-    return script.run(fn);
+    return script.run(arg as () => unknown);
   };
 }

@@ -10,7 +10,9 @@
  * callback, a `table.sort` comparator or a filter function.
  */
 import { EVENT_FUNCTIONS, type EventFunction } from '../../event-api.js';
+import type { Callback } from '../loop.js';
 import type { FilterFunction, Runtime, SubscriptionData } from '../runtime.js';
+import { CrosstalkError } from '../../../core/errors.js';
 import { raise } from './errors.js';
 import { decodeLenient, pushJs, tvToJs, type ToJsOptions } from './marshal.js';
 import { lauxlib, lua, pushValue, TValueCtor, valueAt, type LuaCFunction, type LuaState, type Table, type TValue } from './vm.js';
@@ -24,6 +26,8 @@ export interface LuaEventHost {
   enforceStop(L: LuaState): void;
   /** reads the error a Lua function raised (for filter functions) */
   errorOf(L: LuaState, idx: number): Error;
+  /** the script's main thread, where handler functions run */
+  readonly mainThread: LuaState;
 }
 
 export function installEvent(M: LuaState, host: LuaEventHost): void {
@@ -42,12 +46,27 @@ export function installEvent(M: LuaState, host: LuaEventHost): void {
     return c;
   };
 
+  /** patterns of the script's live subscriptions, so receive_any can hand back a handle */
+  const patternsOf = new Map<string, string[]>();
+
+  const pushHandle = (L: LuaState, h: SubscriptionData): void => {
+    pushJs(L, { id: h.id, patterns: h.patterns }); // `id` first: marshal.ts reads it from handles
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, HANDLE_METATABLE);
+    lua.lua_setmetatable(L, -2);
+  };
+
   const pushResult = (L: LuaState, value: unknown, decl: EventFunction): number => {
     if (decl.result === 'handle') {
       const h = value as SubscriptionData;
-      pushJs(L, { id: h.id, patterns: h.patterns }); // `id` first: marshal.ts reads it from handles
-      lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, HANDLE_METATABLE);
-      lua.lua_setmetatable(L, -2);
+      patternsOf.set(h.id, h.patterns);
+      pushHandle(L, h);
+    } else if (decl.result === 'any' && value !== null && typeof value === 'object') {
+      const r = value as { event: unknown; subscription: string };
+      lua.lua_createtable(L, 0, 2);
+      pushJs(L, r.event);
+      lua.lua_setfield(L, -2, 'event');
+      pushHandle(L, { id: r.subscription, patterns: patternsOf.get(r.subscription) ?? [] });
+      lua.lua_setfield(L, -2, 'subscription');
     } else pushJs(L, value);
     return 1;
   };
@@ -67,7 +86,10 @@ export function installEvent(M: LuaState, host: LuaEventHost): void {
         return runtime.subscribe(args, filter);
       }
       case 'unsubscribe':
+        if (typeof args[0] === 'string') patternsOf.delete(args[0]);
         return runtime.unsubscribe(args);
+      case 'receive_any':
+        return runtime.receiveAny(args);
       case 'receive':
         return runtime.receive(args);
       case 'receive_batch':
@@ -80,17 +102,29 @@ export function installEvent(M: LuaState, host: LuaEventHost): void {
   const bind = (decl: EventFunction): LuaCFunction => {
     const specs = decl.args;
     return (L) => {
-      const n = lua.lua_gettop(L);
-      const args = new Array<unknown>(n);
       const outer = current.thread;
       current.thread = L;
       try {
+        // subscribe(patterns, fn, options): a handler subscription; fn is kept here
+        let handler: Callback | null = null;
+        if (decl.name === 'subscribe' && lua.lua_type(L, 2) === lua.LUA_TFUNCTION) {
+          handler = handlerFunction(L, 2, host);
+          lua.lua_remove(L, 2);
+        }
+        const n = lua.lua_gettop(L);
+        const args = new Array<unknown>(n);
         for (let i = 0; i < n; i++) {
           const spec = specs[i] ?? { name: `argument ${i + 1}`, fields: true };
           args[i] = tvToJs(L, valueAt(L, i + 1)!, spec.name, convFor(decl, i), spec.fields === true);
         }
         // trailing nils are absent arguments, as Lua's own functions see them
         while (args.length > 0 && args[args.length - 1] === undefined) args.length--;
+        if (handler !== null) {
+          const h = runtime.subscribe(args, null, handler);
+          patternsOf.set(h.id, h.patterns);
+          pushHandle(L, h);
+          return 1;
+        }
         return pushResult(L, call(decl, args), decl);
       } catch (e) {
         if (runtime.dead !== null) host.enforceStop(L);
@@ -103,11 +137,47 @@ export function installEvent(M: LuaState, host: LuaEventHost): void {
 
   lua.lua_createtable(M, 0, EVENT_FUNCTIONS.length);
   for (const decl of EVENT_FUNCTIONS) {
-    lua.lua_pushcfunction(M, bind(decl));
+    lua.lua_pushcfunction(M, decl.name === 'with_correlation' ? withCorrelation(runtime, host) : bind(decl));
     lua.lua_setfield(M, -2, decl.name);
   }
   lua.lua_setglobal(M, 'Event');
   plain.handleMetatable = createHandleMetatable(M);
+}
+
+/**
+ * `Event.with_correlation(id, fn)`: calls `fn` (with the arguments after
+ * it) so that what it publishes and requests carries `id` as correlation
+ * id; returns what `fn` returns. Errors of `fn` pass through unchanged.
+ */
+function withCorrelation(runtime: Runtime, host: LuaEventHost): LuaCFunction {
+  return (L) => {
+    if (lua.lua_type(L, 2) !== lua.LUA_TFUNCTION) {
+      return raise(L, new CrosstalkError('INVALID_OPTION', `with_correlation needs a function to run, got ${luaTypeName(L, 2)}`, { option: 'fn' }));
+    }
+    const t = lua.lua_type(L, 1);
+    const id: unknown =
+      t === lua.LUA_TSTRING ? decodeLenient(lua.lua_tostring(L, 1)!) : t === lua.LUA_TNUMBER ? lua.lua_tonumber(L, 1) : t <= lua.LUA_TNIL ? undefined : {};
+    lua.lua_remove(L, 1); // fn and its arguments are left
+    let results = 0;
+    try {
+      runtime.withCorrelation(id, () => {
+        lua.lua_call(L, lua.lua_gettop(L) - 1, lua.LUA_MULTRET);
+        results = lua.lua_gettop(L);
+      });
+    } catch (e) {
+      // a Lua error of fn travels on as it is; only a bad id is ours to raise
+      if (e instanceof CrosstalkError) {
+        if (runtime.dead !== null) host.enforceStop(L);
+        return raise(L, e);
+      }
+      throw e;
+    }
+    return results;
+  };
+}
+
+function luaTypeName(L: LuaState, i: number): string {
+  return decodeLenient(lauxlib.luaL_typename(L, i));
 }
 
 /**
@@ -133,8 +203,40 @@ function filterFunction(L0: LuaState, fn: TValue, host: LuaEventHost): FilterFun
   };
 }
 
+/**
+ * A Lua function handling a subscription's events, as the event loop calls
+ * it: `fn(event, {attempt = n})`, run on the main thread once the chunk has
+ * ended. Its error reaches the bus as the handler's failure.
+ */
+function handlerFunction(L0: LuaState, idx: number, host: LuaEventHost): Callback {
+  lua.lua_pushvalue(L0, idx);
+  const ref = lauxlib.luaL_ref(L0, lua.LUA_REGISTRYINDEX);
+  return (event, info) => {
+    const L = host.mainThread;
+    const top = lua.lua_gettop(L);
+    lua.lua_checkstack(L, 3);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref);
+    pushJs(L, event);
+    pushJs(L, info);
+    try {
+      if (lua.lua_pcall(L, 2, 0, 0) !== lua.LUA_OK) throw host.errorOf(L, -1);
+    } finally {
+      lua.lua_settop(L, top);
+    }
+  };
+}
+
 /** The thread of the Event call now running: filter functions run on it. */
 const current: { thread: LuaState | null } = { thread: null };
+
+/** A method that calls an Event function without the handle it was called on (`sub:ack(e)` is `Event.ack(e)`). */
+const dropSelf: LuaCFunction = (L) => {
+  lua.lua_remove(L, 1);
+  lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+  lua.lua_insert(L, 1);
+  lua.lua_call(L, lua.lua_gettop(L) - 1, lua.LUA_MULTRET);
+  return lua.lua_gettop(L);
+};
 
 /** Handle methods and conversions: `sub:unsubscribe()`, `tostring(sub)`, `sub == other`, `"x" .. sub`. */
 function createHandleMetatable(L: LuaState): Table {
@@ -151,11 +253,20 @@ function createHandleMetatable(L: LuaState): Table {
   lua.lua_createtable(L, 0, 6);
   const mt = lua.lua_topointer(L, -1) as Table;
 
-  lua.lua_createtable(L, 0, 1);
-  lua.lua_getglobal(L, 'Event');
-  lua.lua_getfield(L, -1, 'unsubscribe');
-  lua.lua_remove(L, -2);
-  lua.lua_setfield(L, -2, 'unsubscribe');
+  // methods: sub:unsubscribe(), sub:ack(e), sub:nak(e, opts), sub:reset_stats()
+  lua.lua_createtable(L, 0, 4);
+  for (const [method, fn, keepSelf] of [
+    ['unsubscribe', 'unsubscribe', true],
+    ['ack', 'ack', false],
+    ['nak', 'nak', false],
+    ['reset_stats', 'reset_stats', true],
+  ] as const) {
+    lua.lua_getglobal(L, 'Event');
+    lua.lua_getfield(L, -1, fn);
+    lua.lua_remove(L, -2);
+    if (!keepSelf) lua.lua_pushcclosure(L, dropSelf, 1);
+    lua.lua_setfield(L, -2, method);
+  }
   lua.lua_setfield(L, -2, '__index');
 
   lua.lua_pushcfunction(L, (L) => {

@@ -11,7 +11,7 @@
  * host's to enforce: it disposes the isolate.
  */
 import { CrosstalkError } from '../../../core/errors.js';
-import type { GuestConfig, GuestFailure } from '../protocol.js';
+import { CALL_NEXT, type GuestConfig, type GuestFailure } from '../protocol.js';
 import { Runtime, type HostReference } from '../runtime.js';
 import { callerLine, pushError, pushOutOfMemory, raise, readError } from './errors.js';
 import { installEvent } from './event.js';
@@ -57,9 +57,10 @@ class LuaScript {
       nativeError: (L, e) => this.nativeError(L, e),
       clock: () => runtime.cpuSeconds(),
       heapBytes: () => runtime.heapBytes(),
+      sleep: (ms) => void runtime.call('sleep', [ms]),
     });
     installJson(this.M);
-    installEvent(this.M, { runtime, enforceStop: (L) => this.enforceStop(L), errorOf: (L, idx) => this.errorOf(L, idx) });
+    installEvent(this.M, { runtime, enforceStop: (L) => this.enforceStop(L), errorOf: (L, idx) => this.errorOf(L, idx), mainThread: this.M });
     // threads inherit the hook of the thread that creates them: set it first
     lua.lua_sethook(this.M, this.hook, lua.LUA_MASKCOUNT, HOOK_EVERY);
   }
@@ -117,6 +118,23 @@ class LuaScript {
     return 1; // the error value, unchanged
   };
 
+  /** Takes the event loop's tasks until nothing keeps the script alive; a stop ends it. */
+  private loop(): GuestFailure | null {
+    const loop = this.runtime.loop;
+    let outcome = '';
+    while (loop.pending > 0 && this.runtime.dead === null) {
+      let task: string;
+      try {
+        task = this.runtime.callHost(CALL_NEXT, [outcome]) as string;
+        outcome = loop.run(task);
+      } catch (e) {
+        const err = this.runtime.dead ?? e;
+        return { code: err instanceof CrosstalkError ? err.code : 'SCRIPT_ERROR', message: err instanceof Error ? err.message : String(err) };
+      }
+    }
+    return null;
+  }
+
   run(): string {
     const M = this.M;
     const source = encodeUtf8(luaSourceText(this.cfg.source ?? ''));
@@ -130,6 +148,9 @@ class LuaScript {
       const f = readError(M, -1, this.chunk);
       const line = f.line ?? callerLine(M, 0);
       failure = { code: f.code, message: f.message, ...(line === undefined ? {} : { line }), traceback: this.traceback };
+    } else {
+      // the chunk has ended: its handler subscriptions keep it alive, one event at a time
+      failure = this.loop();
     }
     const end = this.runtime.finish(failure === null ? null : new CrosstalkError('SCRIPT_ERROR', failure.message));
     if (failure !== null) return JSON.stringify(failure);

@@ -29,6 +29,8 @@ export interface SandboxOptions {
   clock(): number;
   /** bytes of heap the script uses (collectgarbage("count")) */
   heapBytes(): number;
+  /** waits, as Event.sleep (os.execute("sleep N")) */
+  sleep(ms: number): void;
 }
 
 const OS_KEPT = ['time', 'clock', 'date', 'difftime'] as const;
@@ -79,6 +81,8 @@ export function createSandbox(options: SandboxOptions): LuaState {
     return 1;
   });
   lua.lua_setfield(L, -2, 'clock');
+  lua.lua_pushcfunction(L, execute(options.sleep));
+  lua.lua_setfield(L, -2, 'execute');
   lua.lua_setglobal(L, 'os');
   lua.lua_pop(L, 1);
 
@@ -99,6 +103,41 @@ export function createSandbox(options: SandboxOptions): LuaState {
   lua.lua_pushcfunction(L, collectGarbage(options.heapBytes));
   lua.lua_setglobal(L, 'collectgarbage');
   return L;
+}
+
+/** `sleep N` (seconds, decimals allowed), the one command `os.execute` runs. */
+const SLEEP_COMMAND = /^\s*sleep\s+(\d+(?:\.\d*)?|\.\d+)\s*$/;
+
+/**
+ * `os.execute(cmd)`: there is no shell in the sandbox. `sleep N` is read as
+ * a sleep of N seconds (the Rust original's scripts use it) and answers as
+ * Lua does for a command that succeeded (`true, "exit", 0`); `os.execute()`
+ * says no shell is available (`false`); any other command is an error.
+ */
+function execute(sleep: (ms: number) => void): LuaCFunction {
+  return (L) => {
+    if (lua.lua_type(L, 1) <= 0) {
+      lua.lua_pushboolean(L, false);
+      return 1;
+    }
+    const cmd = lua.lua_type(L, 1) === lua.LUA_TSTRING ? decodeLenient(lua.lua_tostring(L, 1)!) : '';
+    const m = SLEEP_COMMAND.exec(cmd);
+    if (m === null) {
+      return raise(
+        L,
+        new CrosstalkError('SCRIPT_ERROR', `os.execute: the sandbox has no shell; only "sleep N" (seconds) is accepted, got ${JSON.stringify(cmd.slice(0, 60))}`),
+      );
+    }
+    try {
+      sleep(Math.round(Number(m[1]) * 1000));
+    } catch (e) {
+      return raise(L, e);
+    }
+    lua.lua_pushboolean(L, true);
+    lua.lua_pushliteral(L, 'exit');
+    lua.lua_pushinteger(L, 0);
+    return 3;
+  };
 }
 
 const GC_OPTIONS = ['collect', 'stop', 'restart', 'count', 'step', 'setpause', 'setstepmul', 'isrunning'];
