@@ -6,7 +6,7 @@
 import type { BusImpl } from './bus.js';
 import type { Cause, PublishCause } from './context.js';
 import type { Draft } from './draft.js';
-import type { JsonValue, UniversalEvent } from './event.js';
+import type { JsonObject, JsonValue, UniversalEvent } from './event.js';
 import type { CompiledPattern } from './pattern.js';
 import type { ScheduleOptions } from './schedule.js';
 import type { BusObserver, ScriptStats, ScriptStatsProvider } from './observer.js';
@@ -84,6 +84,10 @@ export class BusPortImpl implements BusPort {
 
   scheduleAs(who: PublisherIdentity, eventType: string, data: JsonValue | undefined, options: ScheduleOptions): string {
     return this.b.scheduleAs(who, eventType, data, options);
+  }
+
+  announce(type: string, data: JsonObject, keep?: (e: UniversalEvent) => void): void {
+    this.b.publishSystem(type, data, undefined, keep);
   }
 
   addLateJoinerEvents(provider: (patterns: readonly CompiledPattern[]) => UniversalEvent[]): () => void {

@@ -342,6 +342,7 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
       priority: d.priority,
     };
     if (d.persistent && d.ttl_seconds !== undefined) e.ttl_seconds = d.ttl_seconds;
+    if (d.keep !== undefined) d.keep(e);
     // the transport goes first: when it cannot take the event (connection
     // lost, too large for the server), the publish fails with no effect. (A
     // store that refuses the event after that, because it is closing, is the
@@ -492,14 +493,16 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
    * (`system_events_lost`), never thrown at whoever caused it. `fallback`
    * is tried once when the event is too large.
    */
-  publishSystem(type: string, data: JsonObject, fallback?: JsonObject): void {
+  publishSystem(type: string, data: JsonObject, fallback?: JsonObject, keep?: (e: UniversalEvent) => void): void {
     if (this.closed) return;
     const lost = () => void this.systemEventsLost++;
     try {
-      const r = this.publishAs(this.systemIdentity, type, data);
+      const d = prepareDraft(this.systemIdentity, type, data, undefined, this.options, this.router, this.context.current());
+      if (keep !== undefined) d.keep = keep;
+      const r = this.publishDraft(d);
       if (typeof r !== 'string') r.catch(lost);
     } catch (err) {
-      if (fallback !== undefined && err instanceof CrosstalkError && err.code === 'PAYLOAD_TOO_LARGE') this.publishSystem(type, fallback);
+      if (fallback !== undefined && err instanceof CrosstalkError && err.code === 'PAYLOAD_TOO_LARGE') this.publishSystem(type, fallback, undefined, keep);
       else lost();
     }
   }

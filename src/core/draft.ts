@@ -16,6 +16,7 @@ import {
   type JsonObject,
   type JsonValue,
   type Priority,
+  type UniversalEvent,
 } from './event.js';
 import { validate as uuidValidate } from 'uuid';
 import type { Cause } from './context.js';
@@ -45,6 +46,8 @@ export interface Draft {
   at: number;
   /** the router's cached answer for `type`, found while validating; dispatch uses it once */
   targets: readonly unknown[] | undefined;
+  /** told the event as delivered (the bus's own announcements keep theirs for late joiners) */
+  keep?: (e: UniversalEvent) => void;
 }
 
 

@@ -10,7 +10,7 @@
  */
 import type { Cause, PublishCause } from './context.js';
 import { CrosstalkError } from './errors.js';
-import type { JsonValue, UniversalEvent } from './event.js';
+import type { JsonObject, JsonValue, UniversalEvent } from './event.js';
 import type { BusObserver, ScriptStats, ScriptStatsProvider } from './observer.js';
 import type { CompiledPattern } from './pattern.js';
 import type { ScheduleOptions } from './schedule.js';
@@ -124,6 +124,11 @@ export interface BusPort {
    * a function that withdraws it.
    */
   addLateJoinerEvents(provider: (patterns: readonly CompiledPattern[]) => UniversalEvent[]): () => void;
+  /**
+   * Publishes one of the bus's own events (`crosstalk.*`, source component
+   * `crosstalk`); never throws. `keep` is told the event as delivered.
+   */
+  announce(type: string, data: JsonObject, keep?: (e: UniversalEvent) => void): void;
   subscribe(patterns: string | readonly string[], options?: SubscribeOptions): PortSubscription;
   /**
    * A handler subscription (README "Handler subscriptions"): the bus calls

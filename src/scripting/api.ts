@@ -9,6 +9,7 @@
  * does not exist (UNKNOWN_SUBSCRIPTION), and `list_subscriptions` lists its
  * own. The host sees all of them.
  */
+import { splitDurable, takeDurable } from './durable.js';
 import { randomUUID } from 'node:crypto';
 import { CrosstalkError, describeValue } from '../core/errors.js';
 import type { JsonValue } from '../core/event.js';
@@ -17,7 +18,7 @@ import type { BusPort, PortSubscription } from '../core/port.js';
 import { normalizeQuery } from '../core/query.js';
 import { compilePattern } from '../core/pattern.js';
 import type { ScheduleOptions } from '../core/schedule.js';
-import type { EventHandler, EventInit, NakOptions, PublisherIdentity, PublishOptions, ReceiveBatchOptions, RequestOptions, SubscribeOptions } from '../core/types.js';
+import type { EventHandler, EventInit, NakOptions, PublisherIdentity, PublishOptions, ReceiveBatchOptions, RequestOptions } from '../core/types.js';
 import type { UniversalEvent } from '../core/event.js';
 import { EVENT_FUNCTIONS } from './event-api.js';
 
@@ -56,6 +57,8 @@ export interface ScriptContext {
   adopt(sub: PortSubscription): void;
   /** the script's live subscriptions */
   live(): PortSubscription[];
+  /** a durable subscription of the script (durable.ts): at close it is released, not closed */
+  keep(sub: PortSubscription, release: () => void): void;
   /** the script ended: its subscriptions close */
   close(): void;
 }
@@ -64,6 +67,7 @@ export function createScriptContext(port: BusPort, who: { component: string; lan
   const subs = new Map<string, PortSubscription>();
   const closed = new Map<string, PortSubscription>();
   const ended = new AbortController();
+  const kept = new Map<string, () => void>();
   const forget = (id: string) => {
     const s = subs.get(id);
     if (s === undefined) return;
@@ -90,6 +94,10 @@ export function createScriptContext(port: BusPort, who: { component: string; lan
     adopt(sub) {
       subs.set(sub.id, sub);
     },
+    keep(sub, release) {
+      subs.set(sub.id, sub);
+      kept.set(sub.id, release);
+    },
     live() {
       const out: PortSubscription[] = [];
       for (const [id, s] of subs) {
@@ -102,8 +110,13 @@ export function createScriptContext(port: BusPort, who: { component: string; lan
       ended.abort();
       for (const id of this.schedules) port.bus.cancelSchedule(id);
       this.schedules.clear();
-      for (const s of subs.values()) s.unsubscribe();
+      for (const s of subs.values()) {
+        const release = kept.get(s.id);
+        if (release !== undefined && !s.closed) release();
+        else s.unsubscribe();
+      }
       subs.clear();
+      kept.clear();
       closed.clear();
     },
   };
@@ -135,9 +148,14 @@ function publish(ctx: ScriptContext, args: unknown[]): string | Promise<string> 
 /** `[patterns, options, handler?]`: with `handler` true, the script's function (kept in its isolate) handles each event. */
 function subscribe(ctx: ScriptContext, args: unknown[]): { id: string; patterns: string[] } {
   const [patterns, options, handler] = args;
-  const opts = (options ?? undefined) as SubscribeOptions | undefined;
+  const { name: durable, rest: opts } = splitDurable(options);
   let sub: PortSubscription;
-  if (handler === true) {
+  if (durable !== null) {
+    if (handler === true) {
+      throw new CrosstalkError('INVALID_OPTION', 'a durable subscription is read with receive; a handler subscription ends with its script', { option: 'durable' });
+    }
+    sub = takeDurable(ctx, durable, patterns, opts, () => ctx.port.subscribe(patterns as string | string[], opts));
+  } else if (handler === true) {
     const loop = ctx.loop;
     if (loop === null) throw new CrosstalkError('SCRIPT_ERROR', 'handler subscriptions need the script event loop');
     let id = '';
@@ -145,7 +163,7 @@ function subscribe(ctx: ScriptContext, args: unknown[]): { id: string; patterns:
     id = sub.id;
     sub.onClose(() => loop.subscriptionClosed(id));
   } else sub = ctx.port.subscribe(patterns as string | string[], opts);
-  ctx.adopt(sub);
+  if (durable === null) ctx.adopt(sub);
   return { id: sub.id, patterns: [...sub.patterns] };
 }
 

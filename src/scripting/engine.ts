@@ -3,6 +3,7 @@
  * engine: run one script file on a bus until it ends, fails or runs out of
  * budget. Lua and JS scripts run the same way, each in its own isolate.
  */
+import type { JsonValue } from '../core/event.js';
 import type { Bus } from '../core/types.js';
 
 export type ScriptLanguage = 'lua' | 'javascript';
@@ -51,6 +52,8 @@ export interface ScriptResult {
   /** CPU time the script's isolate used, in ms */
   cpuMs: number;
   error?: ScriptFailure;
+  /** what a script that succeeded returned (Lua: its chunk's first return value; JS: its top-level `return`) */
+  value?: JsonValue;
 }
 
 export interface RunOptions {
@@ -58,6 +61,8 @@ export interface RunOptions {
   output: ScriptOutput;
   /** aborting stops the script (SCRIPT_ERROR "stopped") */
   signal?: AbortSignal;
+  /** command-line arguments: Lua `arg` and `...`, JS `args` */
+  args?: readonly string[];
 }
 
 export interface ScriptEngine {

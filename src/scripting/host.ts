@@ -34,6 +34,8 @@ export interface RunScriptsOptions {
    * subscriptions.
    */
   barrier?: boolean;
+  /** command-line arguments every script gets: Lua `arg` and `...`, JS `args` (strings) */
+  args?: readonly string[];
 }
 
 const defaultOutput: ScriptOutput = (script, text, stream) => {
@@ -74,6 +76,15 @@ export function resolveLimits(given: RunScriptsOptions['limits'] = {}): ScriptLi
   return limits;
 }
 
+/** Arguments must be strings (as a command line gives them); INVALID_OPTION otherwise. */
+function checkArgs(args: unknown): string[] {
+  if (args === undefined) return [];
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+    throw new CrosstalkError('INVALID_OPTION', `Expected args to be a list of strings, got ${describeValue(args)}`, { option: 'args' });
+  }
+  return [...(args as string[])];
+}
+
 /**
  * Runs scripts together on `bus` until every one has ended; resolves with
  * one result per script, in the order given. A script that fails does not
@@ -84,6 +95,7 @@ export async function runScripts(bus: Bus, scripts: readonly (string | ScriptFil
   const files = scripts.map(scriptFile);
   const languages = files.map(languageOf);
   const limits = resolveLimits(options.limits);
+  const args = checkArgs(options.args);
   const output = options.output ?? defaultOutput;
   // one script has nobody to wait for
   const gate = options.barrier === false || files.length < 2 ? null : new StartGate();
@@ -98,7 +110,7 @@ export async function runScripts(bus: Bus, scripts: readonly (string | ScriptFil
     files.map(async (file, i): Promise<ScriptResult> => {
       let r: ScriptResult;
       try {
-        r = await runScript(bus, file, languages[i]!, { limits, output, signal: stop.signal }, options.services, gate);
+        r = await runScript(bus, file, languages[i]!, { limits, output, signal: stop.signal, args }, options.services, gate);
       } catch (e) {
         r = { script: file.name, ok: false, durationMs: 0, cpuMs: 0, error: { code: 'SCRIPT_ERROR', message: `could not start: ${(e as Error).message}` } };
       }

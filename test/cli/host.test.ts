@@ -19,7 +19,7 @@ describe('cookbook host app', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('audit.lua says: audited 4 orders');
-    expect(r.stdout).toContain('host got order.paid #3 for grace: 180 EUR');
+    expect(r.stdout).toMatch(/host got order.paid #\d+ for grace: 180 EUR/);
     expect(r.stdout).toContain('EUR total 222.50; filtered out 3 in other currencies');
     expect(r.stdout).toContain('stored events for order A-1002: order.paid');
   });

@@ -146,9 +146,18 @@ export interface GuestConfig {
   maxBytes: number;
   /** the script's memory limit in bytes (no single string may be larger) */
   memoryBytes: number;
+  /** its command-line arguments (`crosstalk run job.lua -- --date 2026-12-05`): Lua `arg` and `...`, JS `args` */
+  args: string[];
 }
 
-/** The isolate's description of how the script ended: '' when it succeeded, else JSON of this. */
+/**
+ * What `control('run')` answers: '' when the script succeeded with no
+ * value, RESULT_VALUE + JSON of the value it returned, or JSON of a
+ * GuestFailure.
+ */
+export const RESULT_VALUE = '=';
+
+/** The isolate's description of how the script failed (see RESULT_VALUE). */
 export interface GuestFailure {
   code: string;
   message: string;

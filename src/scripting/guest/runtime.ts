@@ -55,7 +55,9 @@ import {
   ANSWER_VALUE,
   CALL_BATCH,
   CALL_CLOCK,
+  CALL_IDLE,
   CALL_NEXT,
+  CALL_SETTLE,
   CALL_TIMER,
   CALL_FATAL,
   CALL_FLUSH,
@@ -67,6 +69,7 @@ import {
   MAX_PRINT_CHARS,
   type GuestConfig,
   type WireError,
+  RESULT_VALUE,
 } from './protocol.js';
 
 /** The host function as the isolate sees it (an isolated-vm Reference). */
@@ -163,6 +166,20 @@ export class Runtime {
   /** True when the host asked the script to stop (CPU budget, deadline) and it has not yet. */
   get stopRequested(): boolean {
     return this.dead === null && this.flags[FLAG_STOP] !== 0;
+  }
+
+  /**
+   * The answer for a script that returned `v` (protocol.ts RESULT_VALUE):
+   * JSON within the bus's depth and size limits, or INVALID_DATA.
+   */
+  resultValue(v: unknown): string {
+    if (v === undefined) return '';
+    checkJson(v, 'return value', this.maxDepth);
+    const json = jsonStringify(v);
+    if (json.length > this.maxBytes) {
+      throw new CrosstalkError('INVALID_DATA', `the script's return value is ${json.length} characters of JSON; at most ${this.maxBytes} are kept`);
+    }
+    return RESULT_VALUE + json;
   }
 
   /** An event-loop task begins: the host's CPU watchdog starts a new stretch (protocol.ts CTL_TASKS). */
@@ -638,7 +655,16 @@ export class Runtime {
 
 /** Calls that are not Event calls: they never report a refused batched publish. */
 function isQuiet(name: string): boolean {
-  return name === CALL_FLUSH || name === CALL_PRINT || name === CALL_CLOCK || name === CALL_HEAP || name === CALL_TIMER || name === CALL_NEXT;
+  return (
+    name === CALL_FLUSH ||
+    name === CALL_PRINT ||
+    name === CALL_CLOCK ||
+    name === CALL_HEAP ||
+    name === CALL_TIMER ||
+    name === CALL_NEXT ||
+    name === CALL_IDLE ||
+    name === CALL_SETTLE
+  );
 }
 
 /** Only the fields a batch can carry, each with a value the host is sure to accept. */

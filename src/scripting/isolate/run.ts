@@ -24,6 +24,7 @@ import ivm from 'isolated-vm';
 import { ERROR_CODES } from '../../core/errors.js';
 import type { ScriptStats } from '../../core/observer.js';
 import { portOf, type BusPort } from '../../core/port.js';
+import type { JsonValue } from '../../core/event.js';
 import type { Bus } from '../../core/types.js';
 import { createScriptContext, type ScriptContext, type ScriptServices } from '../api.js';
 import {
@@ -35,11 +36,12 @@ import {
   type ScriptLanguage,
   type ScriptResult,
 } from '../engine.js';
-import { CTL_TASKS, FLAG_STOP, type GuestConfig, type GuestFailure, type WireError } from '../guest/protocol.js';
+import { CTL_TASKS, FLAG_STOP, RESULT_VALUE, type GuestConfig, type GuestFailure, type WireError } from '../guest/protocol.js';
 import { HostBridge } from './bridge.js';
 import { compileGuest } from './guest-code.js';
 import { OutboxReader } from './outbox.js';
 import { Tasks } from './tasks.js';
+import { Lifecycle } from '../lifecycle.js';
 import type { StartGate } from './start-gate.js';
 import { unwatch, watch, type Watched } from './watchdog.js';
 
@@ -119,6 +121,9 @@ export class ScriptRun implements Watched {
   private heapBytes = 0;
   private state: ScriptStats['state'] = 'starting';
   private readonly unregisterStats: () => void;
+  private readonly lifecycle: Lifecycle;
+  /** the host stopped the run (its signal), as opposed to a limit or an error */
+  private stoppedByHost = false;
 
   constructor(
     bus: Bus,
@@ -134,6 +139,7 @@ export class ScriptRun implements Watched {
     this.cpuLimitMs = Number.isFinite(limits.cpuLimitMs) && limits.cpuLimitMs > 0 ? limits.cpuLimitMs : 0;
     this.deadlineMs = Number.isFinite(limits.deadlineMs) && limits.deadlineMs > 0 && limits.deadlineMs <= MAX_TIMER_MS ? Math.ceil(limits.deadlineMs) : 0;
     this.ctx = createScriptContext(this.port, { component: file.name, language }, services);
+    this.lifecycle = new Lifecycle(this.port, { script: file.name, language, instance_id: this.ctx.identity.instance_id });
     this.tasks = new Tasks(language === 'javascript' ? (json) => this.pushTask?.(json) ?? Promise.resolve('') : null);
     this.isolate = new ivm.Isolate({
       memoryLimit: this.memoryMb,
@@ -236,6 +242,7 @@ export class ScriptRun implements Watched {
       maxDepth: this.port.limits.max_depth,
       maxBytes: this.port.limits.max_event_bytes,
       memoryBytes: this.memoryMb * 1024 * 1024,
+      args: [...(this.options.args ?? [])],
     };
     if (this.language === 'lua') cfg.source = this.file.source;
     return JSON.stringify(cfg);
@@ -248,6 +255,8 @@ export class ScriptRun implements Watched {
     const rescued = this.bridge.rescue();
     this.gate?.arrive(this.bridge);
     const lost = await rescued;
+    // what the start gate holds of this script is delivered before its end is told
+    if (this.gate !== null) await this.gate.opened;
     if (lost !== null && result.ok) {
       result.ok = false;
       result.error = { code: lost.code, message: lost.message };
@@ -255,12 +264,22 @@ export class ScriptRun implements Watched {
     this.state = result.ok ? 'ended' : this.stopReason !== null ? 'stopped' : 'failed';
     this.ctx.close();
     this.unregisterStats();
+    this.lifecycle.end({
+      result,
+      stoppedByHost: this.stoppedByHost,
+      heapBytes: this.heapBytes,
+      eventsIn: this.bridge.eventsIn,
+      eventsOut: this.bridge.eventsOut,
+    });
     return result;
   }
 
   private async runToEnd(): Promise<ScriptResult> {
     const hostRef = new ivm.Reference(this.bridge.call);
-    const abort = () => this.stop({ code: 'SCRIPT_ERROR', message: 'stopped' });
+    const abort = () => {
+      if (this.stopReason === null) this.stoppedByHost = true;
+      this.stop({ code: 'SCRIPT_ERROR', message: 'stopped' });
+    };
     const signal = this.options.signal;
     try {
       if (signal?.aborted) return this.result({ code: 'SCRIPT_ERROR', message: 'stopped before it started' });
@@ -294,6 +313,7 @@ export class ScriptRun implements Watched {
       }
       watch(this);
       this.state = 'running';
+      this.lifecycle.start();
       this.gate?.started(this.bridge);
       if (this.deadlineMs > 0) {
         this.timers.push(
@@ -302,13 +322,23 @@ export class ScriptRun implements Watched {
       }
       // a Lua run returns its answer; a JS run, a promise of it
       const out = fnArg === undefined ? await control.apply(undefined, ['run']) : await control.apply(undefined, ['run', fnArg], { result: { promise: true } });
-      const failure = typeof out === 'string' && out.length > 0 ? failureFrom(out) : undefined;
+      let value: JsonValue | undefined;
+      let failure: ScriptFailure | undefined;
+      if (typeof out === 'string' && out.startsWith(RESULT_VALUE)) {
+        try {
+          value = JSON.parse(out.slice(RESULT_VALUE.length)) as JsonValue;
+        } catch {
+          failure = { code: 'SCRIPT_ERROR', message: 'the script returned a value that could not be read' };
+        }
+      } else if (typeof out === 'string' && out.length > 0) failure = failureFrom(out);
       if (this.stopReason !== null) {
         // the script's own account of the stop says where it was (line, traceback)
         const stop = this.stopFailure();
         return this.result(failure?.code === stop.code ? { ...failure, message: stop.message } : stop);
       }
-      return this.result(failure);
+      const r = this.result(failure);
+      if (value !== undefined && r.ok) r.value = value;
+      return r;
     } catch (e) {
       return this.result(this.failureFor(e));
     } finally {
@@ -316,7 +346,15 @@ export class ScriptRun implements Watched {
       signal?.removeEventListener('abort', abort);
       for (const t of this.timers) clearTimeout(t);
       hostRef.release();
-      if (!this.isolate.isDisposed) this.isolate.dispose();
+      if (!this.isolate.isDisposed) {
+        try {
+          const h = this.isolate.getHeapStatisticsSync();
+          this.heapBytes = h.used_heap_size + h.externally_allocated_size;
+        } catch {
+          // disposed meanwhile
+        }
+        this.isolate.dispose();
+      }
     }
   }
 

@@ -199,6 +199,8 @@ class JsScript {
     put('Event', this.eventApi());
     put('console', createConsole(this.runtime));
     put('CrosstalkError', CrosstalkError);
+    // the command-line arguments after `--` (README "Arguments and results")
+    put('args', freeze(isArray(this.cfg.args) ? this.cfg.args.slice() : []));
     const loop = this.runtime.loop;
     put('setTimeout', function setTimeout(fn: unknown, ms?: unknown, ...args: unknown[]) {
       return loop.setTimer(fn, ms, false, args);
@@ -262,8 +264,9 @@ class JsScript {
 
   async run(fn: () => unknown): Promise<string> {
     let failure: unknown = null;
+    let value: unknown;
     try {
-      await reflectApply(fn, globalThis, []);
+      value = await reflectApply(fn, globalThis, []);
       // as a Node program: alive while timers or handler subscriptions are pending
       const loop = this.runtime.loop;
       if (loop.pending > 0 && this.runtime.dead === null) {
@@ -274,10 +277,18 @@ class JsScript {
     } catch (e) {
       failure = e;
     }
+    let answer = '';
+    if (failure === null && this.runtime.dead === null) {
+      try {
+        answer = this.runtime.resultValue(value);
+      } catch (e) {
+        failure = e;
+      }
+    }
     const end = this.runtime.finish(failure as Error | null);
     // a stop wins over whatever the script did after it
     const reported = this.runtime.dead ?? end;
-    return reported === null ? '' : jsonStringify(this.describe(reported));
+    return reported === null ? answer : jsonStringify(this.describe(reported));
   }
 }
 

@@ -13,10 +13,11 @@
 import { CrosstalkError } from '../../../core/errors.js';
 import { CALL_NEXT, type GuestConfig, type GuestFailure } from '../protocol.js';
 import { Runtime, type HostReference } from '../runtime.js';
+import { isArray } from '../intrinsics.js';
 import { callerLine, pushError, pushOutOfMemory, raise, readError } from './errors.js';
 import { installEvent } from './event.js';
 import { installJson } from './json.js';
-import { decodeLenient, encodeUtf8 } from './marshal.js';
+import { decodeLenient, encodeUtf8, toJs } from './marshal.js';
 import { createSandbox } from './sandbox.js';
 import { lauxlib, lua, type LuaHook, type LuaState } from './vm.js';
 
@@ -135,26 +136,55 @@ class LuaScript {
     return null;
   }
 
+  /**
+   * The command-line arguments, as the standalone `lua` gives them: the
+   * global `arg` (`arg[0]` the script, `arg[1]`… the arguments) and the
+   * chunk's `...`. Pushes them above the chunk; returns how many.
+   */
+  private pushArgs(): number {
+    const M = this.M;
+    const args = isArray(this.cfg.args) ? this.cfg.args : [];
+    lua.lua_createtable(M, args.length, 1);
+    lua.lua_pushstring(M, encodeUtf8(this.chunk));
+    lua.lua_rawseti(M, -2, 0);
+    for (let i = 0; i < args.length; i++) {
+      lua.lua_pushstring(M, encodeUtf8(String(args[i])));
+      lua.lua_rawseti(M, -2, i + 1);
+    }
+    lua.lua_setglobal(M, 'arg');
+    lua.lua_checkstack(M, args.length + 1);
+    for (const a of args) lua.lua_pushstring(M, encodeUtf8(String(a)));
+    return args.length;
+  }
+
   run(): string {
     const M = this.M;
     const source = encodeUtf8(luaSourceText(this.cfg.source ?? ''));
     lua.lua_pushcfunction(M, this.onError);
     const status = lauxlib.luaL_loadbufferx(M, source, source.length, `@${this.chunk}`, 't');
     let failure: GuestFailure | null = null;
+    let answer = '';
     if (status !== lua.LUA_OK) {
       const f = readError(M, -1, this.chunk);
       failure = { code: 'SCRIPT_ERROR', message: f.message, ...(f.line === undefined ? {} : { line: f.line }) };
-    } else if (lua.lua_pcall(M, 0, 0, 1) !== lua.LUA_OK) {
+    } else if (lua.lua_pcall(M, this.pushArgs(), 1, 1) !== lua.LUA_OK) {
       const f = readError(M, -1, this.chunk);
       const line = f.line ?? callerLine(M, 0);
       failure = { code: f.code, message: f.message, ...(line === undefined ? {} : { line }), traceback: this.traceback };
     } else {
+      // what the chunk returned is the run's value (README "Arguments and results")
+      try {
+        answer = this.runtime.resultValue(toJs(M, -1, 'return value'));
+      } catch (e) {
+        failure = { code: e instanceof CrosstalkError ? e.code : 'SCRIPT_ERROR', message: e instanceof Error ? e.message : String(e) };
+      }
+      lua.lua_pop(M, 1);
       // the chunk has ended: its handler subscriptions keep it alive, one event at a time
-      failure = this.loop();
+      failure ??= this.loop();
     }
     const end = this.runtime.finish(failure === null ? null : new CrosstalkError('SCRIPT_ERROR', failure.message));
     if (failure !== null) return JSON.stringify(failure);
-    if (end === null) return '';
+    if (end === null) return answer;
     const code = end instanceof CrosstalkError ? end.code : 'SCRIPT_ERROR';
     return JSON.stringify({ code, message: end.message } satisfies GuestFailure);
   }
