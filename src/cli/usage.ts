@@ -54,6 +54,12 @@ export function currentCommand(): string | null {
   return context.command;
 }
 
+/** What follows the first `--` of the command line (`crosstalk run job.lua -- --date 2026-12-05`): the scripts' arguments. */
+export function argsAfterDashDash(): string[] {
+  const end = context.raw.indexOf('--');
+  return end < 0 ? [] : context.raw.slice(end + 1);
+}
+
 /** Whether the user asked for JSON (errors are then a JSON object). */
 export function wantsJson(): boolean {
   const end = context.raw.indexOf('--');
@@ -134,8 +140,13 @@ export function checkParsed(argv: Record<string, unknown>, flags: KnownFlags): v
     if (Array.isArray(v) && !flags.array.has(key)) {
       throw usage(`${name} was given ${v.length} times (${v.map((x) => JSON.stringify(x)).join(', ')}); give it once`, key);
     }
+    if (flags.boolean.has(key)) {
+      // yargs reads `--json=sometimes` as false without a word
+      const given = valueAfterEquals(flags, key);
+      if (given !== undefined && given !== 'true' && given !== 'false') throw usage(`${name} takes no value (or =true, =false), got ${JSON.stringify(given)}`, key);
+      continue;
+    }
     for (const x of values) {
-      if (flags.boolean.has(key)) continue;
       if (typeof x === 'boolean') throw usage(`${name} takes a value; --no-${name.replace(/^-+/, '')} means nothing`, key);
       if (flags.number.has(key) && (typeof x !== 'number' || Number.isNaN(x))) {
         throw usage(`${name} must be a number, got ${JSON.stringify(rawValue(flags, key) ?? String(x))}`, key);
@@ -143,6 +154,17 @@ export function checkParsed(argv: Record<string, unknown>, flags: KnownFlags): v
       if (flags.string.has(key) && typeof x === 'string' && x.trim() === '') throw usage(`${name} needs a value, got an empty string`, key);
     }
   }
+}
+
+/** The text after `=` in `--flag=text`, when the flag was typed that way. */
+function valueAfterEquals(flags: KnownFlags, key: string): string | undefined {
+  const names = new Set([key, ...(flags.aliases[key] ?? [])].map(flag));
+  const end = context.raw.indexOf('--');
+  for (const t of end < 0 ? context.raw : context.raw.slice(0, end)) {
+    const eq = t.indexOf('=');
+    if (eq > 0 && names.has(t.slice(0, eq))) return t.slice(eq + 1);
+  }
+  return undefined;
 }
 
 /** The text given after a flag on the command line (for messages about values yargs converted). */

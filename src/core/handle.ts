@@ -53,6 +53,14 @@ export class SubscriptionHandle implements PortSubscription {
     return this.core.onClose(closed);
   }
 
+  detachReceivers(): void {
+    this.core.detachReceivers();
+  }
+
+  giveBack(events: readonly UniversalEvent[]): void {
+    this.core.giveBack(events);
+  }
+
   poll(): UniversalEvent | null {
     return this.core.poll();
   }

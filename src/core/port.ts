@@ -43,6 +43,13 @@ export interface PortSubscription extends Subscription {
   onReady(ready: () => void): () => void;
   /** Calls `closed` once when the subscription closes; returns a function that cancels the call. */
   onClose(closed: () => void): () => void;
+  /**
+   * The receiver goes away and the subscription stays (a durable
+   * subscription whose script ended): its waiting receives answer null.
+   */
+  detachReceivers(): void;
+  /** Events handed out and not processed: received again first, in this order. */
+  giveBack(events: readonly UniversalEvent[]): void;
 }
 
 /** A publish checked by `prepare` and waiting to go out; its id is fixed already. */

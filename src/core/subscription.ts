@@ -183,6 +183,31 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
     return () => this.closeWatchers?.delete(closed);
   }
 
+  /** Waiting receives answer null; the subscription stays (port.ts PortSubscription). */
+  detachReceivers(): void {
+    const receivers = this.receivers;
+    this.receivers = [];
+    this.pinned = null;
+    for (const r of receivers) r(null);
+  }
+
+  /**
+   * Events a receiver was handed and did not process go before everything
+   * queued, in their order (port.ts PortSubscription); they are not counted
+   * as received twice.
+   */
+  giveBack(events: readonly UniversalEvent[]): void {
+    if (this.closed || events.length === 0) return;
+    this.backlogBuf.unshift(...events);
+    this.delivered -= events.length;
+    this.owner.counters.delivered -= events.length;
+    if (this.receivers.length > 0 && !this.serving) {
+      this.serving = true;
+      queueMicrotask(() => this.serveReceivers());
+    }
+    if (this.readyWatchers !== null) this.notifyReady();
+  }
+
   private notifyReady(): void {
     const watchers = this.readyWatchers!;
     this.readyWatchers = null;

@@ -59,8 +59,20 @@ export interface ScriptContext {
   live(): PortSubscription[];
   /** a durable subscription of the script (durable.ts): at close it is released, not closed */
   keep(sub: PortSubscription, release: () => void): void;
-  /** the script ended: its subscriptions close */
-  close(): void;
+  /**
+   * A receive on `sub` begins: what the last one handed the script from a
+   * durable subscription counts as processed.
+   */
+  receiving(sub: PortSubscription): void;
+  /** What a receive handed the script from `sub`; a durable subscription remembers it (README "Durable subscriptions"). */
+  handed(sub: PortSubscription, events: readonly UniversalEvent[]): void;
+  /**
+   * The script ended: its subscriptions close; durable ones are released,
+   * and when the script was `interrupted` (stopped or failed) the events
+   * it was handed last and never finished are received again by the next
+   * holder.
+   */
+  close(interrupted: boolean): void;
 }
 
 export function createScriptContext(port: BusPort, who: { component: string; language: 'lua' | 'javascript' }, services: ScriptServices = {}): ScriptContext {
@@ -68,6 +80,9 @@ export function createScriptContext(port: BusPort, who: { component: string; lan
   const closed = new Map<string, PortSubscription>();
   const ended = new AbortController();
   const kept = new Map<string, () => void>();
+  /** per durable subscription, what its last receive handed the script */
+  const handedOut = new Map<string, readonly UniversalEvent[]>();
+  let ending = false;
   const forget = (id: string) => {
     const s = subs.get(id);
     if (s === undefined) return;
@@ -98,6 +113,15 @@ export function createScriptContext(port: BusPort, who: { component: string; lan
       subs.set(sub.id, sub);
       kept.set(sub.id, release);
     },
+    receiving(sub) {
+      handedOut.delete(sub.id);
+    },
+    handed(sub, events) {
+      if (!kept.has(sub.id) || events.length === 0) return;
+      // a receive answered after the script ended never reached it
+      if (ending) sub.giveBack(events);
+      else handedOut.set(sub.id, events);
+    },
     live() {
       const out: PortSubscription[] = [];
       for (const [id, s] of subs) {
@@ -106,17 +130,21 @@ export function createScriptContext(port: BusPort, who: { component: string; lan
       }
       return out;
     },
-    close() {
+    close(interrupted) {
+      ending = true;
       ended.abort();
       for (const id of this.schedules) port.bus.cancelSchedule(id);
       this.schedules.clear();
       for (const s of subs.values()) {
         const release = kept.get(s.id);
-        if (release !== undefined && !s.closed) release();
-        else s.unsubscribe();
+        if (release !== undefined && !s.closed) {
+          s.detachReceivers();
+          if (interrupted) s.giveBack(handedOut.get(s.id) ?? []);
+          release();
+        } else s.unsubscribe();
       }
       subs.clear();
-      kept.clear();
+      handedOut.clear();
       closed.clear();
     },
   };
@@ -241,6 +269,7 @@ function receiveAny(ctx: ScriptContext, [subs, timeout]: unknown[]): { event: un
     });
   }
   const list = subs.map((v) => own(ctx, v));
+  for (const s of list) ctx.receiving(s);
   const timeoutMs = timeout === undefined ? 5000 : timeout;
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
     throw new CrosstalkError('INVALID_OPTION', `Expected \`timeout_ms\` to be a number >= 0, got ${describeValue(timeout)}`, { option: 'timeout_ms' });
@@ -251,7 +280,10 @@ function receiveAny(ctx: ScriptContext, [subs, timeout]: unknown[]): { event: un
       if (s.closed) continue;
       open = true;
       const e = s.poll();
-      if (e !== null) return { event: e, subscription: s.id };
+      if (e !== null) {
+        ctx.handed(s, [e]);
+        return { event: e, subscription: s.id };
+      }
     }
     return open ? undefined : null; // undefined: nothing yet
   };
@@ -261,13 +293,18 @@ function receiveAny(ctx: ScriptContext, [subs, timeout]: unknown[]): { event: un
     let cancels: (() => void)[] = [];
     const finish = (r: { event: unknown; subscription: string } | null) => {
       clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', ended);
       for (const c of cancels) c();
       resolve(r);
     };
+    // a script that ends while waiting takes nothing more
+    const ended = () => finish(null);
+    ctx.signal.addEventListener('abort', ended);
     const watch = () => {
       cancels = list.map((s) =>
         s.onReady(() => {
           for (const c of cancels) c();
+          if (ctx.signal.aborted) return;
           const r = take();
           if (r !== undefined) finish(r);
           else watch();
@@ -312,12 +349,32 @@ function memberFor(ctx: ScriptContext, event: unknown): PortSubscription {
   throw new CrosstalkError('UNKNOWN_SUBSCRIPTION', `the script has no subscription in group ${describeValue(group)}`);
 }
 
+/** `then` without a Promise when `r` is a value already (the bindings' synchronous fast path). */
+function settle<T>(r: T | Promise<T>, then: (v: T) => void): T | Promise<T> {
+  if (r instanceof Promise) {
+    return r.then((v) => {
+      then(v);
+      return v;
+    });
+  }
+  then(r);
+  return r;
+}
+
 /** The host implementation of each declared `Event` function, by name. */
 export const EVENT_IMPLEMENTATIONS: Readonly<Record<string, Binding>> = Object.freeze({
   publish,
   subscribe,
-  receive: (ctx, [sub, timeout]) => own(ctx, sub).receiveNow(timeout as number | undefined),
-  receive_batch: (ctx, [sub, options]) => own(ctx, sub).receiveBatchNow(options as ReceiveBatchOptions | undefined),
+  receive: (ctx, [sub, timeout]) => {
+    const s = own(ctx, sub);
+    ctx.receiving(s);
+    return settle(s.receiveNow(timeout as number | undefined), (e) => ctx.handed(s, e === null ? [] : [e]));
+  },
+  receive_batch: (ctx, [sub, options]) => {
+    const s = own(ctx, sub);
+    ctx.receiving(s);
+    return settle(s.receiveBatchNow(options as ReceiveBatchOptions | undefined), (list) => ctx.handed(s, list));
+  },
   query,
   replay,
   list_subscriptions: (ctx) => ctx.live().map((s) => s.info()),

@@ -6,7 +6,7 @@
 import { extname } from 'node:path';
 import type { Bus } from '../core/types.js';
 import type { ScriptServices } from './api.js';
-import type { RunOptions, ScriptFile, ScriptLanguage, ScriptResult } from './engine.js';
+import type { RunOptions, ScriptFailure, ScriptFile, ScriptLanguage, ScriptResult } from './engine.js';
 import type { StartGate } from './isolate/start-gate.js';
 
 export const EXTENSIONS: Readonly<Record<string, ScriptLanguage>> = Object.freeze({ '.lua': 'lua', '.js': 'javascript' });
@@ -32,4 +32,10 @@ export async function runScript(
 ): Promise<ScriptResult> {
   const { ScriptRun } = await import('./isolate/run.js');
   return new ScriptRun(bus, file, language, options, services, gate).run();
+}
+
+/** Null when the script loads (compiles), else why not; nothing of it runs (isolate/check.ts). */
+export async function checkScript(file: ScriptFile, language: ScriptLanguage): Promise<ScriptFailure | null> {
+  const { checkScript: check } = await import('./isolate/check.js');
+  return check(file, language);
 }

@@ -38,7 +38,7 @@ export interface RunScriptsOptions {
   args?: readonly string[];
 }
 
-const defaultOutput: ScriptOutput = (script, text, stream) => {
+export const defaultOutput: ScriptOutput = (script, text, stream) => {
   const out = stream === 'stdout' ? process.stdout : process.stderr;
   out.write(`${text.split('\n').map((l) => `[${script}] ${l}`).join('\n')}\n`);
 };
@@ -54,7 +54,7 @@ export function scriptFile(script: string | ScriptFile): ScriptFile {
   }
 }
 
-function languageOf(file: ScriptFile): ScriptLanguage {
+export function languageOf(file: ScriptFile): ScriptLanguage {
   const language = languageFor(file.path ?? file.name);
   if (language === undefined) {
     throw new CrosstalkError('INVALID_OPTION', `cannot run ${file.name}: unknown extension; crosstalk runs ${supportedExtensions().join(', ')}`, {
@@ -77,7 +77,7 @@ export function resolveLimits(given: RunScriptsOptions['limits'] = {}): ScriptLi
 }
 
 /** Arguments must be strings (as a command line gives them); INVALID_OPTION otherwise. */
-function checkArgs(args: unknown): string[] {
+export function checkArgs(args: unknown): string[] {
   if (args === undefined) return [];
   if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
     throw new CrosstalkError('INVALID_OPTION', `Expected args to be a list of strings, got ${describeValue(args)}`, { option: 'args' });

@@ -100,7 +100,7 @@ describe('Event functions on the host', () => {
     const copy = (await call('receive', ctx, h, 0)) as { metadata: { replay: { original_sequence: number } } };
     expect(copy.metadata.replay.original_sequence).toBe(1);
     expect(bus.listSubscriptions()).toHaveLength(1);
-    ctx.close();
+    ctx.close(false);
     expect(bus.listSubscriptions()).toHaveLength(0);
     expect(ctx.signal.aborted).toBe(true);
   });

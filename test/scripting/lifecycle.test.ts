@@ -115,6 +115,54 @@ describe('durable subscriptions', () => {
     await bus.close();
   });
 
+  it('an event handed to a script stopped before it asked for the next one is received again; a stopped waiting receive takes nothing', async () => {
+    const bus = createBus();
+    const subscribed = () => new Promise<void>((resolve) => {
+      const check = () => (bus.listSubscriptions().length > 0 ? resolve() : setImmediate(check));
+      check();
+    });
+    // stopped by its CPU budget while "processing" x1
+    const hog = runScripts(
+      bus,
+      [{ name: 'hog.js', source: `const s = Event.subscribe('job', { durable: 'q' }); const e = Event.receive(s, 20000); console.log('took', e.data); for (;;) {}` }],
+      { ...quiet, limits: { cpuLimitMs: 200 } },
+    );
+    await subscribed();
+    bus.publish('job', 'x1');
+    const [hogResult] = await hog;
+    expect(hogResult!.error?.code).toBe('SCRIPT_TIMEOUT');
+    bus.publish('job', 'x2');
+
+    // stopped by the host while waiting in receive
+    const stop = new AbortController();
+    const printed: string[] = [];
+    // its publish goes out with its next call, the receive: stopped while waiting there
+    void bus.subscribe('ready').receive(20_000).then(() => stop.abort());
+    const waiter = runScripts(
+      bus,
+      [{ name: 'wait.lua', source: `local s = Event.subscribe("job", {durable = "q"})
+                                    local first = Event.receive_batch(s, {max_events = 10, timeout_ms = 0})
+                                    local seen = {}
+                                    for _, e in ipairs(first) do seen[#seen + 1] = e.data end
+                                    print(table.concat(seen, ","))
+                                    Event.publish("ready", 1)
+                                    Event.receive(s, 60000)
+                                    print("never")` }],
+      { output: (_s, t) => printed.push(t), signal: stop.signal },
+    );
+    const [waitResult] = await waiter;
+    expect(waitResult!.ok).toBe(false);
+    // what the stopped hog took is received again, first and once
+    expect(printed).toEqual(['x1,x2']);
+    bus.publish('job', 'x3');
+    const next: string[] = [];
+    await runScripts(bus, [{ name: 'next.lua', source: `local s = Event.subscribe("job", {durable = "q"})
+                                                        print(Event.receive(s, 0).data, Event.receive(s, 0))` }], { output: (_s, t) => next.push(t) });
+    // x1 and x2 were processed by wait.lua (it asked for more); x3 went to nobody before next.lua
+    expect(next).toEqual(['x3\tnil']);
+    await bus.close();
+  });
+
   it('a durable name held by a running script is DURABLE_IN_USE; the holder keeps working', async () => {
     const bus = createBus();
     const printed: string[] = [];

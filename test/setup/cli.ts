@@ -52,6 +52,10 @@ export interface Started {
   stderr(): string;
   /** exit status, or null when killed by a signal */
   exited: Promise<number | null>;
+  /** resolves once `seen` (a string or a pattern) appears in its stdout or stderr after `from` characters of them; rejects if it exits first */
+  until(seen: string | RegExp, from?: number): Promise<void>;
+  /** how much it has printed so far, as `until`'s `from` */
+  mark(): number;
 }
 
 /**
@@ -63,14 +67,32 @@ export async function startCli(args: string[], ready: string | RegExp): Promise<
   let out = '';
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const seen = () => (typeof ready === 'string' ? (out + err).includes(ready) : ready.test(out + err));
-  await new Promise<void>((resolve, reject) => {
-    const check = () => seen() && resolve();
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => ((out += c), check()));
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => ((err += c), check()));
-    void exited.then((code) => reject(new Error(`crosstalk ${args.join(' ')} exited (${code}) before saying ${ready}: ${err}`)));
-  });
-  return { child, stdout: () => out, stderr: () => err, exited };
+  // both streams in arrival order, for `until`
+  let both = '';
+  const waiters = new Set<() => void>();
+  const arrived = (c: string) => {
+    both += c;
+    for (const w of [...waiters]) w();
+  };
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => ((out += c), arrived(c)));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => ((err += c), arrived(c)));
+  const until = (seen: string | RegExp, from = 0): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        const text = both.slice(from);
+        if (typeof seen === 'string' ? text.includes(seen) : seen.test(text)) {
+          waiters.delete(check);
+          resolve();
+        }
+      };
+      waiters.add(check);
+      check();
+      void exited.then((code) => {
+        if (waiters.delete(check)) reject(new Error(`crosstalk ${args.join(' ')} exited (${code}) before saying ${seen}: ${err}`));
+      });
+    });
+  await until(ready);
+  return { child, stdout: () => out, stderr: () => err, exited, until, mark: () => both.length };
 }
 
 /** SIGKILL unless it has exited already (cleanup after a failed test). */

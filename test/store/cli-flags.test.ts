@@ -272,8 +272,8 @@ const EXERCISED: Record<string, Record<string, string>> = {
   run: {
     '--cpu-limit': 'test/cli/run.test.ts',
     '--deadline': 'test/cli/run.test.ts',
-    // run's own (the script-engine work's): no CLI test turns the barrier off yet
-    '--barrier': PENDING,
+    '--barrier': 'test/cli/watch.test.ts',
+    '--watch': 'test/cli/watch.test.ts',
     '--memory-limit': 'test/cli/crosslang.test.ts',
     '--store': 'test/cli/run.test.ts',
     '--bus': 'test/transport/cli.test.ts',

@@ -21,6 +21,8 @@ import { parseBusUrl } from '../../transport/url.js';
 import { planEndpoints, startEndpoints, type EndpointPlan } from '../../observe/endpoints.js';
 import type { CrosstalkConfig } from '../../core/config.js';
 import { loadConfigFile } from '../run-config.js';
+import { argsAfterDashDash } from '../usage.js';
+import { runWatching } from '../watch.js';
 
 export interface RunArgs {
   scripts: string[];
@@ -36,6 +38,9 @@ export interface RunArgs {
   metrics?: string;
   config?: string;
   dashboard?: string;
+  watch?: boolean;
+  /** what follows `--`: every script's arguments */
+  scriptArgs?: string[];
 }
 
 /** What validated flags and files amount to. */
@@ -54,6 +59,10 @@ export interface RunPlan {
   endpoints: EndpointPlan;
   /** bus options and retention from --config */
   config: CrosstalkConfig;
+  /** the scripts' command-line arguments (after `--`) */
+  args: string[];
+  /** restart a script when its file changes (README "Watching scripts") */
+  watch: boolean;
 }
 
 function invalid(option: string, expected: string, got: unknown): CrosstalkError {
@@ -126,6 +135,8 @@ export function planRun(args: RunArgs): RunPlan {
     barrier: args.barrier !== false,
     endpoints,
     config,
+    args: args.scriptArgs ?? [],
+    watch: args.watch === true,
   };
 }
 
@@ -137,6 +148,8 @@ interface Reporter {
   connection(state: string, message: string): void;
   result(r: ScriptResult): void;
   summary(results: ScriptResult[], interrupted: boolean): void;
+  /** --watch: a script was restarted, or its new version refused */
+  watch(script: string, restarted: boolean, why?: string): void;
 }
 
 function write(stream: NodeJS.WriteStream, text: string): void {
@@ -154,12 +167,17 @@ function textReporter(prefix: boolean): Reporter {
       write(process.stderr, `crosstalk run: ${message}\n`);
     },
     result(r) {
+      // what a script returned is its output too
+      if (r.ok && r.value !== undefined) this.output(r.script, JSON.stringify(r.value), 'stdout');
       if (r.ok || !r.error) return;
       const e = r.error;
       const at = e.line === undefined ? r.script : `${r.script}:${e.line}`;
       let text = `${at}: ${e.code}: ${e.message}\n`;
       if (e.traceback) text += `${e.traceback.split('\n').map((l) => `    ${l.trim()}`).join('\n')}\n`;
       write(process.stderr, text);
+    },
+    watch(script, restarted, why) {
+      write(process.stderr, restarted ? `crosstalk run: ${script} changed; restarted\n` : `crosstalk run: ${script} changed but was not restarted (${why}); the running version goes on\n`);
     },
     summary(results, interrupted) {
       const failed = results.filter((r) => !r.ok).length;
@@ -175,7 +193,15 @@ function jsonReporter(): Reporter {
     output: (script, text, stream) => line({ type: 'output', script, stream, text }),
     connection: (state, message) => line({ type: 'connection', state, message }),
     result: (r) =>
-      line({ type: 'result', script: r.script, ok: r.ok, duration_ms: Math.round(r.durationMs * 10) / 10, ...(r.error ? { error: r.error } : {}) }),
+      line({
+        type: 'result',
+        script: r.script,
+        ok: r.ok,
+        duration_ms: Math.round(r.durationMs * 10) / 10,
+        ...(r.value !== undefined ? { value: r.value } : {}),
+        ...(r.error ? { error: r.error } : {}),
+      }),
+    watch: (script, restarted, why) => line({ type: 'watch', script, restarted, ...(why === undefined ? {} : { reason: why }) }),
     summary: (results, interrupted) =>
       line({
         type: 'summary',
@@ -230,11 +256,21 @@ export async function runPlan(plan: RunPlan): Promise<number> {
   process.once('SIGTERM', onTerm);
 
   try {
-    const results = await runScripts(
-      bus,
-      plan.files.map((f) => f.file),
-      { limits: plan.limits, output: reporter.output, services, signal: stop.signal, barrier: plan.barrier, onResult: (r) => reporter.result(r) },
-    );
+    const options = {
+      limits: plan.limits,
+      output: reporter.output,
+      services,
+      barrier: plan.barrier,
+      args: plan.args,
+      onResult: (r: ScriptResult) => reporter.result(r),
+    };
+    const files = plan.files.map((f) => f.file);
+    const results = plan.watch
+      ? await runWatching(bus, files, { ...options, signal: stop.signal }, {
+          restarted: (script) => reporter.watch(script, true),
+          refused: (script, why) => reporter.watch(script, false, why),
+        })
+      : await runScripts(bus, files, { ...options, signal: stop.signal });
     reporter.summary(results, interrupted);
     if (interrupted) return exitCode;
     return results.every((r) => r.ok) ? 0 : 1;
@@ -292,6 +328,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
         type: 'string',
         describe: 'a JSON file of bus options: interceptors, dedup_window_ms, dedup_max_ids, max_retained (README "Configuration file")',
       })
+      .option('watch', {
+        type: 'boolean',
+        default: false,
+        describe: 'restart a script when its file changes (the others keep running); a version that does not load leaves the old one running. Runs until interrupted',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON Lines: output, one result per script, a summary' })
       .option('prefix', { type: 'boolean', describe: 'prefix printed lines with [script] (default: when running several)' })
       .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://ADDR/metrics while running: :PORT (127.0.0.1), HOST:PORT' })
@@ -303,12 +344,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example("$0 run --store sqlite:ev.db --persist 'order.**' pay.lua", 'keep every order event')
       .example('$0 run --bus nats://127.0.0.1:4222 producer.lua', 'share events with every process joined to that server')
       .example('$0 run --json a.lua b.js', 'JSON Lines: output, results, summary')
+      .example('$0 run --watch worker.lua feed.js', 'restart a script when its file is saved')
+      .example('$0 run job.lua -- --date 2026-12-05', 'arguments after -- reach every script: arg in Lua, args in JS')
       .example('$0 run --metrics :9464 service.lua', 'Prometheus metrics at http://127.0.0.1:9464/metrics')
       .example('$0 run --dashboard :8080 service.lua', 'a live page at http://127.0.0.1:8080/') as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     let plan: RunPlan;
     try {
-      plan = planRun(argv);
+      plan = planRun({ ...argv, scriptArgs: argsAfterDashDash() });
     } catch (e) {
       if (!(e instanceof CrosstalkError)) throw e;
       process.stderr.write(`crosstalk run: ${e.code}: ${e.message}\n`);

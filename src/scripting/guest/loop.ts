@@ -116,6 +116,8 @@ export class Loop {
         if (!t.repeat) mapDelete(this.timers, task[1]);
         try {
           t.fn(...t.args);
+          // what it batched goes out now, not at the script's next call (which may never come)
+          this.runtime.handOver();
         } catch (e) {
           if (this.runtime.dead === null) this.failure ??= e;
         }

@@ -21,7 +21,6 @@
  * scripts go on.
  */
 import ivm from 'isolated-vm';
-import { ERROR_CODES } from '../../core/errors.js';
 import type { ScriptStats } from '../../core/observer.js';
 import { portOf, type BusPort } from '../../core/port.js';
 import type { JsonValue } from '../../core/event.js';
@@ -36,7 +35,7 @@ import {
   type ScriptLanguage,
   type ScriptResult,
 } from '../engine.js';
-import { CTL_TASKS, FLAG_STOP, RESULT_VALUE, type GuestConfig, type GuestFailure, type WireError } from '../guest/protocol.js';
+import { CTL_TASKS, FLAG_STOP, RESULT_VALUE, type GuestConfig, type WireError } from '../guest/protocol.js';
 import { HostBridge } from './bridge.js';
 import { compileGuest } from './guest-code.js';
 import { OutboxReader } from './outbox.js';
@@ -44,59 +43,12 @@ import { Tasks } from './tasks.js';
 import { Lifecycle } from '../lifecycle.js';
 import type { StartGate } from './start-gate.js';
 import { unwatch, watch, type Watched } from './watchdog.js';
+import { failureFrom, failureFromCompile, wrapJs } from './failures.js';
 
 /** How long a stopped script that is still running gets before its isolate is disposed. */
 export const STOP_GRACE_MS = 500;
 /** Timers cannot wait longer. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
-/** What a script's own error code may look like. */
-const SCRIPT_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
-
-/** A JS script's body as an async function; the prefix shares line 1, so line numbers stay true. */
-function wrapJs(source: string): string {
-  const body = source.startsWith('#!') ? `//${source.slice(2)}` : source;
-  return `(async function () {${body}\n})`;
-}
-
-/** Runtime frames say nothing to the script's author. */
-const RUNTIME_FRAME = /^\s+at .*crosstalk:[a-z]+-runtime:\d+:\d+\)?$/;
-
-function failureFrom(json: string): ScriptFailure {
-  let d: Partial<Record<keyof GuestFailure, unknown>>;
-  try {
-    d = JSON.parse(json) as typeof d;
-  } catch {
-    return { code: 'SCRIPT_ERROR', message: 'the script failed and its error could not be read' };
-  }
-  const f: ScriptFailure = {
-    // a code of the bus, or one a script raised itself (`error({code = "MY_CODE"})`)
-    code: typeof d.code === 'string' && (KNOWN_CODES.has(d.code) || SCRIPT_CODE.test(d.code)) ? d.code : 'SCRIPT_ERROR',
-    message: typeof d.message === 'string' ? d.message.slice(0, 10_000) : 'unknown error',
-  };
-  if (typeof d.line === 'number' && Number.isInteger(d.line) && d.line > 0) f.line = d.line;
-  if (typeof d.traceback === 'string' && d.traceback.length > 0) {
-    f.traceback = d.traceback
-      .split('\n')
-      .filter((l) => !RUNTIME_FRAME.test(l))
-      .join('\n')
-      .slice(0, 10_000);
-  }
-  return f;
-}
-
-/** A compile error: isolated-vm puts `[file:line:col]` at the end of the message. */
-function failureFromCompile(e: unknown, script: string): ScriptFailure {
-  const message = e instanceof Error ? e.message : String(e);
-  const f: ScriptFailure = { code: 'SCRIPT_ERROR', message: `${e instanceof Error ? e.name : 'Error'}: ${message}` };
-  const at = message.lastIndexOf(`${script}:`);
-  if (at >= 0) {
-    const line = Number.parseInt(message.slice(at + script.length + 1), 10);
-    if (Number.isInteger(line) && line > 0) f.line = line;
-  }
-  return f;
-}
-
 export class ScriptRun implements Watched {
   private readonly port: BusPort;
   private readonly ctx: ScriptContext;
@@ -262,7 +214,7 @@ export class ScriptRun implements Watched {
       result.error = { code: lost.code, message: lost.message };
     }
     this.state = result.ok ? 'ended' : this.stopReason !== null ? 'stopped' : 'failed';
-    this.ctx.close();
+    this.ctx.close(this.state !== 'ended');
     this.unregisterStats();
     this.lifecycle.end({
       result,

@@ -2,6 +2,6 @@
  * Entry of dist/guest/lua.js (scripts/build-guest.mjs): leaves the boot
  * function where the host finds it, once; boot removes it again.
  */
-import { boot } from './main.js';
+import { boot, check } from './main.js';
 
-Object.defineProperty(globalThis, '__crosstalkGuest', { value: { boot }, configurable: true, writable: true });
+Object.defineProperty(globalThis, '__crosstalkGuest', { value: { boot, check }, configurable: true, writable: true });

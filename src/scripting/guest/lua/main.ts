@@ -200,3 +200,16 @@ export function boot(host: HostReference, cfgJson: string, flags: SharedArrayBuf
     return script.run();
   };
 }
+
+/**
+ * Whether `source` loads (compiles) as a Lua chunk named `chunk`, without
+ * running any of it: '' or JSON of a GuestFailure (`crosstalk run --watch`
+ * checks a changed file before it replaces the running version).
+ */
+export function check(source: string, chunk: string): string {
+  const L = lauxlib.luaL_newstate();
+  const bytes = encodeUtf8(luaSourceText(source));
+  if (lauxlib.luaL_loadbufferx(L, bytes, bytes.length, `@${chunk}`, 't') === lua.LUA_OK) return '';
+  const f = readError(L, -1, chunk);
+  return JSON.stringify({ code: 'SCRIPT_ERROR', message: f.message, ...(f.line === undefined ? {} : { line: f.line }) } satisfies GuestFailure);
+}
