@@ -81,6 +81,7 @@ export type {
 export type { StoreStats, ExtendedEventStore, RetentionStats, SweepReport } from './store/types.js';
 export type { ReplaySpec, ReplayOptions } from './store/replay.js';
 export type { RunScriptsOptions } from './scripting/host.js';
+export type { PermissionRule, ScriptPermissions } from './core/permissions.js';
 export type { NatsOptions } from './transport/options.js';
 export type { JetStreamStoreOptions, StreamStore } from './transport/jetstream-store.js';
 export type { Metrics, MetricsOptions } from './observe/metrics.js';

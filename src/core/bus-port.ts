@@ -98,6 +98,10 @@ export class BusPortImpl implements BusPort {
     return this.b.subscribeCore(patterns, a, b);
   }
 
+  subscribeAdmitting(admit: (e: UniversalEvent) => boolean, patterns: string | readonly string[], handler: EventHandler | null, options?: SubscribeOptions): PortSubscription {
+    return handler === null ? this.b.subscribeCore(patterns, options, undefined, admit) : this.b.subscribeCore(patterns, handler, options, admit);
+  }
+
   findSubscription(id: string): PortSubscription {
     return this.b.findSubscription(id);
   }

@@ -425,7 +425,12 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
   }
 
   /** subscribe without a handle: what the port gives scripts, whose end the script host handles. */
-  subscribeCore(patterns: string | readonly string[], a?: SubscribeOptions | EventHandler, b?: SubscribeOptions): SubscriptionImpl {
+  subscribeCore(
+    patterns: string | readonly string[],
+    a?: SubscribeOptions | EventHandler,
+    b?: SubscribeOptions,
+    admit?: (e: UniversalEvent) => boolean,
+  ): SubscriptionImpl {
     if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
     const handler = typeof a === 'function' ? a : null;
     if (handler === null && b !== undefined) {
@@ -440,7 +445,9 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
     }
     const compiled = list.map((p) => compilePattern(p));
     const opts = resolveSubscribeOptions(options, handler !== null);
-    const accepts = opts.filterSpec !== null ? compileSubscriptionFilter(opts.filterSpec) : null;
+    const filter = opts.filterSpec !== null ? compileSubscriptionFilter(opts.filterSpec) : null;
+    // `admit` (a script's permissions) comes first: a refused event never reaches the filter
+    const accepts = admit === undefined ? filter : filter === null ? admit : (e: UniversalEvent) => admit(e) && filter(e);
     const group = opts.group !== null ? this.queues.groupFor(list, compiled, opts, opts.group) : null;
     let backlog = null;
     if (opts.from_sequence !== null || opts.from_time !== null) {

@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'RETAIN_LIMIT',
   'NO_RESPONDERS',
   'DURABLE_IN_USE',
+  'PERMISSION_DENIED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

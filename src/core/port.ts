@@ -143,6 +143,12 @@ export interface BusPort {
    * a function that calls into its isolate and returns a Promise.
    */
   subscribe(patterns: string | readonly string[], handler: EventHandler, options?: SubscribeOptions): PortSubscription;
+  /**
+   * As subscribe (with `handler`, or pulled when null), for a script with
+   * permissions: only the events `admit` accepts reach the subscription;
+   * the others count as filtered.
+   */
+  subscribeAdmitting(admit: (e: UniversalEvent) => boolean, patterns: string | readonly string[], handler: EventHandler | null, options?: SubscribeOptions): PortSubscription;
   /** a live or recently closed subscription of this bus; UNKNOWN_SUBSCRIPTION otherwise */
   findSubscription(id: string): PortSubscription;
   /** true when some subscription could make a publish fail or wait (reject/block) */

@@ -21,6 +21,7 @@ import type { ScheduleOptions } from '../core/schedule.js';
 import type { EventHandler, EventInit, NakOptions, PublisherIdentity, PublishOptions, ReceiveBatchOptions, RequestOptions } from '../core/types.js';
 import type { UniversalEvent } from '../core/event.js';
 import { EVENT_FUNCTIONS } from './event-api.js';
+import { PermissionCheck } from '../core/permissions.js';
 
 /** Capabilities that live outside core (the CLI or host wires them in). */
 export interface ScriptServices {
@@ -43,6 +44,8 @@ export interface ScriptContext {
   readonly port: BusPort;
   readonly identity: PublisherIdentity;
   readonly services: ScriptServices;
+  /** what the script may publish and subscribe to (README "Script permissions") */
+  readonly permissions: PermissionCheck;
   /** aborted when the script ends, so its pending replays stop */
   readonly signal: AbortSignal;
   /** what the script handles now (the last event `receive` gave it): its publishes record it */
@@ -75,7 +78,12 @@ export interface ScriptContext {
   close(interrupted: boolean): void;
 }
 
-export function createScriptContext(port: BusPort, who: { component: string; language: 'lua' | 'javascript' }, services: ScriptServices = {}): ScriptContext {
+export function createScriptContext(
+  port: BusPort,
+  who: { component: string; language: 'lua' | 'javascript' },
+  services: ScriptServices = {},
+  permissions: PermissionCheck = new PermissionCheck(who.component, undefined),
+): ScriptContext {
   const subs = new Map<string, PortSubscription>();
   const closed = new Map<string, PortSubscription>();
   const ended = new AbortController();
@@ -94,6 +102,7 @@ export function createScriptContext(port: BusPort, who: { component: string; lan
     port,
     identity: { component: who.component, instance_id: randomUUID(), language: who.language },
     services,
+    permissions,
     signal: ended.signal,
     cause: undefined,
     schedules: new Set(),
@@ -162,8 +171,16 @@ function subscriptionId(v: unknown): string {
 
 const own = (ctx: ScriptContext, v: unknown): PortSubscription => ctx.own(subscriptionId(v));
 
+/** PERMISSION_DENIED unless the script may publish what `first` (a type, or the table form) names. */
+export function checkMayPublish(ctx: ScriptContext, first: unknown): void {
+  const type = first !== null && typeof first === 'object' ? (first as { event_type?: unknown }).event_type : first;
+  // a type that is not a string is refused by the bus's own check, with its message
+  if (typeof type === 'string') ctx.permissions.checkPublish(type);
+}
+
 function publish(ctx: ScriptContext, args: unknown[]): string | Promise<string> {
   const [first, data, options] = args;
+  checkMayPublish(ctx, first);
   if (first !== null && typeof first === 'object') {
     if (data !== undefined || options !== undefined) {
       throw new CrosstalkError('INVALID_OPTION', 'the table form of publish takes one argument; put data and options inside it');
@@ -177,20 +194,28 @@ function publish(ctx: ScriptContext, args: unknown[]): string | Promise<string> 
 function subscribe(ctx: ScriptContext, args: unknown[]): { id: string; patterns: string[] } {
   const [patterns, options, handler] = args;
   const { name: durable, rest: opts } = splitDurable(options);
+  const list = typeof patterns === 'string' ? [patterns] : patterns;
+  // malformed patterns are left to the bus, which names what is wrong
+  if (Array.isArray(list) && list.every((p) => typeof p === 'string')) ctx.permissions.checkSubscribe(list as string[]);
+  const permissions = ctx.permissions;
+  const make = (h: EventHandler | null): PortSubscription => {
+    if (!permissions.limitsSubscriptions) return h === null ? ctx.port.subscribe(patterns as string | string[], opts) : ctx.port.subscribe(patterns as string | string[], h, opts);
+    return ctx.port.subscribeAdmitting((e) => permissions.delivers(e.event_type), patterns as string | string[], h, opts);
+  };
   let sub: PortSubscription;
   if (durable !== null) {
     if (handler === true) {
       throw new CrosstalkError('INVALID_OPTION', 'a durable subscription is read with receive; a handler subscription ends with its script', { option: 'durable' });
     }
-    sub = takeDurable(ctx, durable, patterns, opts, () => ctx.port.subscribe(patterns as string | string[], opts));
+    sub = takeDurable(ctx, durable, patterns, opts, () => make(null));
   } else if (handler === true) {
     const loop = ctx.loop;
     if (loop === null) throw new CrosstalkError('SCRIPT_ERROR', 'handler subscriptions need the script event loop');
     let id = '';
-    sub = ctx.port.subscribe(patterns as string | string[], loop.handlerFor(() => id), opts);
+    sub = make(loop.handlerFor(() => id));
     id = sub.id;
     sub.onClose(() => loop.subscriptionClosed(id));
-  } else sub = ctx.port.subscribe(patterns as string | string[], opts);
+  } else sub = make(null);
   if (durable === null) ctx.adopt(sub);
   return { id: sub.id, patterns: [...sub.patterns] };
 }
@@ -225,13 +250,18 @@ async function replay(ctx: ScriptContext, args: unknown[]): Promise<number> {
   if (ctx.port.store === null || ctx.services.replay === undefined) {
     throw new CrosstalkError('STORE_UNAVAILABLE', 'replay needs a store (run with --store sqlite:PATH or memory)');
   }
+  if (ctx.permissions.limited) {
+    throw new CrosstalkError('PERMISSION_DENIED', `${ctx.identity.component} has permission rules; replay (which re-publishes any stored event) is for scripts without them`);
+  }
   return ctx.services.replay(ctx.port, args[0] ?? {}, ctx.signal);
 }
 
 async function query(ctx: ScriptContext, args: unknown[]): Promise<unknown> {
   const q = normalizeQuery(args[0] ?? {});
   if (ctx.port.store === null) throw new CrosstalkError('STORE_UNAVAILABLE', 'query needs a store (run with --store sqlite:PATH or memory)');
-  return ctx.port.store.query(q);
+  const rows = await ctx.port.store.query(q);
+  // what the script may not subscribe to, it does not read either
+  return ctx.permissions.limitsSubscriptions ? rows.filter((e) => ctx.permissions.reads(e.event_type)) : rows;
 }
 
 /** Longest sleep: what a timer can wait. */
@@ -317,6 +347,7 @@ function receiveAny(ctx: ScriptContext, [subs, timeout]: unknown[]): { event: un
 }
 
 function request(ctx: ScriptContext, [type, data, options]: unknown[]): Promise<unknown> {
+  checkMayPublish(ctx, type);
   return ctx.port.requestAs(ctx.identity, type as string, data as JsonValue, options as RequestOptions | undefined, ctx.cause);
 }
 
@@ -325,6 +356,7 @@ function reply(ctx: ScriptContext, [req, data, options]: unknown[]): string | Pr
 }
 
 function schedule(ctx: ScriptContext, [type, data, options]: unknown[]): string {
+  checkMayPublish(ctx, type);
   const id = ctx.port.scheduleAs(ctx.identity, type as string, data as JsonValue, options as ScheduleOptions);
   ctx.schedules.add(id);
   return id;
@@ -390,7 +422,10 @@ export const EVENT_IMPLEMENTATIONS: Readonly<Record<string, Binding>> = Object.f
   cancel,
   ack: (ctx, [event]) => memberFor(ctx, event).ack(event as UniversalEvent),
   nak: (ctx, [event, options]) => memberFor(ctx, event).nak(event as UniversalEvent, options as NakOptions | undefined),
-  retained: (ctx, [patterns]) => ctx.port.bus.retained(patterns as string | string[] | undefined),
+  retained: (ctx, [patterns]) => {
+    const events = ctx.port.bus.retained(patterns as string | string[] | undefined);
+    return ctx.permissions.limitsSubscriptions ? events.filter((e) => ctx.permissions.reads(e.event_type)) : events;
+  },
   group_stats: (ctx, [group]) => ctx.port.bus.groupStats(group as string),
   list_groups: (ctx) => ctx.port.bus.listGroups(),
   reset_stats: (ctx, [sub]) => {

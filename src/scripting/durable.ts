@@ -4,8 +4,10 @@
  * queue outlives the script instance that made it. When that script ends,
  * the subscription stays on the bus and keeps queueing (under its own
  * max_queue_size and backpressure); the next script that subscribes under
- * the same name takes it over with what arrived meanwhile: no gap, no
- * duplicate.
+ * the same name takes it over with what arrived meanwhile. An event counts
+ * as processed once the script asks for the next one: what a stopped or
+ * failed script was handed last is received again by the next holder
+ * (api.ts ScriptContext.close), so nothing is lost.
  *
  * One script holds a durable name at a time (DURABLE_IN_USE for another).
  * Subscribing under a parked name with other patterns or options starts it

@@ -4,6 +4,7 @@
  * budget. Lua and JS scripts run the same way, each in its own isolate.
  */
 import type { JsonValue } from '../core/event.js';
+import type { ScriptPermissions } from '../core/permissions.js';
 import type { Bus } from '../core/types.js';
 
 export type ScriptLanguage = 'lua' | 'javascript';
@@ -63,6 +64,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** command-line arguments: Lua `arg` and `...`, JS `args` */
   args?: readonly string[];
+  /** what the script may publish and subscribe to (README "Script permissions"); checked before it starts */
+  permissions?: ScriptPermissions;
 }
 
 export interface ScriptEngine {

@@ -6,6 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { PermissionCheck, type ScriptPermissions } from '../core/permissions.js';
 import { CrosstalkError, describeValue } from '../core/errors.js';
 import type { Bus } from '../core/types.js';
 import type { ScriptServices } from './api.js';
@@ -36,6 +37,13 @@ export interface RunScriptsOptions {
   barrier?: boolean;
   /** command-line arguments every script gets: Lua `arg` and `...`, JS `args` (strings) */
   args?: readonly string[];
+  /**
+   * What each script may publish and subscribe to (README "Script
+   * permissions"), by script name; `"*"` is for every script without an
+   * entry of its own. Without an entry, a script may do anything but
+   * publish the host's `crosstalk.*` types.
+   */
+  permissions?: Readonly<Record<string, ScriptPermissions>>;
 }
 
 export const defaultOutput: ScriptOutput = (script, text, stream) => {
@@ -76,6 +84,29 @@ export function resolveLimits(given: RunScriptsOptions['limits'] = {}): ScriptLi
   return limits;
 }
 
+/**
+ * Each file's permissions, in order; INVALID_OPTION for a malformed rule, or
+ * an entry naming no script of the run (a misspelt name would leave that
+ * script unrestricted).
+ */
+export function permissionsFor(given: unknown, files: readonly ScriptFile[]): (ScriptPermissions | undefined)[] {
+  if (given === undefined) return files.map(() => undefined);
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    throw new CrosstalkError('INVALID_OPTION', `Expected permissions to be an object of script names, got ${describeValue(given)}`, { option: 'permissions' });
+  }
+  const table = given as Record<string, unknown>;
+  const names = new Set(files.map((f) => f.name));
+  for (const [name, rules] of Object.entries(table)) {
+    if (name !== '*' && !names.has(name)) {
+      throw new CrosstalkError('INVALID_OPTION', `permissions name ${describeValue(name)}, which is not a script of this run (${[...names].join(', ')}); use "*" for every script`, {
+        option: 'permissions',
+      });
+    }
+    new PermissionCheck(name, rules, `permissions[${JSON.stringify(name)}]`); // throws for a malformed rule
+  }
+  return files.map((f) => (Object.hasOwn(table, f.name) ? table[f.name] : table['*']) as ScriptPermissions | undefined);
+}
+
 /** Arguments must be strings (as a command line gives them); INVALID_OPTION otherwise. */
 export function checkArgs(args: unknown): string[] {
   if (args === undefined) return [];
@@ -96,6 +127,7 @@ export async function runScripts(bus: Bus, scripts: readonly (string | ScriptFil
   const languages = files.map(languageOf);
   const limits = resolveLimits(options.limits);
   const args = checkArgs(options.args);
+  const permissions = permissionsFor(options.permissions, files);
   const output = options.output ?? defaultOutput;
   // one script has nobody to wait for
   const gate = options.barrier === false || files.length < 2 ? null : new StartGate();
@@ -110,7 +142,7 @@ export async function runScripts(bus: Bus, scripts: readonly (string | ScriptFil
     files.map(async (file, i): Promise<ScriptResult> => {
       let r: ScriptResult;
       try {
-        r = await runScript(bus, file, languages[i]!, { limits, output, signal: stop.signal, args }, options.services, gate);
+        r = await runScript(bus, file, languages[i]!, { limits, output, signal: stop.signal, args, permissions: permissions[i] }, options.services, gate);
       } catch (e) {
         r = { script: file.name, ok: false, durationMs: 0, cpuMs: 0, error: { code: 'SCRIPT_ERROR', message: `could not start: ${(e as Error).message}` } };
       }

@@ -9,11 +9,13 @@ import { setMaxListeners } from 'node:events';
 import type { Bus } from '../core/types.js';
 import type { ScriptFailure, ScriptFile, ScriptLanguage, ScriptLimits, ScriptOutput, ScriptResult } from './engine.js';
 import { checkScript, runScript } from './engines.js';
-import { checkArgs, defaultOutput, languageOf, resolveLimits, type RunScriptsOptions } from './host.js';
+import { checkArgs, defaultOutput, languageOf, permissionsFor, resolveLimits, type RunScriptsOptions } from './host.js';
+import type { ScriptPermissions } from '../core/permissions.js';
 import { StartGate } from './isolate/start-gate.js';
 
 interface Slot {
   file: ScriptFile;
+  permissions: ScriptPermissions | undefined;
   language: ScriptLanguage;
   /** stops this version only */
   stop: AbortController;
@@ -45,8 +47,9 @@ export class ScriptSupervisor {
     this.limits = resolveLimits(options.limits);
     this.args = checkArgs(options.args);
     this.output = options.output ?? defaultOutput;
+    const permissions = permissionsFor(options.permissions, files);
     const gate = options.barrier === false || files.length < 2 ? null : new StartGate();
-    this.slots = files.map((file, i) => this.start({ file, language: languages[i]!, stop: new AbortController(), running: Promise.resolve(null!), last: null, queue: Promise.resolve(), replacing: false }, gate));
+    this.slots = files.map((file, i) => this.start({ file, permissions: permissions[i], language: languages[i]!, stop: new AbortController(), running: Promise.resolve(null!), last: null, queue: Promise.resolve(), replacing: false }, gate));
     options.signal?.addEventListener('abort', () => void this.stopAll(), { once: true });
   }
 
@@ -59,7 +62,7 @@ export class ScriptSupervisor {
     slot.stop = new AbortController();
     setMaxListeners(20, slot.stop.signal);
     const signal = slot.stop.signal;
-    slot.running = runScript(this.bus, slot.file, slot.language, { limits: this.limits, output: this.output, signal, args: this.args }, this.options.services, gate).catch(
+    slot.running = runScript(this.bus, slot.file, slot.language, { limits: this.limits, output: this.output, signal, args: this.args, permissions: slot.permissions }, this.options.services, gate).catch(
       (e: unknown): ScriptResult => ({
         script: slot.file.name,
         ok: false,

@@ -94,8 +94,9 @@ describe('crosstalk run --bus', () => {
       expect(orders.code).toBe(0);
       expect(await listener.exited).toBe(0);
       expect(listener.stderr()).toBe('');
+      // sequence 1 of the publishing bus is its crosstalk.script.started event
       expect(listener.stdout()).toMatch(
-        /^listening for order\.\* on the bus\norder\.paid B-2001 12\.50 from orders\.lua \(lua, sequence 1\)\norder\.paid B-2002 99\.00 from orders\.lua \(lua, sequence 2\)\norder\.paid B-2003 7\.25 from orders\.lua \(lua, sequence 3\)\n3 orders, 118\.75 in all\n$/,
+        /^listening for order\.\* on the bus\norder\.paid B-2001 12\.50 from orders\.lua \(lua, sequence 2\)\norder\.paid B-2002 99\.00 from orders\.lua \(lua, sequence 3\)\norder\.paid B-2003 7\.25 from orders\.lua \(lua, sequence 4\)\n3 orders, 118\.75 in all\n$/,
       );
     } finally {
       stopChild(listener.child);

@@ -148,6 +148,8 @@ export interface GuestConfig {
   memoryBytes: number;
   /** its command-line arguments (`crosstalk run job.lua -- --date 2026-12-05`): Lua `arg` and `...`, JS `args` */
   args: string[];
+  /** the script's publish permissions (README "Script permissions"), checked at each publish; the host checks again */
+  publish: { allow: string[] | null; deny: string[] };
 }
 
 /**

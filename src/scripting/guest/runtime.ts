@@ -22,6 +22,8 @@
  *   runtime then hands over its batch and every later call throws the stop
  *   error; adapters make it uncatchable.
  */
+import { compilePattern, type CompiledPattern } from '../../core/pattern.js';
+import { publishDenied, publishRefusal } from '../../core/permissions.js';
 import { assertEventType, checkJson, EVENT_INIT_KEYS, PRIORITIES, PUBLISH_OPTION_KEYS, utf8Length, type UniversalEvent } from '../../core/event.js';
 import { CrosstalkError, describeValue, type ErrorCode, ERROR_CODES } from '../../core/errors.js';
 import { decodeEvents } from './codec.js';
@@ -137,6 +139,9 @@ export class Runtime {
   /** the correlation id of the with_correlation scope the script is in, if any */
   private correlation: string | null = null;
   private lastTypeJson = '';
+  /** the script's publish permissions (README "Script permissions"); the host checks again */
+  private readonly publishAllow: CompiledPattern[] | null;
+  private readonly publishDeny: CompiledPattern[];
 
   // filter functions and what they refused
   private readonly filters: Map<string, Filtered> = new MapCtor();
@@ -158,6 +163,8 @@ export class Runtime {
     this.maxBytes = cfg.maxBytes;
     this.maxDepth = cfg.maxDepth;
     this.batching = cfg.batching;
+    this.publishAllow = cfg.publish.allow === null ? null : cfg.publish.allow.map((p) => compilePattern(p));
+    this.publishDeny = cfg.publish.deny.map((p) => compilePattern(p));
     this.ids = cfg.ids;
   }
 
@@ -329,6 +336,8 @@ export class Runtime {
     }
     if (type !== this.lastType) {
       assertEventType(type);
+      const refused = publishRefusal(type, this.publishAllow, this.publishDeny);
+      if (refused !== null) throw publishDenied(this.script, type, refused);
       this.lastType = type;
       this.lastTypeJson = jsonStringify(type);
     }

@@ -20,7 +20,7 @@ import type { JsonValue, UniversalEvent } from '../../core/event.js';
 import type { EventInit, PublishOptions } from '../../core/types.js';
 import { uuidV4 } from '../../core/uuid.js';
 import { causeOf } from '../../core/context.js';
-import { EVENT_IMPLEMENTATIONS, type ScriptContext } from '../api.js';
+import { checkMayPublish, EVENT_IMPLEMENTATIONS, type ScriptContext } from '../api.js';
 import type { ScriptOutput } from '../engine.js';
 import { eventFunction, type EventFunction } from '../event-api.js';
 import {
@@ -475,6 +475,8 @@ export class HostBridge {
     if (id === undefined) throw new CrosstalkError('SCRIPT_ERROR', 'the isolate batched more events than it was given ids for');
     if (init === null || typeof init !== 'object' || Array.isArray(init)) throw new CrosstalkError('INVALID_EVENT_TYPE', 'a batched event is not an event table');
     if (Object.hasOwn(init, 'id')) throw new CrosstalkError('SCRIPT_ERROR', 'a batched event carried an id (batched events take the next issued id)');
+    // the isolate checked this at the call; the host is the authority
+    checkMayPublish(this.ctx, init);
   }
 
   /** A batched event made before the start gate opened: checked now, delivered when it opens. */
@@ -538,6 +540,7 @@ export class HostBridge {
     if (first !== null && typeof first === 'object' && (data !== undefined || options !== undefined)) {
       throw new CrosstalkError('INVALID_OPTION', 'the table form of publish takes one argument; put data and options inside it');
     }
+    checkMayPublish(this.ctx, first);
     const supplied = first !== null && typeof first === 'object' ? (first as { id?: unknown }).id : undefined;
     const id = typeof supplied === 'string' ? supplied : uuidV4();
     const prepared = this.ctx.port.prepare(this.ctx.identity, first as string | EventInit, data as JsonValue, options as PublishOptions | undefined, id, this.ctx.cause);

@@ -25,6 +25,7 @@ import type { ScriptStats } from '../../core/observer.js';
 import { portOf, type BusPort } from '../../core/port.js';
 import type { JsonValue } from '../../core/event.js';
 import type { Bus } from '../../core/types.js';
+import { PermissionCheck } from '../../core/permissions.js';
 import { createScriptContext, type ScriptContext, type ScriptServices } from '../api.js';
 import {
   DEFAULT_SCRIPT_LIMITS,
@@ -90,7 +91,7 @@ export class ScriptRun implements Watched {
     this.memoryMb = Number.isFinite(limits.memoryLimitMb) ? Math.max(MIN_MEMORY_LIMIT_MB, Math.ceil(limits.memoryLimitMb)) : DEFAULT_SCRIPT_LIMITS.memoryLimitMb;
     this.cpuLimitMs = Number.isFinite(limits.cpuLimitMs) && limits.cpuLimitMs > 0 ? limits.cpuLimitMs : 0;
     this.deadlineMs = Number.isFinite(limits.deadlineMs) && limits.deadlineMs > 0 && limits.deadlineMs <= MAX_TIMER_MS ? Math.ceil(limits.deadlineMs) : 0;
-    this.ctx = createScriptContext(this.port, { component: file.name, language }, services);
+    this.ctx = createScriptContext(this.port, { component: file.name, language }, services, new PermissionCheck(file.name, options.permissions));
     this.lifecycle = new Lifecycle(this.port, { script: file.name, language, instance_id: this.ctx.identity.instance_id });
     this.tasks = new Tasks(language === 'javascript' ? (json) => this.pushTask?.(json) ?? Promise.resolve('') : null);
     this.isolate = new ivm.Isolate({
@@ -195,6 +196,7 @@ export class ScriptRun implements Watched {
       maxBytes: this.port.limits.max_event_bytes,
       memoryBytes: this.memoryMb * 1024 * 1024,
       args: [...(this.options.args ?? [])],
+      publish: this.ctx.permissions.publishRules,
     };
     if (this.language === 'lua') cfg.source = this.file.source;
     return JSON.stringify(cfg);
