@@ -381,6 +381,21 @@ function memberFor(ctx: ScriptContext, event: unknown): PortSubscription {
   throw new CrosstalkError('UNKNOWN_SUBSCRIPTION', `the script has no subscription in group ${describeValue(group)}`);
 }
 
+/**
+ * A receive named `name` begins with `args`: what the subscriptions it
+ * reads handed the script before counts as processed (ScriptContext.receiving).
+ */
+export function beganReceive(ctx: ScriptContext, name: string, args: unknown[]): void {
+  const ids = name === 'receive' || name === 'receive_batch' ? [args[0]] : name === 'receive_any' && Array.isArray(args[0]) ? args[0] : [];
+  for (const v of ids) {
+    try {
+      ctx.receiving(own(ctx, v));
+    } catch {
+      // not the script's subscription: the call would have failed anyway
+    }
+  }
+}
+
 /** `then` without a Promise when `r` is a value already (the bindings' synchronous fast path). */
 function settle<T>(r: T | Promise<T>, then: (v: T) => void): T | Promise<T> {
   if (r instanceof Promise) {

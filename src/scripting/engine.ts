@@ -62,6 +62,11 @@ export interface RunOptions {
   output: ScriptOutput;
   /** aborting stops the script (SCRIPT_ERROR "stopped") */
   signal?: AbortSignal;
+  /**
+   * aborting stops the script once it has finished what it is doing: at its
+   * next call that may wait (or at once when it waits), at most 2 s later
+   */
+  drain?: AbortSignal;
   /** command-line arguments: Lua `arg` and `...`, JS `args` */
   args?: readonly string[];
   /** what the script may publish and subscribe to (README "Script permissions"); checked before it starts */

@@ -19,6 +19,8 @@ interface Slot {
   language: ScriptLanguage;
   /** stops this version only */
   stop: AbortController;
+  /** stops this version once it has finished what it is doing (a replacement) */
+  finish: AbortController;
   /** settles when this version has ended */
   running: Promise<ScriptResult>;
   last: ScriptResult | null;
@@ -49,7 +51,7 @@ export class ScriptSupervisor {
     this.output = options.output ?? defaultOutput;
     const permissions = permissionsFor(options.permissions, files);
     const gate = options.barrier === false || files.length < 2 ? null : new StartGate();
-    this.slots = files.map((file, i) => this.start({ file, permissions: permissions[i], language: languages[i]!, stop: new AbortController(), running: Promise.resolve(null!), last: null, queue: Promise.resolve(), replacing: false }, gate));
+    this.slots = files.map((file, i) => this.start({ file, permissions: permissions[i], language: languages[i]!, stop: new AbortController(), finish: new AbortController(), running: Promise.resolve(null!), last: null, queue: Promise.resolve(), replacing: false }, gate));
     options.signal?.addEventListener('abort', () => void this.stopAll(), { once: true });
   }
 
@@ -60,9 +62,11 @@ export class ScriptSupervisor {
 
   private start(slot: Slot, gate: StartGate | null): Slot {
     slot.stop = new AbortController();
+    slot.finish = new AbortController();
     setMaxListeners(20, slot.stop.signal);
     const signal = slot.stop.signal;
-    slot.running = runScript(this.bus, slot.file, slot.language, { limits: this.limits, output: this.output, signal, args: this.args, permissions: slot.permissions }, this.options.services, gate).catch(
+    const drain = slot.finish.signal;
+    slot.running = runScript(this.bus, slot.file, slot.language, { limits: this.limits, output: this.output, signal, drain, args: this.args, permissions: slot.permissions }, this.options.services, gate).catch(
       (e: unknown): ScriptResult => ({
         script: slot.file.name,
         ok: false,
@@ -93,7 +97,8 @@ export class ScriptSupervisor {
       if (failure !== null) return { replaced: false, failure };
       if (this.stopped) return { replaced: false, unchanged: true };
       slot.replacing = true;
-      slot.stop.abort();
+      // the old version finishes the event it is handling: a durable subscription then hands the next one to the new version
+      slot.finish.abort();
       await slot.running;
       slot.replacing = false;
       slot.file = file;

@@ -26,6 +26,9 @@ const worker = (version: string) => `
 local jobs = Event.subscribe("job", {durable = "worker"})
 while true do
   local e = Event.receive(jobs, 60000)
+  -- some work per job, so that a change often lands while one is handled
+  local sum = 0
+  for i = 1, 100000 do sum = sum + i end
   if e then print("${version} got " .. e.data) end
 end
 `;

@@ -20,7 +20,7 @@ import type { JsonValue, UniversalEvent } from '../../core/event.js';
 import type { EventInit, PublishOptions } from '../../core/types.js';
 import { uuidV4 } from '../../core/uuid.js';
 import { causeOf } from '../../core/context.js';
-import { checkMayPublish, EVENT_IMPLEMENTATIONS, type ScriptContext } from '../api.js';
+import { beganReceive, checkMayPublish, EVENT_IMPLEMENTATIONS, type ScriptContext } from '../api.js';
 import type { ScriptOutput } from '../engine.js';
 import { eventFunction, type EventFunction } from '../event-api.js';
 import {
@@ -98,6 +98,10 @@ function mayWait(decl: EventFunction, args: unknown[]): boolean {
 export class HostBridge {
   /** set when the script must stop: the next call gets it as a fatal error */
   stopping: WireError | null = null;
+  /** set by stopAtNextWait: the script's next call that may wait ends it instead */
+  private stopAtWait: WireError | null = null;
+  /** a JS script's body has ended (CALL_IDLE): between tasks it is idle */
+  bodyDone = false;
   /** settles with the fatal answer when the script is stopped, releasing any call that waits */
   private readonly stopped: Promise<string>;
   private release!: (answer: string) => void;
@@ -138,6 +142,23 @@ export class HostBridge {
     if (this.stopping !== null) return;
     this.stopping = reason;
     this.release(this.fatal());
+  }
+
+  /**
+   * The script is to stop at its next call that may wait, having finished
+   * what it was doing (a replaced script under `run --watch`): what it
+   * received last counts as processed when it asks for more.
+   */
+  stopAtNextWait(reason: WireError): void {
+    this.stopAtWait ??= reason;
+  }
+
+  /** The stop a waiting call meets instead of waiting, or null. */
+  private stopInsteadOfWait(name: string, args: unknown[]): string | null {
+    if (this.stopAtWait === null) return null;
+    beganReceive(this.ctx, name, args);
+    this.hooks.fatal(this.stopAtWait);
+    return this.fatal();
   }
 
   /** A fresh pool of ids for the isolate's batched publishes, as one string. */
@@ -309,6 +330,7 @@ export class HostBridge {
       }
       case CALL_IDLE:
         // a JS script's body ended; its event loop goes on: that is a wait
+        this.bodyDone = true;
         this.hooks.waited();
         this.gate?.arrive(this);
         return this.batchFlag() + 'v';
@@ -318,6 +340,8 @@ export class HostBridge {
         return this.batchFlag() + 'v';
       }
       case CALL_NEXT: {
+        const stop = this.stopInsteadOfWait(name, args);
+        if (stop !== null) return stop;
         // a Lua script whose chunk has ended waits for its next task: that is a wait, and its first one
         this.hooks.waited();
         this.gate?.arrive(this);
@@ -345,6 +369,8 @@ export class HostBridge {
     const decl = typeof name === 'string' ? eventFunction(name) : undefined;
     if (decl === undefined) return this.error(new CrosstalkError('SCRIPT_ERROR', `Event has no function ${JSON.stringify(String(name))}`));
     if (mayWait(decl, args)) {
+      const stop = this.stopInsteadOfWait(decl.name, args);
+      if (stop !== null) return stop;
       this.hooks.waited();
       if (this.gate?.closed === true) {
         // the script's first wait: it begins once every script of its group got here

@@ -46,6 +46,8 @@ import type { StartGate } from './start-gate.js';
 import { unwatch, watch, type Watched } from './watchdog.js';
 import { failureFrom, failureFromCompile, wrapJs } from './failures.js';
 
+/** How long a script asked to stop at its next wait (`RunOptions.drain`) may go on without waiting. */
+const DRAIN_GRACE_MS = 2000;
 /** How long a stopped script that is still running gets before its isolate is disposed. */
 export const STOP_GRACE_MS = 500;
 /** Timers cannot wait longer. */
@@ -235,9 +237,12 @@ export class ScriptRun implements Watched {
       this.stop({ code: 'SCRIPT_ERROR', message: 'stopped' });
     };
     const signal = this.options.signal;
+    const drain = this.options.drain;
+    const finish = () => this.stopAtNextWait(DRAIN_GRACE_MS);
     try {
-      if (signal?.aborted) return this.result({ code: 'SCRIPT_ERROR', message: 'stopped before it started' });
+      if (signal?.aborted || drain?.aborted) return this.result({ code: 'SCRIPT_ERROR', message: 'stopped before it started' });
       signal?.addEventListener('abort', abort, { once: true });
+      drain?.addEventListener('abort', finish, { once: true });
       const context = await this.isolate.createContext();
       const runtime = await compileGuest(this.isolate, this.language);
       await runtime.run(context);
@@ -298,6 +303,7 @@ export class ScriptRun implements Watched {
     } finally {
       unwatch(this);
       signal?.removeEventListener('abort', abort);
+      drain?.removeEventListener('abort', finish);
       for (const t of this.timers) clearTimeout(t);
       hostRef.release();
       if (!this.isolate.isDisposed) {
@@ -310,6 +316,30 @@ export class ScriptRun implements Watched {
         this.isolate.dispose();
       }
     }
+  }
+
+  /**
+   * Stops the script once it has finished what it is doing: at once when it
+   * waits (in a call, or a JS script between tasks), else at its next call
+   * that may wait, or `graceMs` from now whatever it does.
+   */
+  stopAtNextWait(graceMs: number): void {
+    if (this.stopReason !== null || this.isolate.isDisposed) return;
+    this.stoppedByHost = true;
+    const reason = { code: 'SCRIPT_ERROR', message: 'stopped' } as const;
+    const waiting = () => this.bridge.parked || (this.language === 'javascript' && this.bridge.bodyDone && this.tasks.idle);
+    if (waiting()) return this.stop(reason);
+    this.bridge.stopAtNextWait(reason);
+    const started = Date.now();
+    // a JS script going idle between tasks makes no call to meet the stop at
+    const poll = setInterval(() => {
+      if (this.stopReason !== null || this.isolate.isDisposed) clearInterval(poll);
+      else if (waiting() || Date.now() - started >= graceMs) {
+        clearInterval(poll);
+        this.stop(reason);
+      }
+    }, 10);
+    this.timers.push(poll);
   }
 
   /**

@@ -57,6 +57,11 @@ export class Tasks {
    */
   constructor(private readonly push: ((json: string) => Promise<string>) | null) {}
 
+  /** No task is running or waiting to run. */
+  get idle(): boolean {
+    return this.current === null && this.queue.length === 0;
+  }
+
   /** CALL_TIMER: starts (or, with ms < 0, clears) the script's timer `id`. */
   timer(id: number, ms: number, repeat: boolean): void {
     const old = this.timers.get(id);
