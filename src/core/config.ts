@@ -2,7 +2,8 @@
  * The configuration a file can hold (`crosstalk run --config FILE`, the
  * store commands' `--config FILE`, README "Configuration file"): the
  * coordination options of createBus() and its `masking` rules as plain
- * JSON, and the store's `retention` policies. Every bad field is INVALID_OPTION naming its path in
+ * JSON, the store's `retention` policies, and the scripts' `permissions`
+ * (README "Script permissions"). Every bad field is INVALID_OPTION naming its path in
  * the file (`interceptors[2].rate`, `retention.by_type["a.*"]`).
  */
 import { CrosstalkError, describeValue } from './errors.js';
@@ -11,9 +12,10 @@ import { InterceptorChain, type InterceptorSpec } from './interceptors.js';
 import { resolveBusOptions, type BusOptions } from './options.js';
 import { resolveRetention, type RetentionOptions } from './retention.js';
 import { createMasker, type MaskRule } from './masking.js';
+import { PermissionCheck, type ScriptPermissions } from './permissions.js';
 
 const BUS_KEYS = ['interceptors', 'dedup_window_ms', 'dedup_max_ids', 'max_retained', 'masking'] as const;
-export const CONFIG_KEYS = [...BUS_KEYS, 'retention'] as const;
+export const CONFIG_KEYS = [...BUS_KEYS, 'retention', 'permissions'] as const;
 
 export type BusConfig = Pick<BusOptions, (typeof BUS_KEYS)[number]>;
 
@@ -23,13 +25,23 @@ export interface CrosstalkConfig {
   bus: BusConfig;
   /** for openStore() / openSqliteStore() / createMemoryStore(): `{ retention }` */
   retention: RetentionOptions | null;
+  /** for runScripts(): what each script (by name, `*` for the rest) may publish and subscribe to */
+  permissions: Readonly<Record<string, ScriptPermissions>> | null;
 }
 
 /** Validates a parsed configuration file, every part of it. */
 export function parseConfig(value: unknown): CrosstalkConfig {
   const bus = parseBusConfig(value);
   const retention = (value as { retention?: RetentionOptions }).retention ?? null;
-  return { bus, retention: resolveRetention(retention) === null ? null : retention };
+  const permissions = (value as { permissions?: unknown }).permissions;
+  return { bus, retention: resolveRetention(retention) === null ? null : retention, permissions: permissions === undefined ? null : checkPermissionTable(permissions) };
+}
+
+/** `permissions`: script names (or `*`) to rules, each checked; which names are scripts of the run is runScripts' to say. */
+function checkPermissionTable(v: unknown): Record<string, ScriptPermissions> {
+  const table = checkObject('permissions', v);
+  for (const [name, rules] of Object.entries(table)) new PermissionCheck(name, rules, `permissions[${JSON.stringify(name)}]`);
+  return table as Record<string, ScriptPermissions>;
 }
 
 /** Validates a parsed configuration (all of it); returns the options to give createBus(). */
@@ -60,6 +72,7 @@ export function parseBusConfig(value: unknown): BusConfig {
     out.interceptors = o.interceptors as InterceptorSpec[];
   }
   resolveRetention(o.retention);
+  if (o.permissions !== undefined) checkPermissionTable(o.permissions);
   if (o.masking !== undefined) {
     createMasker(o.masking);
     out.masking = o.masking as MaskRule[];

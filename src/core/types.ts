@@ -294,7 +294,7 @@ export interface Bus {
   retained(patterns?: string | readonly string[]): UniversalEvent[];
   /**
    * Publishes a request and resolves with its first reply, or null after
-   * `timeout_ms` (README "Request/reply"); NO_RESPONDERS when nothing
+   * `timeout_ms` (README "Request and reply"); NO_RESPONDERS when nothing
    * subscribes to the type (on a bus not joined to other processes).
    */
   request(eventType: string, data?: JsonValue, options?: RequestOptions): Promise<UniversalEvent | null>;

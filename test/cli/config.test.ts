@@ -51,6 +51,11 @@ describe('crosstalk run --config', () => {
     ['a bad retention pattern', file('{ "retention": { "by_type": { "a..b": "1d" } } }'), /retention\.by_type\["a\.\.b"\]: invalid pattern/],
     ['a bad retention size', file('{ "retention": { "max_bytes": "huge" } }'), /`retention\.max_bytes`/],
     ['an unknown retention key', file('{ "retention": { "max_age": "1d" } }'), /unknown retention option "max_age"/],
+    ['permissions not an object', file('{ "permissions": ["limited.lua"] }'), /Expected `permissions` to be an object/],
+    ['permissions for no script of the run', file('{ "permissions": { "limitd.lua": { "publish": [] } } }'), /permissions name "limitd\.lua", which is not a script of this run/],
+    ['a permission rule that is not a list', file('{ "permissions": { "*": { "publish": "api.*" } } }'), /`permissions\["\*"\]\.publish` to be a list/],
+    ['a bad permission pattern', file('{ "permissions": { "limited.lua": { "subscribe": { "deny": ["a..b"] } } } }'), /`permissions\["limited\.lua"\]\.subscribe\.deny\[0\]`: invalid pattern/],
+    ['an unknown permission key', file('{ "permissions": { "limited.lua": { "receive": [] } } }'), /unknown key "receive"/],
   ];
   it.each(bad)('refuses %s: exit 2, one line, no script run', async (_what, f, message) => {
     const r = await crosstalk(['run', '--config', f, fx('limited.lua')]);

@@ -1,10 +1,12 @@
 /**
- * The README's "Scripts that live" section, run as written: each `lua`/`js`
- * block is the file its first-line comment names, written into a scratch
- * directory; each `sh` block runs there through bin/crosstalk.js and must
- * print exactly the `text` block after it, and exit as its `# exits N`
- * comment says (0 without one). A `--watch` run is followed until it has
- * printed its text block, then interrupted.
+ * The README's "Scripts that live" section and its "Script permissions"
+ * subsection, run as written: each `lua`/`js` block is the file its
+ * first-line comment names, and each `json` block the file the text before
+ * it names (`NAME.json`), written into a scratch directory; each `sh` block
+ * runs there through bin/crosstalk.js and must print exactly the `text`
+ * block after it, and exit as its `# exits N` comment says (0 without one).
+ * A `--watch` run is followed until it has printed its text block, then
+ * interrupted.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,25 +18,40 @@ import { BIN, crosstalk, ROOT } from '../setup/cli.js';
 interface Block {
   lang: string;
   code: string;
+  /** the prose between the previous block and this one */
+  before: string;
 }
 
-function section(): Block[] {
+/** The blocks from `heading` to the next heading of the same or a higher level. */
+function section(heading: string): Block[] {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const from = readme.indexOf('\n## Scripts that live\n');
-  const to = readme.indexOf('\n## ', from + 5);
+  const level = /^#+/.exec(heading)![0];
+  const from = readme.indexOf(`\n${heading}\n`);
+  if (from < 0) throw new Error(`README has no ${heading}`);
+  const next = new RegExp(`\n#{1,${level.length}} `, 'g');
+  next.lastIndex = from + heading.length + 1;
+  const to = next.exec(readme)?.index ?? readme.length;
   const text = readme.slice(from, to);
-  return [...text.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, code: m[2]! }));
+  const out: Block[] = [];
+  let last = 0;
+  for (const m of text.matchAll(/```(\w+)\n([\s\S]*?)```/g)) {
+    out.push({ lang: m[1]!, code: m[2]!, before: text.slice(last, m.index) });
+    last = m.index! + m[0].length;
+  }
+  return out;
 }
 
-const blocks = section();
+const blocks = [...section('## Scripts that live'), ...section('### Script permissions')];
 const dir = mkdtempSync(path.join(tmpdir(), 'crosstalk-readme-live-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// every script block is a file of the scratch directory
+// every script and configuration block is a file of the scratch directory
 for (const b of blocks) {
-  if (b.lang !== 'lua' && b.lang !== 'js') continue;
-  const name = /^(?:--|\/\/) (\S+\.(?:lua|js))\n/.exec(b.code)?.[1];
-  if (name === undefined) throw new Error(`a ${b.lang} block of "Scripts that live" does not start with its file name:\n${b.code}`);
+  let name: string | undefined;
+  if (b.lang === 'lua' || b.lang === 'js') name = /^(?:--|\/\/) (\S+\.(?:lua|js))\n/.exec(b.code)?.[1];
+  else if (b.lang === 'json') name = [...b.before.matchAll(/`([\w.-]+\.json)`/g)].pop()?.[1];
+  else continue;
+  if (name === undefined) throw new Error(`a ${b.lang} block of the README's script sections does not say its file name:\n${b.code}`);
   writeFileSync(path.join(dir, name), b.code);
 }
 
@@ -72,7 +89,7 @@ function watchUntil(args: string[], output: string): Promise<{ code: number | nu
 
 describe('README: Scripts that live', () => {
   it('has a command for each part', () => {
-    expect(commands.length).toBeGreaterThanOrEqual(10);
+    expect(commands.length).toBeGreaterThanOrEqual(11);
   });
 
   it.each(commands.map((c) => [c.args.join(' '), c] as const))('crosstalk %s', async (_name, c) => {

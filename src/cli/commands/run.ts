@@ -14,7 +14,7 @@ import type { Bus } from '../../core/types.js';
 import type { ScriptServices } from '../../scripting/api.js';
 import { DEFAULT_SCRIPT_LIMITS, MIN_MEMORY_LIMIT_MB, type ScriptFile, type ScriptLimits, type ScriptResult } from '../../scripting/engine.js';
 import { languageFor, supportedExtensions } from '../../scripting/engines.js';
-import { runScripts } from '../../scripting/host.js';
+import { permissionsFor, runScripts } from '../../scripting/host.js';
 import { openStore, parseStoreSpec } from '../../store/open.js';
 import { replay } from '../../store/replay.js';
 import { parseBusUrl } from '../../transport/url.js';
@@ -61,7 +61,7 @@ export interface RunPlan {
   config: CrosstalkConfig;
   /** the scripts' command-line arguments (after `--`) */
   args: string[];
-  /** restart a script when its file changes (README "Watching scripts") */
+  /** restart a script when its file changes (README "Durable subscriptions and `--watch`") */
   watch: boolean;
 }
 
@@ -101,7 +101,7 @@ export function planRun(args: RunArgs): RunPlan {
     });
   }
 
-  const config: CrosstalkConfig = args.config === undefined ? { bus: {}, retention: null } : loadConfigFile(String(single('config', args.config)));
+  const config: CrosstalkConfig = args.config === undefined ? { bus: {}, retention: null, permissions: null } : loadConfigFile(String(single('config', args.config)));
 
   const scripts = args.scripts ?? [];
   if (scripts.length === 0) throw new CrosstalkError('INVALID_OPTION', 'name at least one script to run', { option: 'scripts' });
@@ -124,6 +124,15 @@ export function planRun(args: RunArgs): RunPlan {
     const name = names.indexOf(names[i]!) === names.lastIndexOf(names[i]!) ? names[i]! : path;
     return { file: { name, path, source } };
   });
+  // a permission naming no script of the run would leave a misspelt script unrestricted
+  if (config.permissions !== null) {
+    try {
+      permissionsFor(config.permissions, files.map((f) => f.file));
+    } catch (e) {
+      if (!(e instanceof CrosstalkError)) throw e;
+      throw new CrosstalkError(e.code, `--config ${String(args.config)}: ${e.message}`, { option: 'config', cause: e });
+    }
+  }
   return {
     files,
     limits: { cpuLimitMs: cpu, deadlineMs: deadline, memoryLimitMb: memory },
@@ -262,6 +271,7 @@ export async function runPlan(plan: RunPlan): Promise<number> {
       services,
       barrier: plan.barrier,
       args: plan.args,
+      ...(plan.config.permissions === null ? {} : { permissions: plan.config.permissions }),
       onResult: (r: ScriptResult) => reporter.result(r),
     };
     const files = plan.files.map((f) => f.file);
