@@ -106,9 +106,10 @@ export function alternativeCount(tree: PatternTree): number {
   return n;
 }
 
+/** Valid patterns only: at most 256 alternatives and 255 characters (the grammar's limits). */
 export const patternTree: fc.Arbitrary<PatternTree> = fc
   .array(seg, { minLength: 1, maxLength: 4 })
-  .filter((t) => alternativeCount(t) <= 256);
+  .filter((t) => alternativeCount(t) <= 256 && render(t, '.').length <= 255);
 
 // ---- rendering ----------------------------------------------------------------
 
