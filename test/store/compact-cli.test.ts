@@ -4,12 +4,13 @@
  * `crosstalk query --where` with filter expressions, through the real CLI,
  * with their bad inputs: exit 2, one line naming the flag, nothing changed.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UniversalEvent } from '../../src/core/event.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { crosstalk } from '../setup/cli.js';
+import { BIN, crosstalk } from '../setup/cli.js';
 import { EventMaker, tempDir } from './helpers.js';
 
 const tmp = tempDir('crosstalk-compact-cli-');
@@ -63,6 +64,20 @@ describe('crosstalk compact', () => {
     expect(stats.stdout).toMatch(/^ +5 {2}\S+ +ttl$/m);
     const left = JSON.parse((await cli(['query', '--store', db, '--json', '-n', '1000'])).stdout) as UniversalEvent[];
     expect(new Set(left.map((e) => e.event_type))).toEqual(new Set(['audit.login', 'metric.cpu']));
+  });
+
+  it('draws a progress bar per phase on a terminal (and none into a pipe)', async () => {
+    const target = await makeDb('tty.db');
+    const config = writeConfig('tty.json', { retention: { default: '7d' } });
+    // `script` gives the command a pseudo-terminal and copies what it wrote
+    const command = [process.execPath, '--no-node-snapshot', BIN, 'compact', '--store', target, '--config', config].map((w) => `'${w}'`).join(' ');
+    const shown = await new Promise<string>((resolve, reject) =>
+      execFile('script', ['-qec', command, '/dev/null'], { cwd: tmp.dir, timeout: 30_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    expect(shown).toMatch(/\rcompact: sweep \d+ \d+\/s/);
+    expect(shown).toMatch(/\rcompact: vacuum \(pages\) \[#+\] 100% (\d+)\/\1 /);
+    expect(shown).toMatch(/\rcompact: WAL checkpoint \[#+\] 100% 1\/1 /);
+    expect(shown).toContain('compacted ');
   });
 
   it('--json gives the report; without --config only expiry applies', async () => {
