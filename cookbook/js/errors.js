@@ -1,5 +1,5 @@
 // Errors reach a script as catchable CrosstalkErrors: `e.code` is one of the
-// codes of SPEC §7, `String(e)` is "CODE: message", and fields such as
+// codes of README "Errors", `String(e)` is "CODE: message", and fields such as
 // `e.path` or `e.pattern` say what was wrong. Uncaught, they end the script
 // with that code and the line.
 //

@@ -3,7 +3,7 @@
 --   npx crosstalk run cookbook/lua/big_spenders.lua cookbook/lua/pay.lua cookbook/lua/audit.lua
 --
 -- `filter` may be a predicate table, checked by the bus before queueing
--- (SPEC §5 syntax), or a Lua function, called when the event is received.
+-- (the syntax of README "Query"), or a Lua function, called when the event is received.
 local big = Event.subscribe("order.paid", {
   filter = { ["data.amount"] = { op = ">=", value = 100 } },
   max_queue_size = 1000,

@@ -1,5 +1,5 @@
 /**
- * NATS transport benchmarks (SPEC §6).
+ * NATS transport benchmarks (README "Several processes: NATS JetStream").
  *
  *   node --no-node-snapshot scripts/bench/nats.js [--quick] [--check]
  *

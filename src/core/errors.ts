@@ -1,6 +1,6 @@
 /**
  * Every failure crosstalk reports is a CrosstalkError with one of these codes
- * (SPEC §7). Scripts see the same code on the error value they catch.
+ * (README "Errors"). Scripts see the same code on the error value they catch.
  */
 export const ERROR_CODES = [
   'INVALID_EVENT_TYPE',

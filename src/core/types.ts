@@ -12,7 +12,7 @@ import type { InterceptorInfo, InterceptorSpec } from './interceptors.js';
 export type Backpressure = 'drop_oldest' | 'drop_newest' | 'block' | 'reject';
 export const BACKPRESSURE_STRATEGIES: readonly Backpressure[] = ['drop_oldest', 'drop_newest', 'block', 'reject'];
 
-/** A filter in the query-filter syntax (SPEC §5): path → value or `{op, value}`. */
+/** A filter in the query-filter syntax (README "Persistence, query and replay"): path → value or `{op, value}`. */
 export type FilterOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'contains' | 'exists' | 'matches';
 export type FilterSpec = Record<string, JsonValue | { op: FilterOp; value?: JsonValue }>;
 
@@ -381,7 +381,7 @@ export interface TransportStats {
 }
 
 /**
- * The bus's link to other processes (SPEC §6). The bus calls `publish`
+ * The bus's link to other processes (README "Several processes: NATS JetStream"). The bus calls `publish`
  * before it delivers locally, so a transport that cannot take an event
  * stops the publish before it has any effect.
  */
@@ -431,7 +431,7 @@ export type Order = 'asc' | 'desc';
 
 /** A query after validation (see `normalizeQuery`). */
 export interface EventQuery {
-  /** a pattern (SPEC §2) */
+  /** a pattern (README "Patterns") */
   event_type?: string;
   /** epoch ms, inclusive */
   start_time?: number;

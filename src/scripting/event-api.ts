@@ -35,7 +35,7 @@ export interface ArgSpec {
 }
 
 export interface EventFunction {
-  /** the name in SPEC terms (snake_case) */
+  /** the name scripts call (snake_case, as the README's Event API table) */
   readonly name: string;
   /** the camelCase alias JS scripts also get */
   readonly camel?: string;

@@ -1,5 +1,5 @@
 /**
- * The NATS JetStream transport (SPEC §6): joins a bus to every other bus on
+ * The NATS JetStream transport (README "Several processes: NATS JetStream"): joins a bus to every other bus on
  * the same server and prefix.
  *
  * - The bus hands each local publish here before it delivers it to its own

@@ -1,5 +1,5 @@
 /**
- * SPEC §7: every bad input at every public entry throws a CrosstalkError with
+ * README "Errors": every bad input at every public entry throws a CrosstalkError with
  * the right code; the bus keeps working afterwards and nothing it had
  * already accepted is lost.
  */

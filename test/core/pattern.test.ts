@@ -1,5 +1,5 @@
 /**
- * The pattern grammar (SPEC §2) by example: each wildcard rule, the parsing
+ * The pattern grammar (README "Patterns") by example: each wildcard rule, the parsing
  * corners, and every way a pattern is INVALID_PATTERN.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ function codeOf(fn: () => unknown): string {
 
 describe('matching', () => {
   const rows: [string, string, boolean][] = [
-    // SPEC §2 examples
+    // README "Patterns" examples
     ['agent.*', 'agent.started', true],
     ['agent.*', 'agent.execution.started', false],
     ['agent.**', 'agent', true],

@@ -1,6 +1,6 @@
 /**
  * `crosstalk run <scripts...>`: runs Lua and JavaScript scripts together on
- * one bus in this process (SPEC §8). The exit status is 1 when any script
+ * one bus in this process (README "Command line"). The exit status is 1 when any script
  * failed (each failure named `script:line: CODE: message`, with its
  * traceback, on stderr), 2 for bad flags, 130/143 when stopped by SIGINT/SIGTERM.
  */

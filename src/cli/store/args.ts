@@ -41,7 +41,7 @@ export function withStoreOptions<T>(y: Argv<T>): Argv<T & StoreArgs> {
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable JSON output' }) as Argv<T & StoreArgs>;
 }
 
-/** One flag per query field (SPEC §5), but those in `omit`. `limit` describes --limit where it is kept. */
+/** One flag per query field (README "Persistence, query and replay"), but those in `omit`. `limit` describes --limit where it is kept. */
 export function withQueryOptions<T>(y: Argv<T>, limit: string, omit: readonly QueryFlag[] = []): Argv<T & QueryArgs> {
   const has = (f: QueryFlag) => !omit.includes(f);
   // typed loosely while options are added one by one; the result is typed below
