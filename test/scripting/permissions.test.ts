@@ -132,3 +132,60 @@ describe('script permissions', () => {
     await bus.close();
   });
 });
+
+describe('masking before delivery to scripts', () => {
+  it('a script sees masked copies (receive, receive_batch, receive_any, handlers); another script and the host see the event as published', async () => {
+    const bus = createBus({
+      masking: [
+        { path: 'data.card', action: 'partial', keep_last: 4, on: 'analytics.lua' },
+        { path: 'data.email', action: 'redact', on: 'scripts' },
+      ],
+    });
+    const host = bus.subscribe('pay.*');
+    const printed: string[] = [];
+    const results = await runScripts(
+      bus,
+      [
+        {
+          name: 'analytics.lua',
+          source: `local s = Event.subscribe("pay.*")
+                   local seen = 0
+                   local h
+                   h = Event.subscribe("pay.*", function(e)
+                     print("handler", e.data.card, e.data.email)
+                     seen = seen + 1
+                     if seen == 2 then h:unsubscribe() end
+                   end)
+                   Event.publish("pay.card", {card = "4111111111111111", email = "a@b.example"})
+                   local e = Event.receive(s, 5000)
+                   print("receive", e.data.card, e.data.email)
+                   Event.publish("pay.card", {card = "5500000000000004", email = "c@d.example"})
+                   print("any", Event.receive_any({s}, 5000).event.data.card)
+                   Event.unsubscribe(s)`,
+        },
+        {
+          name: 'ledger.js',
+          source: `const s = Event.subscribe('pay.*');
+                   const got = Event.receiveBatch(s, { max_events: 2, timeout_ms: 5000 });
+                   const more = got.length < 2 ? Event.receiveBatch(s, { max_events: 1, timeout_ms: 5000 }) : [];
+                   for (const e of [...got, ...more]) console.log('batch', e.data.card, e.data.email);`,
+        },
+      ],
+      { output: (s, t) => printed.push(`${s}: ${t}`) },
+    );
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    expect(printed.sort()).toEqual(
+      [
+        'analytics.lua: handler\t************1111\t[REDACTED]',
+        'analytics.lua: handler\t************0004\t[REDACTED]',
+        'analytics.lua: receive\t************1111\t[REDACTED]',
+        'analytics.lua: any\t************0004',
+        'ledger.js: batch 4111111111111111 [REDACTED]',
+        'ledger.js: batch 5500000000000004 [REDACTED]',
+      ].sort(),
+    );
+    // the host's copy is the event as published
+    expect(host.drain().map((e) => (e.data as { card: string }).card)).toEqual(['4111111111111111', '5500000000000004']);
+    await bus.close();
+  });
+});

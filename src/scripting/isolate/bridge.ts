@@ -131,7 +131,11 @@ export class HostBridge {
     private readonly gate: StartGate | null = null,
   ) {
     this.stopped = new Promise<string>((resolve) => (this.release = resolve));
+    this.mask = ctx.port.maskerFor(script);
   }
+
+  /** the masking rules for events delivered to this script (README "Masking"), or null */
+  private readonly mask: ((e: UniversalEvent) => UniversalEvent) | null;
 
   /**
    * The script must stop: a call waiting on the host (a receive, a blocked
@@ -408,13 +412,18 @@ export class HostBridge {
       return this.batchFlag() + 'P' + (this.ctx.port.reachesStrict(type) ? 's' : 'b') + JSON.stringify(v);
     }
     const kind = eventFunction(name)?.result;
+    const mask = this.mask;
     if (kind === 'events' && Array.isArray(v)) {
       if (name === 'receive_batch') this.eventsIn += v.length;
-      return this.batchFlag() + 'L' + encodeEvents(v as UniversalEvent[]);
+      return this.batchFlag() + 'L' + encodeEvents(mask === null ? (v as UniversalEvent[]) : (v as UniversalEvent[]).map(mask));
     }
     if (kind === 'event' && v !== null && typeof v === 'object') {
       this.eventsIn++;
-      return this.batchFlag() + 'E' + encodeEvents([v as UniversalEvent]);
+      return this.batchFlag() + 'E' + encodeEvents([mask === null ? (v as UniversalEvent) : mask(v as UniversalEvent)]);
+    }
+    if (name === 'receive_any' && mask !== null && v !== null && typeof v === 'object') {
+      const any = v as { event: UniversalEvent; subscription: unknown };
+      return this.value({ ...any, event: mask(any.event) });
     }
     return this.value(v);
   }

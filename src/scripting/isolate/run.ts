@@ -96,6 +96,7 @@ export class ScriptRun implements Watched {
     this.ctx = createScriptContext(this.port, { component: file.name, language }, services, new PermissionCheck(file.name, options.permissions));
     this.lifecycle = new Lifecycle(this.port, { script: file.name, language, instance_id: this.ctx.identity.instance_id });
     this.tasks = new Tasks(language === 'javascript' ? (json) => this.pushTask?.(json) ?? Promise.resolve('') : null);
+    this.tasks.mask = this.port.maskerFor(file.name);
     this.isolate = new ivm.Isolate({
       memoryLimit: this.memoryMb,
       onCatastrophicError: (message) => this.stop({ code: 'SCRIPT_ERROR', message: `the isolate failed: ${message}` }),
