@@ -376,7 +376,7 @@ export class HostBridge {
       const stop = this.stopInsteadOfWait(decl.name, args);
       if (stop !== null) return stop;
       this.hooks.waited();
-      if (this.gate?.closed === true) {
+      if (this.gate?.holdsWaits === true) {
         // the script's first wait: it begins once every script of its group got here
         this.gate.arrive(this);
         return this.wait(this.gate.opened.then(() => this.answer(name, args)).catch((e: unknown) => this.error(e)));
@@ -479,10 +479,10 @@ export class HostBridge {
     return this.held >= HOLD_MAX_EVENTS || this.heldChars >= HOLD_MAX_CHARS;
   }
 
-  /** Waits for the start gate to open, as the script's first wait. */
+  /** Waits for the start gate to open and deliver what it held, as the script's first wait. */
   private awaitGate(): Promise<void> {
     this.gate!.arrive(this);
-    return this.gate!.opened;
+    return this.gate!.delivered;
   }
 
   private publishFrom(inits: unknown[], from: number): undefined | Promise<void> {

@@ -213,7 +213,7 @@ export class ScriptRun implements Watched {
     this.gate?.arrive(this.bridge);
     const lost = await rescued;
     // what the start gate holds of this script is delivered before its end is told
-    if (this.gate !== null) await this.gate.opened;
+    if (this.gate !== null) await this.gate.delivered;
     if (lost !== null && result.ok) {
       result.ok = false;
       result.error = { code: lost.code, message: lost.message };

@@ -7,6 +7,11 @@
  * race another script's subscriptions at start-up (README: "Starting
  * together").
  *
+ * A held publish that has to wait for room in a full `block` queue lets the
+ * waits begin (only a waiting script can make that room), and holds back
+ * the held publishes after it and the new ones, so each publisher's order
+ * stays as it was made.
+ *
  * A group that takes longer than `maxHoldMs` to get there (a script
  * computing for long before it first waits) opens anyway; the time counts
  * from when the last script of the group began to run, so slow start-ups
@@ -21,17 +26,30 @@ export class StartGate {
   private readonly held: (() => unknown)[] = [];
   private state: 'closed' | 'releasing' | 'open' = 'closed';
   private resolveOpened!: () => void;
-  /** resolves once the held publishes are delivered */
+  private resolveDelivered!: () => void;
+  /**
+   * resolves once the waits may begin: the held publishes are delivered, or
+   * the next one has to wait for room in a `block` queue
+   */
   readonly opened: Promise<void>;
+  /** resolves once every held publish is delivered */
+  readonly delivered: Promise<void>;
   private timer: NodeJS.Timeout | null = null;
+  private waitsBegun = false;
 
   constructor(private readonly maxHoldMs = DEFAULT_MAX_HOLD_MS) {
     this.opened = new Promise((resolve) => (this.resolveOpened = resolve));
+    this.delivered = new Promise((resolve) => (this.resolveDelivered = resolve));
   }
 
-  /** True while publishes must be held. */
+  /** True while waits must not begin: until the gate opens. */
+  get holdsWaits(): boolean {
+    return !this.waitsBegun;
+  }
+
+  /** True while publishes must be held: until every held publish is delivered. */
   get closed(): boolean {
-    return this.state === 'closed';
+    return this.state !== 'open';
   }
 
   /** A member of the group, before it starts. */
@@ -57,7 +75,7 @@ export class StartGate {
     if (this.pending.size === 0) this.open();
   }
 
-  /** Holds a publish until the gate opens (only while `closed`). */
+  /** Holds a publish until the gate opens and the publishes held before it are delivered (only while `closed`). */
   hold(publish: () => unknown): void {
     this.held.push(publish);
   }
@@ -67,17 +85,30 @@ export class StartGate {
     this.state = 'releasing';
     if (this.timer !== null) clearTimeout(this.timer);
     void this.release(0).then(() => {
-      this.state = 'open';
-      this.resolveOpened();
+      this.letWaitsBegin();
+      this.resolveDelivered();
     });
   }
 
-  /** Delivers the held publishes in order; one that has to wait (a full `block` queue) holds back the rest. */
+  private letWaitsBegin(): void {
+    this.waitsBegun = true;
+    this.resolveOpened();
+  }
+
+  /**
+   * Delivers the held publishes in order, those held meanwhile included; one
+   * that has to wait (a full `block` queue) holds back the rest, and lets the
+   * waits begin: the queue's subscriber may be waiting at the gate.
+   */
   private async release(from: number): Promise<void> {
     for (let i = from; i < this.held.length; i++) {
       const r = this.held[i]!();
-      if (r instanceof Promise) await r.catch(() => undefined);
+      if (r instanceof Promise) {
+        this.letWaitsBegin();
+        await r.catch(() => undefined);
+      }
     }
     this.held.length = 0;
+    this.state = 'open'; // at once: a publish made after this goes straight out
   }
 }
