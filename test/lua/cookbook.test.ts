@@ -5,20 +5,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBus } from '../setup/bus.js';
-import { engine } from './helpers.js';
+import { runScripts } from '../../src/scripting/host.js';
 
 const DIR = path.resolve(__dirname, '../../cookbook/lua');
 
 async function runTogether(names: string[]): Promise<{ ok: boolean[]; out: string[] }> {
   const bus = createBus();
   const out: string[] = [];
-  const results = await Promise.all(
-    names.map((name) =>
-      engine.run(bus, { name, source: readFileSync(path.join(DIR, name), 'utf8') }, {
-        limits: { cpuLimitMs: 10_000, memoryLimitMb: 16 },
-        output: (script, text) => out.push(`${script}: ${text}`),
-      }),
-    ),
+  // together as `crosstalk run` starts them: behind one start barrier, so no publish races a subscription
+  const results = await runScripts(
+    bus,
+    names.map((name) => ({ name, source: readFileSync(path.join(DIR, name), 'utf8') })),
+    { limits: { cpuLimitMs: 10_000, memoryLimitMb: 16 }, output: (script, text) => out.push(`${script}: ${text}`) },
   );
   await bus.close();
   return { ok: results.map((r) => r.ok), out };
