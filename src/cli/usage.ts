@@ -142,7 +142,7 @@ export function checkParsed(argv: Record<string, unknown>, flags: KnownFlags): v
     }
     if (flags.boolean.has(key)) {
       // yargs reads `--json=sometimes` as false without a word
-      const given = valueAfterEquals(flags, key);
+      const given = rawValue(flags, key, true);
       if (given !== undefined && given !== 'true' && given !== 'false') throw usage(`${name} takes no value (or =true, =false), got ${JSON.stringify(given)}`, key);
       continue;
     }
@@ -156,26 +156,20 @@ export function checkParsed(argv: Record<string, unknown>, flags: KnownFlags): v
   }
 }
 
-/** The text after `=` in `--flag=text`, when the flag was typed that way. */
-function valueAfterEquals(flags: KnownFlags, key: string): string | undefined {
+/**
+ * The text given for a flag on the command line, before any `--` (what
+ * follows it is the scripts'): after `=` in `--flag=text`, or, unless
+ * `equalsOnly`, the next word after `--flag`.
+ */
+function rawValue(flags: KnownFlags, key: string, equalsOnly = false): string | undefined {
   const names = new Set([key, ...(flags.aliases[key] ?? [])].map(flag));
   const end = context.raw.indexOf('--');
-  for (const t of end < 0 ? context.raw : context.raw.slice(0, end)) {
-    const eq = t.indexOf('=');
-    if (eq > 0 && names.has(t.slice(0, eq))) return t.slice(eq + 1);
-  }
-  return undefined;
-}
-
-/** The text given after a flag on the command line (for messages about values yargs converted). */
-function rawValue(flags: KnownFlags, key: string): string | undefined {
-  const names = new Set([key, ...(flags.aliases[key] ?? [])].map(flag));
-  const raw = context.raw;
+  const raw = end < 0 ? context.raw : context.raw.slice(0, end);
   for (let i = 0; i < raw.length; i++) {
     const t = raw[i]!;
     const eq = t.indexOf('=');
     if (eq > 0 && names.has(t.slice(0, eq))) return t.slice(eq + 1);
-    if (names.has(t)) return raw[i + 1];
+    if (!equalsOnly && names.has(t)) return raw[i + 1];
   }
   return undefined;
 }
