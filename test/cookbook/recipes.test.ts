@@ -54,17 +54,20 @@ function sectionBlock(readme: string, heading: string, lang: string): string | u
   return blocks.length === 1 ? blocks[0]![2]! : undefined;
 }
 
+/** A measured figure: a line starting with "~ ", after the "[script] " that `crosstalk run` puts before each line when several scripts run. */
+const MEASURED = /^(?:\[[^\]\n]+\] )?~ /;
+
 /**
  * What the runner compares (cookbook/README.md "Normalisation"): UUIDs become
  * <uuid>, ISO-8601 timestamps <time>, lines starting with "~ " (measured
- * figures) are dropped; "sorted" recipes compare their lines sorted.
+ * figures, also after a "[script] " prefix) are dropped; "sorted" recipes compare their lines sorted.
  */
 function normalise(text: string, compare: 'exact' | 'sorted'): string {
   const lines = text
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>')
     .replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})/g, '<time>')
     .split('\n')
-    .filter((line) => !line.startsWith('~ '));
+    .filter((line) => !MEASURED.test(line));
   if (compare === 'sorted') {
     const last = lines.at(-1) === '' ? lines.pop() : undefined;
     lines.sort();
@@ -125,7 +128,7 @@ function sh(command: string, cwd: string, config: RecipeConfig, env: Record<stri
 
 describe.concurrent('cookbook', () => {
   it('normalises ids, timestamps and measured lines, and sorts when asked', () => {
-    const out = 'b 0f8fad5b-d9cb-469f-a165-70867728950e at 2026-12-06T00:18:19.123Z\n~ 1234 events/s\na\n';
+    const out = 'b 0f8fad5b-d9cb-469f-a165-70867728950e at 2026-12-06T00:18:19.123Z\n~ 1234 events/s\n[x.lua] ~ 5 ms\na\n';
     expect(normalise(out, 'exact')).toBe('b <uuid> at <time>\na\n');
     expect(normalise(out, 'sorted')).toBe('a\nb <uuid> at <time>\n');
   });
@@ -143,7 +146,7 @@ describe.concurrent('cookbook', () => {
 
   describe.each(recipes)('%s', (name) => {
     const dir = path.join(COOKBOOK, name);
-    const readme = readFileSync(path.join(dir, 'README.md'), 'utf8');
+    const readme = existsSync(path.join(dir, 'README.md')) ? readFileSync(path.join(dir, 'README.md'), 'utf8') : '';
     const config = readConfig(dir);
     const command = sectionBlock(readme, 'Run', 'sh');
     const prints = sectionBlock(readme, 'Prints', 'text');
