@@ -61,15 +61,16 @@ describe('cookbook', () => {
     await run.bus.close();
   });
 
-  it('js/quote-service.js answers js/quote-client.lua', async () => {
+  it('16-request-reply: quote-service.js answers quote-client.lua', async () => {
     const run = newRun();
-    const [service, client] = await together(run, ['js/quote-service.js', 'js/quote-client.lua']);
+    const [service, client] = await together(run, ['16-request-reply/quote-service.js', '16-request-reply/quote-client.lua']);
     expectOk(client);
     expectOk(service);
     expect(run.out('quote-client.lua')).toEqual([
       '4 apple cost 2.00 (quoted by javascript)',
       '3 fig cost 6.00 (quoted by javascript)',
       'kiwi: cannot quote {"item":"kiwi","qty":1}',
+      'stock.check: NO_RESPONDERS',
     ]);
     expect(run.out('quote-service.js')).toEqual(['served 2 quotes']);
     await run.bus.close();

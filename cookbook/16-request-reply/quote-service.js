@@ -1,7 +1,7 @@
 // A request/reply service in JS, for clients in any language (the host,
 // Lua, JS, other processes through NATS):
 //
-//   npx crosstalk run cookbook/js/quote-service.js cookbook/js/quote-client.lua
+//   crosstalk run quote-service.js quote-client.lua
 //
 // Each `quote.get` request is answered with Event.reply, which sends the
 // answer to the asker's reply address; the asker's Event.request returns it.
