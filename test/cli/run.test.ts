@@ -115,6 +115,14 @@ describe('crosstalk run', () => {
     }
   });
 
+  it('--help prints each example command on one line, so it can be copied', async () => {
+    const r = await crosstalk(['run', '--help']);
+    const examples = r.stdout.slice(r.stdout.indexOf('Examples:')).split('\n').slice(1).filter((l) => l.trim() !== '');
+    expect(examples.length).toBeGreaterThan(5);
+    // a line is an example (`  crosstalk run …  what it does`) or its description going on (indented past the commands)
+    for (const line of examples) expect(line, 'a wrapped example command').toMatch(/^ {2}crosstalk run |^ {20,}\S/);
+  });
+
   it('works without --no-node-snapshot (the bin re-runs node with it)', async () => {
     const r = await crosstalk(['run', fx('producer.lua'), fx('consumer.lua')], { snapshotFlag: false });
     expect(r.code).toBe(0);
