@@ -1,14 +1,12 @@
 // The audit trail for the payment script (README quick start):
 //
-//   npx crosstalk run cookbook/lua/pay.lua cookbook/js/audit.js
+//   crosstalk run pay.lua audit.js
 //
 // Subscribes to every order event, prints one audit line per event, and ends
 // with a summary when the payer says `order.batch_done` (or after two quiet
-// seconds). Scripts start together, so it announces `audit.ready` once
-// subscribed; the payer waits for that before its first payment.
+// seconds).
 
 const orders = Event.subscribe('order.*');
-Event.publish('audit.ready', { patterns: orders.patterns });
 
 const totals = {};
 let count = 0;

@@ -1,10 +1,9 @@
 -- audit.lua: totals paid orders per currency and flags large ones.
 --
--- Runs next to pay.lua:  npx crosstalk run cookbook/lua/pay.lua cookbook/lua/audit.lua
+-- Runs next to pay.lua:  crosstalk run pay.lua audit.lua
 local LARGE = 100
 
 local paid = Event.subscribe({ "order.paid", "order.batch_done" })
-Event.publish("audit.ready", {}) -- tells the payer someone is listening
 
 local totals, count = {}, 0
 while true do

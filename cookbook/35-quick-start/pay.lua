@@ -1,15 +1,10 @@
--- pay.lua: takes a few payments and announces each one as `order.paid`.
+-- pay.lua: takes a few payments and announces each one as `order.paid`,
+-- then says `order.batch_done`.
 --
--- Run it with a consumer:  npx crosstalk run cookbook/lua/pay.lua cookbook/lua/audit.lua
+-- Run it with an auditor:  crosstalk run pay.lua audit.js   (or audit.lua)
 --
--- Events published before anyone subscribes reach no one, so the payer
--- first waits (up to 2 s) for an auditor to say it is listening.
-local ready = Event.subscribe("audit.ready")
-if not Event.receive(ready, 2000) then
-  print("no auditor is listening; paying anyway")
-end
-ready:unsubscribe()
-
+-- Scripts started together pass a start barrier: these publishes are held
+-- until the auditor has subscribed, so none is lost and no handshake is needed.
 local orders = {
   { id = "A-1001", customer = "ada", amount = 42.50, currency = "EUR" },
   { id = "A-1002", customer = "grace", amount = 180.00, currency = "EUR" },
@@ -19,11 +14,11 @@ local orders = {
 
 for _, order in ipairs(orders) do
   -- the correlation id ties every later event about this order to it
-  local id = Event.publish("order.paid", order, {
+  Event.publish("order.paid", order, {
     correlation_id = order.id,
     metadata = { channel = "web" },
   })
-  print(("paid %s: %.2f %s (event %s…)"):format(order.id, order.amount, order.currency, id:sub(1, 8)))
+  print(("paid %s: %.2f %s"):format(order.id, order.amount, order.currency))
 end
 
 Event.publish("order.batch_done", { count = #orders })

@@ -3,14 +3,14 @@
 // `e.path` or `e.pattern` say what was wrong. Uncaught, they end the script
 // with that code and the line.
 //
-//   npx crosstalk run cookbook/js/errors.js
+//   crosstalk run errors.js
 
 const attempts = {
   'bad event type': () => Event.publish('no spaces allowed', 1),
   'NaN in data': () => Event.publish('m.x', { readings: [1, 2, NaN] }),
   'a function in data': () => Event.publish('m.x', { callback() {} }),
   'unbalanced pattern': () => Event.subscribe('order.[paid'),
-  'unknown option': () => Event.subscribe('order.*', { queue: 5 }),
+  'bad option value': () => Event.subscribe('order.*', { backpressure: 'sometimes' }),
   'unknown subscription': () => Event.receive('not-a-subscription', 0),
   'full reject queue': () => {
     const strict = Event.subscribe('job.*', { backpressure: 'reject', max_queue_size: 1 });
@@ -25,6 +25,7 @@ for (const [what, attempt] of Object.entries(attempts)) {
     console.log(`${what}: no error`);
   } catch (e) {
     if (!(e instanceof CrosstalkError)) throw e;
-    console.log(`${what}: ${e.code}${e.path ? ` at ${e.path}` : ''} (${String(e).length > 70 ? String(e).slice(0, 67) + '...' : String(e)})`);
+    console.log(`${what}: ${e.code}${e.path ? ` at ${e.path}` : ''}`);
+    console.log(`  ${String(e)}`);
   }
 }

@@ -11,7 +11,7 @@ import { createBus, createMemoryStore, normalizeQuery, runScripts } from 'crosst
 const bus = createBus({ store: createMemoryStore(), persist: ['order.**'] });
 const orders = bus.subscribe('order.*', { filter: { 'data.currency': 'EUR' } });
 
-const lua = (name) => fileURLToPath(new URL(`../lua/${name}`, import.meta.url));
+const lua = (name) => fileURLToPath(new URL(`../35-quick-start/${name}`, import.meta.url));
 const results = await runScripts(bus, [lua('pay.lua'), lua('audit.lua')], {
   limits: { timeoutMs: 10_000 },
   output: (script, text) => console.log(`${script} says: ${text}`),
