@@ -7,7 +7,7 @@
  * fengari is bundled from its individual modules (its main file would also
  * load io, package and debug, which need Node), and patched here:
  * - integer arithmetic leaving the 32-bit range gives the exact result as a
- *   float instead of wrapping (README: "Values");
+ *   float instead of wrapping (docs/scripts.md: "Values");
  * - a JS exception inside the VM (an allocation that does not fit the
  *   memory limit) reaches the native-error handler even when the Lua frame
  *   had filled its stack: fengari pushes the handler without making room,

@@ -1,5 +1,5 @@
 /**
- * Benchmarks of scripts that live (issue #10; README "Scripts that live"):
+ * Benchmarks of scripts that live (issue #10; docs/scripts.md "Scripts that live"):
  * request/reply, outstanding requests, timers.
  *
  *   node --expose-gc --no-node-snapshot scripts/bench/live.js [--quick] [--check]

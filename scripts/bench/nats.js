@@ -1,5 +1,5 @@
 /**
- * NATS transport benchmarks (README "Several processes: NATS JetStream").
+ * NATS transport benchmarks (docs/nats.md "Several processes: NATS JetStream").
  *
  *   node --no-node-snapshot scripts/bench/nats.js [--quick] [--check]
  *

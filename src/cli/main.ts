@@ -1,5 +1,5 @@
 /**
- * The `crosstalk` command line (README "Command line"). Each command lives in
+ * The `crosstalk` command line (docs/cli.md "Command line"). Each command lives in
  * cli/commands/; this file only assembles them. Commands other than `run`
  * are registered when their module is part of the build.
  */

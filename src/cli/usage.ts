@@ -1,5 +1,5 @@
 /**
- * Bad usage, caught before a command has any effect (README "Command line"):
+ * Bad usage, caught before a command has any effect (docs/cli.md "Command line"):
  * every flag and argument of a command is checked first, and a problem ends
  * the command with exit status 2 and one line naming the flag and the fix
  * (`unknown flag --wher; did you mean --where?`).
@@ -284,7 +284,7 @@ export function usageFromYargs(message: string): CrosstalkError {
   return usage(msg.replace(/\s*\n\s*/g, '; '));
 }
 
-const USAGE_CODES = new Set(['INVALID_QUERY', 'INVALID_OPTION', 'INVALID_PATTERN', 'INVALID_EVENT_TYPE', 'INVALID_DATA', 'PAYLOAD_TOO_LARGE']);
+export const USAGE_CODES = new Set(['INVALID_QUERY', 'INVALID_OPTION', 'INVALID_PATTERN', 'INVALID_EVENT_TYPE', 'INVALID_DATA', 'PAYLOAD_TOO_LARGE']);
 
 /**
  * Prints a CrosstalkError as one line on stderr (a JSON object with --json)

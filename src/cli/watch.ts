@@ -1,5 +1,5 @@
 /**
- * `crosstalk run --watch` (README "Durable subscriptions and `--watch`"): the scripts run as
+ * `crosstalk run --watch` (docs/scripts.md "Durable subscriptions and `--watch`"): the scripts run as
  * without it; when a script's file changes, only that script is restarted.
  * A new version that does not load leaves the old one running, and the run
  * says why. The run goes on, waiting for changes, until it is interrupted.

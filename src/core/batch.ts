@@ -1,5 +1,5 @@
 /**
- * The batch publisher (README "Batch publishing"): events are checked when
+ * The batch publisher (docs/coordination.md "Batch publishing"): events are checked when
  * handed over and given their id at once, collected, and published together
  * when `max_events` are waiting or `max_wait_ms` after the first of them,
  * whichever comes first, or on flush(). One batch goes out in order; a

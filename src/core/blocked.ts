@@ -1,5 +1,5 @@
 /**
- * Publishers held by full `block` queues (README "Subscribing"): all or
+ * Publishers held by full `block` queues (docs/event-api.md "Subscribing"): all or
  * nothing, a publish waits until every congested block target it meets has
  * room, at most the shortest `block_timeout_ms` among them, then goes
  * through dispatch again (routes may have changed) or fails with

@@ -1,9 +1,9 @@
 /**
  * The configuration a file can hold (`crosstalk run --config FILE`, the
- * store commands' `--config FILE`, README "Configuration file"): the
+ * store commands' `--config FILE`, docs/coordination.md "Configuration file"): the
  * coordination options of createBus() and its `masking` rules as plain
  * JSON, the store's `retention` policies, and the scripts' `permissions`
- * (README "Script permissions"). Every bad field is INVALID_OPTION naming its path in
+ * (docs/scripts.md "Script permissions"). Every bad field is INVALID_OPTION naming its path in
  * the file (`interceptors[2].rate`, `retention.by_type["a.*"]`).
  */
 import { CrosstalkError, describeValue } from './errors.js';

@@ -1,6 +1,6 @@
 /**
  * Correlation and causation: what a publish inherits from the code around it
- * (README "Seeing the stream").
+ * (docs/observability.md "Seeing the stream").
  *
  * - `bus.withCorrelation(id, fn)`: every event published on that bus inside
  *   `fn`, awaited code included, carries `source.correlation_id = id`.

@@ -1,5 +1,5 @@
 /**
- * The duplicate window (README "Deduplication"): ids publishers supplied
+ * The duplicate window (docs/coordination.md "Deduplication"): ids publishers supplied
  * lately, bounded by count and by age, like a JetStream stream's duplicate
  * window. A publish naming an id still in the window is a duplicate.
  *

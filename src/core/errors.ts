@@ -1,6 +1,6 @@
 /**
  * Every failure crosstalk reports is a CrosstalkError with one of these codes
- * (README "Errors"). Scripts see the same code on the error value they catch.
+ * (docs/errors.md "Error codes"). Scripts see the same code on the error value they catch.
  */
 export const ERROR_CODES = [
   'INVALID_EVENT_TYPE',

@@ -1,7 +1,7 @@
 /**
  * An event's JSON, as stores keep it and the NATS transport sends it: the
  * text `JSON.stringify(event)` gives for an event as the bus builds it
- * (README "Events" key order, `ttl_seconds` last when present), made for a fraction
+ * (docs/event-api.md "Events" key order, `ttl_seconds` last when present), made for a fraction
  * of the cost. One serializer for both, so the wire reader can rely on the
  * layout (transport/wire-reader.ts).
  *

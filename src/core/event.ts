@@ -1,5 +1,5 @@
 /**
- * UniversalEvent (README "Events"): the one shape every event has in every language
+ * UniversalEvent (docs/event-api.md "Events"): the one shape every event has in every language
  * and on disk, plus the checks that guard it.
  */
 import { CrosstalkError, describeValue } from './errors.js';
@@ -38,7 +38,7 @@ export interface UniversalEvent<T extends JsonValue = JsonValue> {
 
 export const EVENT_VERSION = '1.0' as const;
 export const MAX_EVENT_TYPE_LENGTH = 255;
-/** Default limits (README "Events"); a bus can be configured with others. */
+/** Default limits (docs/event-api.md "Events"); a bus can be configured with others. */
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
 

@@ -1,5 +1,5 @@
 /**
- * Tokens of the filter expression language (README "Filter expressions"),
+ * Tokens of the filter expression language (docs/persistence.md "Filter expressions"),
  * each with the 1-based column where it starts, so that every error can
  * point at the mistake.
  */

@@ -1,5 +1,5 @@
 /**
- * The filter expression language (README "Filter expressions"):
+ * The filter expression language (docs/persistence.md "Filter expressions"):
  *
  *   type LIKE 'pipeline.*' AND (data.duration > 1000 OR source = 'critical')
  *     AND data.message CONTAINS 'timeout'

@@ -1,5 +1,5 @@
 /**
- * The query-filter syntax (README "Persistence, query and replay"), compiled to a predicate over events.
+ * The query-filter syntax (docs/persistence.md "Persistence, query and replay"), compiled to a predicate over events.
  * Subscriptions use it before enqueueing; the memory store uses it to answer
  * queries; the SQLite store translates the same parsed form to SQL.
  */

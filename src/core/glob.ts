@@ -1,6 +1,6 @@
 /**
  * One in-segment glob (`exec*`, `v?`, `[a-c]x*y`) of the pattern grammar
- * (README "Patterns"), matched in linear time.
+ * (docs/event-api.md "Patterns"), matched in linear time.
  *
  * A glob is runs of units (a character, `?`, a class) separated by `*`. It
  * matches a segment when the first run matches at its start, the last run at

@@ -1,5 +1,5 @@
 /**
- * Options of work-queue subscriptions (README "Work queues"): which group a
+ * Options of work-queue subscriptions (docs/coordination.md "Work queues"): which group a
  * subscription joins, how the group spreads events over its members, and
  * acknowledgements. Plain JSON, so scripts pass them as they are.
  */

@@ -1,5 +1,5 @@
 /**
- * A work queue (README "Work queues"): subscriptions sharing a group name
+ * A work queue (docs/coordination.md "Work queues"): subscriptions sharing a group name
  * split the events their patterns match, each event going to one member,
  * as in a Redis consumer group or a JetStream consumer.
  *

@@ -2,8 +2,8 @@
  * The handle `bus.subscribe()` gives a host application. The bus keeps the
  * subscription itself (queue, counters) and only a weak reference to this
  * handle, so a handle the application dropped without unsubscribing can be
- * garbage-collected; the bus then removes the subscription (README "Dead
- * subscribers"). Every method forwards to the subscription.
+ * garbage-collected; the bus then removes the subscription (docs/coordination.md
+ * "Delivery statistics and dead subscribers"). Every method forwards to the subscription.
  */
 import type { UniversalEvent } from './event.js';
 import type { PortSubscription } from './port.js';

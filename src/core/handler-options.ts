@@ -1,5 +1,5 @@
 /**
- * Options of handler subscriptions (README "Handler subscriptions"):
+ * Options of handler subscriptions (docs/coordination.md "Handler subscriptions"):
  * concurrency, retries with backoff, and the circuit breaker. Plain JSON.
  */
 import { checkInt, checkNumber, checkObject, invalidOption, rejectUnknownKeys } from './check.js';

@@ -1,5 +1,5 @@
 /**
- * Handler subscriptions (README "Handler subscriptions"): the bus calls a
+ * Handler subscriptions (docs/coordination.md "Handler subscriptions"): the bus calls a
  * function for each event of a subscription, in order, one at a time (or
  * `concurrency` at a time), never inside publish.
  *
@@ -24,7 +24,7 @@ export const HANDLER_EVENT_PREFIX = 'crosstalk.handler.';
 export interface HandlerOwner {
   /** publishes `crosstalk.handler.<kind>`; never throws */
   handlerEvent(kind: HandlerEventKind, data: JsonObject): void;
-  /** runs `fn` as the handler of `event`: what it publishes records `metadata.caused_by` (README "Seeing the stream") */
+  /** runs `fn` as the handler of `event`: what it publishes records `metadata.caused_by` (docs/observability.md "Seeing the stream") */
   handling<T>(event: UniversalEvent, fn: () => T): T;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The interceptor chain (README "Interceptors"): an ordered list of rules,
+ * The interceptor chain (docs/coordination.md "Interceptors"): an ordered list of rules,
  * each matched by a pattern, that every publish of this bus passes before it
  * is routed. A rule lets the event through, blocks it, modifies its data,
  * metadata or priority, renames its type, or refuses it for its rate.

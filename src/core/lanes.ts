@@ -1,5 +1,5 @@
 /**
- * A subscription's queue with priorities (README "Priorities"): one FIFO
+ * A subscription's queue with priorities (docs/coordination.md "Priorities"): one FIFO
  * lane per priority, `critical` received first, then `high`, `normal`,
  * `low`; publish order within a lane. The bound counts every lane together.
  *

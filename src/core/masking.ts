@@ -1,5 +1,5 @@
 /**
- * Masking rules (README "Masking"): values at a path of `data` or
+ * Masking rules (docs/persistence.md "Masking"): values at a path of `data` or
  * `metadata` (`data.card_number`, `**.email`, `data.users[*].ssn`) are
  * redacted, hashed, partly hidden or dropped before an event is stored, or
  * before it is delivered to named scripts.

@@ -54,15 +54,15 @@ export interface BusOptions {
   route_cache_size?: number;
   /** `source.component` of events the host publishes; @default 'host' */
   component?: string;
-  /** the interceptor chain, in order (README "Interceptors"); none by default */
+  /** the interceptor chain, in order (docs/coordination.md "Interceptors"); none by default */
   interceptors?: readonly InterceptorSpec[];
-  /** how long a supplied event id counts as seen (README "Deduplication"); @default 120,000 ms */
+  /** how long a supplied event id counts as seen (docs/coordination.md "Deduplication"); @default 120,000 ms */
   dedup_window_ms?: number;
   /** how many supplied ids the duplicate window holds at most; @default 100,000 */
   dedup_max_ids?: number;
   /** how many event types may have a retained event; @default 1,000,000 */
   max_retained?: number;
-  /** masking rules applied before storage and before delivery to scripts (README "Masking"); none by default */
+  /** masking rules applied before storage and before delivery to scripts (docs/persistence.md "Masking"); none by default */
   masking?: readonly MaskRule[];
 }
 

@@ -1,5 +1,5 @@
 /**
- * The pattern grammar (README "Patterns"). One module serves subscriptions, queries,
+ * The pattern grammar (docs/event-api.md "Patterns"). One module serves subscriptions, queries,
  * persistence rules, filters and the CLI.
  *
  * A pattern compiles to a list of alternatives (braces are expanded, so

@@ -1,5 +1,5 @@
 /**
- * Per-script permissions (README "Script permissions"), after NATS's
+ * Per-script permissions (docs/scripts.md "Script permissions"), after NATS's
  * per-user subject permissions: for publishing and for subscribing, an
  * allow list and a deny list of patterns.
  *

@@ -85,7 +85,7 @@ export interface BusPort {
    * A validated cause to publish under (INVALID_OPTION for ids that are not
    * strings of 1–255 characters). Build it once per handled event or
    * correlation scope and pass it with each publish: `causeOf(event)` gives
-   * what handling `event` means (README "Seeing the stream").
+   * what handling `event` means (docs/observability.md "Seeing the stream").
    */
   cause(c: PublishCause): Cause;
   /** installs the one observer of this bus (metrics, the dashboard); null removes it */
@@ -95,7 +95,7 @@ export interface BusPort {
    * The masking rules for events delivered to the script named `script`
    * (its file name, as in `source.component`): a function to apply to each
    * event before it reaches the script, or null when no rule concerns it
-   * (README "Masking"). Work it out once per script.
+   * (docs/persistence.md "Masking"). Work it out once per script.
    */
   maskerFor(script: string): ((e: UniversalEvent) => UniversalEvent) | null;
   /** a script host reports its scripts; the returned function withdraws the provider */
@@ -138,7 +138,7 @@ export interface BusPort {
   announce(type: string, data: JsonObject, keep?: (e: UniversalEvent) => void): void;
   subscribe(patterns: string | readonly string[], options?: SubscribeOptions): PortSubscription;
   /**
-   * A handler subscription (README "Handler subscriptions"): the bus calls
+   * A handler subscription (docs/coordination.md "Handler subscriptions"): the bus calls
    * `handler` per event with retries and a circuit breaker; a binding passes
    * a function that calls into its isolate and returns a Promise.
    */

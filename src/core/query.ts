@@ -1,5 +1,5 @@
 /**
- * Query validation (README "Persistence, query and replay"). Every store, the script bindings and the CLI
+ * Query validation (docs/persistence.md "Persistence, query and replay"). Every store, the script bindings and the CLI
  * pass user input through `normalizeQuery`, so a bad query fails the same
  * way everywhere: INVALID_QUERY naming the field and the bad value.
  */

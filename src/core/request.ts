@@ -1,5 +1,5 @@
 /**
- * Request/reply over events (README "Request and reply"), built on correlation
+ * Request/reply over events (docs/scripts.md "Request and reply"), built on correlation
  * ids and a reply address, so it works between the host, Lua and JS, and
  * between processes joined through NATS:
  *

@@ -1,5 +1,5 @@
 /**
- * Retained events (README "Retained events", MQTT's retained messages): the
+ * Retained events (docs/coordination.md "Retained events", MQTT's retained messages): the
  * last event published with `retain: true` per event type. A new
  * subscription is given the retained events its patterns match before any
  * live one.

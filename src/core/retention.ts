@@ -1,5 +1,5 @@
 /**
- * Retention policies (README "Retention"): how long stored events live, by
+ * Retention policies (docs/persistence.md "Retention"): how long stored events live, by
  * type, and how large a store may grow. Pure: the stores' sweepers apply
  * what this module decides.
  *

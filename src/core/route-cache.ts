@@ -1,5 +1,5 @@
 /**
- * The route cache: type → answer for the types routed lately (README "Patterns": a
+ * The route cache: type → answer for the types routed lately (docs/event-api.md "Patterns": a
  * bounded cache that changes to subscriptions keep correct; the router
  * clears it on every change).
  *

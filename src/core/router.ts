@@ -1,5 +1,5 @@
 /**
- * The routing index (README "Patterns"): which subscriptions does an event type reach?
+ * The routing index (docs/event-api.md "Patterns"): which subscriptions does an event type reach?
  *
  * - plain types (including brace alternatives that are plain) sit in a hash
  *   table (trie-table.ts): O(1);

@@ -1,5 +1,5 @@
 /**
- * Scheduled publishes (README "Scheduled events"): an event published once
+ * Scheduled publishes (docs/scripts.md "Scheduled events"): an event published once
  * after a delay, or every N ms, until cancelled — "flush every second"
  * without a loop. The publish is checked when it is scheduled (a bad type
  * or option fails then); a failure when it fires (a full `reject` queue, a

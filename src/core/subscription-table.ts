@@ -3,7 +3,7 @@
  * ones (a receive on a closed handle answers null rather than
  * UNKNOWN_SUBSCRIPTION), and the application's handles, held weakly: a
  * pull subscription whose handle was garbage-collected without unsubscribe
- * is ended and counted (README "Delivery statistics and dead subscribers").
+ * is ended and counted (docs/coordination.md "Delivery statistics and dead subscribers").
  */
 import { SubscriptionHandle } from './handle.js';
 import { SubscriptionImpl } from './subscription.js';

@@ -82,7 +82,7 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
   private backlogFetch: Promise<void> | null = null;
   /** a receive-time filter's error held back so a batch already taken is not lost */
   private deferredError: unknown = null;
-  // counters (README "Subscribing")
+  // counters (docs/event-api.md "Subscribing")
   private delivered = 0;
   rejected = 0;
   blocked = 0;

@@ -1,5 +1,5 @@
 /**
- * The segment trie behind the router (README "Patterns"): one node per pattern segment,
+ * The segment trie behind the router (docs/event-api.md "Patterns"): one node per pattern segment,
  * walked once per event type. `*`, `**` and in-segment globs (`exec*`, `v?`,
  * `[ab]`) have their own edges; literal children sit in a hash table that is
  * probed with the type's segments in place (bounds and hash), so a walk

@@ -12,7 +12,7 @@ import type { InterceptorInfo, InterceptorSpec } from './interceptors.js';
 export type Backpressure = 'drop_oldest' | 'drop_newest' | 'block' | 'reject';
 export const BACKPRESSURE_STRATEGIES: readonly Backpressure[] = ['drop_oldest', 'drop_newest', 'block', 'reject'];
 
-/** A filter in the query-filter syntax (README "Persistence, query and replay"): path → value or `{op, value}`. */
+/** A filter in the query-filter syntax (docs/persistence.md "Persistence, query and replay"): path → value or `{op, value}`. */
 export type FilterOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'contains' | 'exists' | 'matches';
 export type FilterSpec = Record<string, JsonValue | { op: FilterOp; value?: JsonValue }>;
 
@@ -294,7 +294,7 @@ export interface Bus {
   retained(patterns?: string | readonly string[]): UniversalEvent[];
   /**
    * Publishes a request and resolves with its first reply, or null after
-   * `timeout_ms` (README "Request and reply"); NO_RESPONDERS when nothing
+   * `timeout_ms` (docs/scripts.md "Request and reply"); NO_RESPONDERS when nothing
    * subscribes to the type (on a bus not joined to other processes).
    */
   request(eventType: string, data?: JsonValue, options?: RequestOptions): Promise<UniversalEvent | null>;
@@ -381,7 +381,7 @@ export interface TransportStats {
 }
 
 /**
- * The bus's link to other processes (README "Several processes: NATS JetStream"). The bus calls `publish`
+ * The bus's link to other processes (docs/nats.md "Several processes: NATS JetStream"). The bus calls `publish`
  * before it delivers locally, so a transport that cannot take an event
  * stops the publish before it has any effect.
  */
@@ -431,7 +431,7 @@ export type Order = 'asc' | 'desc';
 
 /** A query after validation (see `normalizeQuery`). */
 export interface EventQuery {
-  /** a pattern (README "Patterns") */
+  /** a pattern (docs/event-api.md "Patterns") */
   event_type?: string;
   /** epoch ms, inclusive */
   start_time?: number;
@@ -441,7 +441,7 @@ export interface EventQuery {
   /** matches source.component */
   source?: string;
   filters?: FilterSpec;
-  /** a filter expression (README "Filter expressions"), checked as well as `filters` */
+  /** a filter expression (docs/persistence.md "Filter expressions"), checked as well as `filters` */
   where?: string;
   /** epoch ms that `now` means in `where` (normalizeQuery sets it); absent: the clock at query time */
   now?: number;

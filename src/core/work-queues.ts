@@ -1,5 +1,5 @@
 /**
- * The work queues of one bus (README "Work queues"): its groups by name,
+ * The work queues of one bus (docs/coordination.md "Work queues"): its groups by name,
  * which group a new member joins (it must agree with it), the groups' dead
  * letters, acknowledgements through the bus, and the counters of groups
  * that are gone. A group enters the router with its first member and

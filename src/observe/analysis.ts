@@ -1,6 +1,6 @@
 /**
  * `crosstalk stats --by/--field`: counts and rates by type, source or time
- * bucket, and the distribution of a numeric field (README "Seeing the
+ * bucket, and the distribution of a numeric field (docs/observability.md "Seeing the
  * stream"). The store does the scanning (SQL for SQLite, see
  * store/sqlite-analysis.ts); this module turns its answers into rates over
  * a window, percentiles and a histogram.

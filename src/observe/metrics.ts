@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics of a bus, with prom-client (README "Seeing the stream"
+ * Prometheus metrics of a bus, with prom-client (docs/observability.md "Seeing the stream"
  * lists every metric and the label rules).
  *
  * Counting happens in the bus monitor (monitor.ts) as plain numbers; the

@@ -1,7 +1,7 @@
 /**
  * `crosstalk analyze`: recurring sequences (A then B within a window) and
  * anomalies (a type's rate far from its own baseline), each with a one-line
- * explanation (README "Seeing the stream").
+ * explanation (docs/observability.md "Seeing the stream").
  *
  * Sequences: one pass over the matching events in sequence order (the
  * store hands them over lightly, without bodies). Walking backwards, a map

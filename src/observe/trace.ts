@@ -1,5 +1,5 @@
 /**
- * `crosstalk trace`: a causal chain read back from a store (README "Seeing
+ * `crosstalk trace`: a causal chain read back from a store (docs/observability.md "Seeing
  * the stream"). Given a correlation id, or the id of an event, it finds
  * every stored event of that correlation (an index seek), links each to the
  * event it names in `metadata.caused_by`, and lays them out as a tree in

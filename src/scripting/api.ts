@@ -44,7 +44,7 @@ export interface ScriptContext {
   readonly port: BusPort;
   readonly identity: PublisherIdentity;
   readonly services: ScriptServices;
-  /** what the script may publish and subscribe to (README "Script permissions") */
+  /** what the script may publish and subscribe to (docs/scripts.md "Script permissions") */
   readonly permissions: PermissionCheck;
   /** aborted when the script ends, so its pending replays stop */
   readonly signal: AbortSignal;
@@ -67,7 +67,7 @@ export interface ScriptContext {
    * durable subscription counts as processed.
    */
   receiving(sub: PortSubscription): void;
-  /** What a receive handed the script from `sub`; a durable subscription remembers it (README "Durable subscriptions"). */
+  /** What a receive handed the script from `sub`; a durable subscription remembers it (docs/scripts.md "Durable subscriptions"). */
   handed(sub: PortSubscription, events: readonly UniversalEvent[]): void;
   /**
    * The script ended: its subscriptions close; durable ones are released,

@@ -1,5 +1,5 @@
 /**
- * Durable subscriptions (README "Durable subscriptions"):
+ * Durable subscriptions (docs/scripts.md "Durable subscriptions"):
  * `subscribe(patterns, {durable = "name"})` makes a named subscription whose
  * queue outlives the script instance that made it. When that script ends,
  * the subscription stays on the bus and keeps queueing (under its own

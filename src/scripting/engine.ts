@@ -69,7 +69,7 @@ export interface RunOptions {
   drain?: AbortSignal;
   /** command-line arguments: Lua `arg` and `...`, JS `args` */
   args?: readonly string[];
-  /** what the script may publish and subscribe to (README "Script permissions"); checked before it starts */
+  /** what the script may publish and subscribe to (docs/scripts.md "Script permissions"); checked before it starts */
   permissions?: ScriptPermissions;
 }
 

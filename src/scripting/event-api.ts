@@ -35,7 +35,7 @@ export interface ArgSpec {
 }
 
 export interface EventFunction {
-  /** the name scripts call (snake_case, as the README's Event API table) */
+  /** the name scripts call (snake_case, as the Event API table of docs/scripts.md) */
   readonly name: string;
   /** the camelCase alias JS scripts also get */
   readonly camel?: string;

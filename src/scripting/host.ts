@@ -38,7 +38,7 @@ export interface RunScriptsOptions {
   /** command-line arguments every script gets: Lua `arg` and `...`, JS `args` (strings) */
   args?: readonly string[];
   /**
-   * What each script may publish and subscribe to (README "Script
+   * What each script may publish and subscribe to (docs/scripts.md "Script
    * permissions"), by script name; `"*"` is for every script without an
    * entry of its own. Without an entry, a script may do anything but
    * publish the host's `crosstalk.*` types.

@@ -1,5 +1,5 @@
 /**
- * Script lifecycle events (README "Script lifecycle events"): the host
+ * Script lifecycle events (docs/scripts.md "Script lifecycle events"): the host
  * announces each script as it starts and as it ends —
  * `crosstalk.script.started`, `crosstalk.script.stopped` (it ended, or the
  * host stopped it) and `crosstalk.script.failed` (an error or a limit).

@@ -1,6 +1,6 @@
 /**
  * Scripts that can be replaced one at a time while the others keep running
- * (`crosstalk run --watch`, README "Durable subscriptions and `--watch`"). Each script runs in
+ * (`crosstalk run --watch`, docs/scripts.md "Durable subscriptions and `--watch`"). Each script runs in
  * its own isolate as with runScripts, started together behind one start
  * barrier; `replace` checks that the new version loads before it stops the
  * old one, so a broken edit never takes a working script down.

@@ -1,5 +1,5 @@
 /**
- * Giving space back (README "Retention", `crosstalk compact`): after a
+ * Giving space back (docs/persistence.md "Retention", `crosstalk compact`): after a
  * sweep, the freed pages of a SQLite database are reused by later writes
  * but the file does not shrink. Compacting returns them to the file system
  * and truncates the WAL.

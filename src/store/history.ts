@@ -1,5 +1,5 @@
 /**
- * Which stored events a bus can read back (README "Query, replay and
+ * Which stored events a bus can read back (docs/persistence.md "Query, replay and
  * catch-up on JetStream"): with a NATS transport, the JetStream stream
  * holding every process's persistent events; otherwise its store.
  */

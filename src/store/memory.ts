@@ -43,7 +43,7 @@ interface Entry {
 export interface MemoryStoreOptions {
   /** how often expired events are deleted, in ms; 0 turns the sweeper off; default 60000 */
   sweepIntervalMs?: number;
-  /** retention policies the sweeper applies besides expiry (README "Retention"); `max_bytes` counts the events' JSON */
+  /** retention policies the sweeper applies besides expiry (docs/persistence.md "Retention"); `max_bytes` counts the events' JSON */
   retention?: RetentionOptions | null;
 }
 

@@ -1,7 +1,7 @@
 /**
  * `--store` specs: `sqlite:PATH`, `sqlite` (the default path), `memory`, or
  * a plain file path that says it is a database (`events.db`, `./x.sqlite`,
- * `data/events`): see README "Stores".
+ * `data/events`): see docs/persistence.md "Stores".
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

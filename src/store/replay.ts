@@ -1,5 +1,5 @@
 /**
- * Replay (README "Persistence, query and replay"): re-publish stored events on the live bus, in sequence
+ * Replay (docs/persistence.md "Persistence, query and replay"): re-publish stored events on the live bus, in sequence
  * order, spaced as they were originally (divided by `speed`; 0 = no
  * waiting). Each copy is a new event (new id and sequence) whose
  * `metadata.replay = {original_id, original_sequence}` names the original.

@@ -1,5 +1,5 @@
 /**
- * EventQuery → SQL for the SQLite store. Everything README "Persistence, query and replay" can ask is
+ * EventQuery → SQL for the SQLite store. Everything docs/persistence.md "Persistence, query and replay" can ask is
  * translated to SQL so LIMIT and paging stay exact; nothing is post-filtered.
  *
  * Semantics follow `core/filter.ts` exactly (the memory store runs that code;

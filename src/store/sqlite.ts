@@ -51,7 +51,7 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** called after each sweep by the sweeper: how many events it deleted (or the error), and how many each policy removed */
   onSweep?: (deleted: number, error?: unknown, byPolicy?: Record<string, number>) => void;
-  /** retention policies the sweeper applies besides expiry (README "Retention"); default none */
+  /** retention policies the sweeper applies besides expiry (docs/persistence.md "Retention"); default none */
   retention?: RetentionOptions | null;
   /**
    * where group commits run: `thread` (default), a worker thread with its own

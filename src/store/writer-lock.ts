@@ -1,5 +1,5 @@
 /**
- * One writing process per database file (README "Writing: group commit and
+ * One writing process per database file (docs/persistence.md "Writing: group commit and
  * durability"). The writing bus assigns sequences; a second process writing
  * the same file would assign the same numbers, and the first one to commit
  * would leave the other's commits failing forever. So a writer holds

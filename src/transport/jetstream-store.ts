@@ -1,5 +1,5 @@
 /**
- * The JetStream stream read as a store (README "Query, replay and catch-up
+ * The JetStream stream read as a store (docs/persistence.md "Query, replay and catch-up
  * on JetStream"): every process's persistent events, in the order of the
  * stream. `query`, `replay`, catch-up subscriptions and the CLI's
  * `query/replay/export/tail --bus` read it through this.

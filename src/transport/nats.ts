@@ -1,5 +1,5 @@
 /**
- * The NATS JetStream transport (README "Several processes: NATS JetStream"): joins a bus to every other bus on
+ * The NATS JetStream transport (docs/nats.md "Several processes: NATS JetStream"): joins a bus to every other bus on
  * the same server and prefix.
  *
  * - The bus hands each local publish here before it delivers it to its own
@@ -122,7 +122,7 @@ export class NatsTransportImpl implements Transport {
     void nc.closed().then((err) => this.lost(err ? `gave up reconnecting: ${why(err)}` : 'closed by the server'));
   }
 
-  /** The stream read back (README "Query, replay and catch-up on JetStream"), on this connection. */
+  /** The stream read back (docs/persistence.md "Query, replay and catch-up on JetStream"), on this connection. */
   get history(): JetStreamStore {
     this.historyStore ??= new JetStreamStore(this.nc, this.url, this.o.prefix, this.o.stream, this.peer ? { limits: this.peer.limits } : {});
     return this.historyStore;

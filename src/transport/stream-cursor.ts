@@ -1,5 +1,5 @@
 /**
- * Reading a JetStream stream in stream-sequence order (README "Query,
+ * Reading a JetStream stream in stream-sequence order (docs/persistence.md "Query,
  * replay and catch-up on JetStream"): an ephemeral pull consumer on one
  * filter subject (the server filters by subject), starting at a sequence or
  * a time, read in pages of what the consumer holds now, so a read ends at

@@ -1,5 +1,5 @@
 /**
- * Where events travel on NATS (README "Several processes: NATS JetStream").
+ * Where events travel on NATS (docs/nats.md "Several processes: NATS JetStream").
  *
  * An event of type `order.paid` goes out on `<prefix>.e.order.paid`, or on
  * `<prefix>.p.order.paid` when it is persistent: the JetStream stream

@@ -1,5 +1,5 @@
 /**
- * The README's command-line examples, run as written: the `sh` block of
+ * The command-line examples of docs/persistence.md and docs/cli.md, run as written: the `sh` block of
  * "Store commands" line by line in an empty directory (`npx crosstalk` is
  * bin/crosstalk.js), and the two refusals shown under "Command line", whose
  * output must be exactly what the README prints.
@@ -9,23 +9,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, crosstalk, ROOT } from '../setup/cli.js';
+import { BIN, crosstalk } from '../setup/cli.js';
+import { docSection } from '../setup/docs.js';
 
-const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const dir = mkdtempSync(path.join(tmpdir(), 'crosstalk-readme-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The first fenced block of `lang` after `heading`. */
-function block(heading: string, lang: string): string {
-  const from = readme.indexOf(`\n${heading}\n`);
-  expect(from, heading).toBeGreaterThan(0);
-  const open = readme.indexOf(`\`\`\`${lang}\n`, from);
-  return readme.slice(open + lang.length + 4, readme.indexOf('\n```', open));
-}
-
 describe('README "Store commands"', () => {
   it('every command of the example runs, in order, and answers as the text says', () => {
-    const lines = block('### Store commands', 'sh').split('\n').filter((l) => l.trim() !== '');
+    const sh = docSection('### Store commands', { only: ['sh'] }).blocks.filter((b) => b.lang === 'sh');
+    expect(sh).toHaveLength(1);
+    const lines = sh[0]!.code.split('\n').filter((l) => l.trim() !== '');
     expect(lines.length).toBeGreaterThan(5);
     const shim = path.join(dir, 'npx');
     // `npx crosstalk …` → the built CLI
@@ -47,7 +41,8 @@ describe('README "Store commands"', () => {
 
 describe('README "Command line"', () => {
   it('prints the refusals exactly as shown', async () => {
-    const shown = readme.slice(readme.indexOf('$ crosstalk export --out keep.csv'));
+    const cli = docSection('## Command line', { only: [] }).text;
+    const shown = cli.slice(cli.indexOf('$ crosstalk export --out keep.csv'));
     const pairs = [...shown.split('```')[0]!.matchAll(/^\$ crosstalk (.+)\n(.+)$/gm)].map((m) => [m[1]!, m[2]!] as const);
     expect(pairs).toHaveLength(2);
     writeFileSync(path.join(dir, 'keep.csv'), 'precious\n');

@@ -1,19 +1,25 @@
 /**
- * The README's quick start, run exactly as written: the `npx crosstalk run …`
- * line is read from README.md and executed through bin/crosstalk.js.
+ * The README's quick start, run exactly as written: its `sh` block line by
+ * line, `npm install` being what ran before any test could, and the
+ * `npx crosstalk run …` line executed through bin/crosstalk.js.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { docSection } from '../setup/docs.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 
 describe('README quick start', () => {
   it('runs the documented command and the scripts work together', async () => {
-    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const line = readme.split('\n').find((l) => l.startsWith('npx crosstalk run '));
-    expect(line, 'README has an `npx crosstalk run` line').toBeDefined();
+    const blocks = docSection('## Quick start').blocks.filter((b) => b.lang === 'sh');
+    expect(blocks).toHaveLength(1);
+    const lines = blocks[0]!.code.trim().split('\n');
+    // two commands: the install, then a run of real scripts
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe('npm install');
+    const line = lines[1]!;
+    expect(line.startsWith('npx crosstalk run ')).toBe(true);
     const args = line!.replace(/^npx crosstalk /, '').trim().split(/\s+/);
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(process.execPath, [path.join(ROOT, 'bin/crosstalk.js'), ...args], { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) =>

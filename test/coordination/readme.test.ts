@@ -1,41 +1,17 @@
 /**
- * The README's "Coordination" section, run as written: every `ts` block is
+ * docs/coordination.md, the "Coordination" section, run as written: every `ts` block is
  * compiled (esbuild) and run with node as a module inside the project, so
  * it imports `crosstalk` by name as an application would; every `sh` block
  * runs through bin/crosstalk.js. A block followed by a `text` block must
  * print exactly that. The cookbook examples it points at run too.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { transformSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT } from '../setup/cli.js';
-
-interface Block {
-  lang: string;
-  code: string;
-  output: string | null;
-}
-
-function section(): Block[] {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const from = readme.indexOf('\n## Coordination\n');
-  const to = readme.indexOf('\n## ', from + 5);
-  const text = readme.slice(from, to);
-  const blocks: Block[] = [];
-  const re = /```(\w+)\n([\s\S]*?)```/g;
-  let m: RegExpExecArray | null;
-  const all: { lang: string; code: string }[] = [];
-  while ((m = re.exec(text)) !== null) all.push({ lang: m[1]!, code: m[2]! });
-  for (let i = 0; i < all.length; i++) {
-    const b = all[i]!;
-    if (b.lang === 'text') continue;
-    const next = all[i + 1];
-    blocks.push({ lang: b.lang, code: b.code, output: next?.lang === 'text' ? next.code : null });
-  }
-  return blocks;
-}
+import { docSection } from '../setup/docs.js';
 
 // inside the package, so that `import 'crosstalk'` resolves to it
 mkdirSync(path.join(ROOT, 'test-output'), { recursive: true });
@@ -50,7 +26,7 @@ function run(cmd: string, args: string[]): Promise<{ code: number; stdout: strin
   });
 }
 
-const blocks = section();
+const blocks = docSection('## Coordination').blocks.filter((b) => b.lang !== 'text');
 
 describe('README: Coordination', () => {
   it('has runnable blocks', () => {

@@ -1,5 +1,5 @@
 /**
- * The README's "Scripts that live" section and its "Script permissions"
+ * docs/scripts.md: the "Scripts that live" section and the "Script permissions"
  * subsection, run as written: each `lua`/`js` block is the file its
  * first-line comment names, and each `json` block the file the text before
  * it names (`NAME.json`), written into a scratch directory; each `sh` block
@@ -9,39 +9,14 @@
  * interrupted.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, crosstalk, ROOT } from '../setup/cli.js';
+import { BIN, crosstalk } from '../setup/cli.js';
+import { docSection } from '../setup/docs.js';
 
-interface Block {
-  lang: string;
-  code: string;
-  /** the prose between the previous block and this one */
-  before: string;
-}
-
-/** The blocks from `heading` to the next heading of the same or a higher level. */
-function section(heading: string): Block[] {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const level = /^#+/.exec(heading)![0];
-  const from = readme.indexOf(`\n${heading}\n`);
-  if (from < 0) throw new Error(`README has no ${heading}`);
-  const next = new RegExp(`\n#{1,${level.length}} `, 'g');
-  next.lastIndex = from + heading.length + 1;
-  const to = next.exec(readme)?.index ?? readme.length;
-  const text = readme.slice(from, to);
-  const out: Block[] = [];
-  let last = 0;
-  for (const m of text.matchAll(/```(\w+)\n([\s\S]*?)```/g)) {
-    out.push({ lang: m[1]!, code: m[2]!, before: text.slice(last, m.index) });
-    last = m.index! + m[0].length;
-  }
-  return out;
-}
-
-const blocks = [...section('## Scripts that live'), ...section('### Script permissions')];
+const blocks = [...docSection('## Scripts that live').blocks, ...docSection('### Script permissions').blocks];
 const dir = mkdtempSync(path.join(tmpdir(), 'crosstalk-readme-live-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

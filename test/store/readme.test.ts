@@ -1,40 +1,25 @@
 /**
- * The README's retention, filter expression, JetStream and masking
+ * docs/persistence.md: the retention, filter expression, JetStream and masking
  * subsections, run as written: `ts` blocks as ES modules importing
  * 'crosstalk' (the package itself), in a scratch directory inside the
  * package, against a real nats-server where they name one; `sh` lines
  * through the real CLI or node; a `text` block after a `sh` block is its
  * exact output; `console.log(x); // value` lines promise what they print.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { transformSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cookbookScratch, ROOT } from '../setup/cli.js';
+import { BIN, cookbookScratch } from '../setup/cli.js';
+import { docSection } from '../setup/docs.js';
 import { startNatsServer, type NatsServer } from '../setup/nats.js';
 
-const SUBSECTIONS = ['### Retention and compaction', '### Filter expressions', '### Query, replay and catch-up on JetStream', '### Masking'];
-
-interface Block {
-  lang: string;
-  code: string;
-  output: string | null;
-}
-
-const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-function blocksOf(heading: string): Block[] {
-  const start = readme.indexOf(`\n${heading}\n`);
-  const end = readme.indexOf('\n### ', start + heading.length + 2);
-  const text = readme.slice(start, end);
-  const all = [...text.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, code: m[2]! }));
-  const out: Block[] = [];
-  for (let i = 0; i < all.length; i++) {
-    const b = all[i]!;
-    if (b.lang === 'text') continue;
-    out.push({ ...b, output: all[i + 1]?.lang === 'text' ? all[i + 1]!.code : null });
-  }
-  return out;
-}
+const SUBSECTIONS = [
+  docSection('### Retention and compaction'),
+  docSection('### Filter expressions'),
+  docSection('### Query, replay and catch-up on JetStream'),
+  docSection('### Masking'),
+].map((s) => ({ heading: s.heading, blocks: s.blocks.filter((b) => b.lang !== 'text') }));
 
 const { dir, node, remove } = cookbookScratch('readme-store-');
 let server: NatsServer;
@@ -46,9 +31,7 @@ afterAll(async () => {
   remove();
 });
 
-describe.each(SUBSECTIONS)('README: %s', (heading) => {
-  const blocks = blocksOf(heading);
-
+describe.each(SUBSECTIONS)('docs: $heading', ({ heading, blocks }) => {
   it('has a runnable example and a cookbook command', () => {
     expect(blocks.some((b) => b.lang === 'ts')).toBe(true);
     expect(blocks.every((b) => b.lang === 'ts' || b.lang === 'sh')).toBe(true);

@@ -1,27 +1,16 @@
 /**
- * The TypeScript examples of the README's NATS section run as written,
+ * The TypeScript examples of docs/nats.md (the NATS section) run as written,
  * against a real server: `crosstalk` is this package's source and the
  * server's address is the test server's.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../setup/cli.js';
+import { docSection } from '../setup/docs.js';
 import { startNatsServer, type NatsServer } from '../setup/nats.js';
-
-const ROOT = path.resolve(__dirname, '../..');
-const FENCE = '`'.repeat(3);
-
-/** The ts blocks of the README section that starts with `heading`. */
-function blocks(heading: string): string[] {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf(`\n${heading}\n`);
-  const end = readme.indexOf('\n## ', start + heading.length + 2);
-  const section = readme.slice(start, end < 0 ? undefined : end);
-  const re = new RegExp(`${FENCE}ts\\n([\\s\\S]*?)${FENCE}`, 'g');
-  return [...section.matchAll(re)].map((m) => m[1]!);
-}
 
 let server: NatsServer;
 let dir: string;
@@ -37,7 +26,9 @@ afterAll(async () => {
 });
 
 describe('README: Several processes: NATS JetStream', () => {
-  const examples = blocks('## Several processes: NATS JetStream');
+  const examples = docSection('## Several processes: NATS JetStream', { only: ['ts'] })
+    .blocks.filter((b) => b.lang === 'ts')
+    .map((b) => b.code);
 
   it('has TypeScript examples', () => {
     expect(examples.length).toBeGreaterThanOrEqual(2);

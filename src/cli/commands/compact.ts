@@ -1,9 +1,9 @@
 /**
  * `crosstalk compact`: sweep a database (expiry and the retention policies
  * of `--config`), give its free pages back to the file system and truncate
- * its WAL, with a progress bar on a terminal (README "Retention and
+ * its WAL, with a progress bar on a terminal (docs/persistence.md "Retention and
  * compaction"). With `--bus nats://…` it sweeps the JetStream stream
- * instead: expired events are deleted from it (README "Query, replay and
+ * instead: expired events are deleted from it (docs/persistence.md "Query, replay and
  * catch-up on JetStream").
  *
  * Everything is checked before anything is opened: a rejected invocation

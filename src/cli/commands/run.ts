@@ -1,6 +1,6 @@
 /**
  * `crosstalk run <scripts...>`: runs Lua and JavaScript scripts together on
- * one bus in this process (README "Command line"). The exit status is 1 when any script
+ * one bus in this process (docs/cli.md "Command line"). The exit status is 1 when any script
  * failed (each failure named `script:line: CODE: message`, with its
  * traceback, on stderr), 2 for bad flags, 130/143 when stopped by SIGINT/SIGTERM.
  */
@@ -53,7 +53,7 @@ export interface RunPlan {
   persist: string[];
   json: boolean;
   prefix: boolean;
-  /** the start barrier (README "Starting together") */
+  /** the start barrier (docs/scripts.md "Starting together") */
   barrier: boolean;
   /** Prometheus metrics and the dashboard to serve during the run */
   endpoints: EndpointPlan;
@@ -61,7 +61,7 @@ export interface RunPlan {
   config: CrosstalkConfig;
   /** the scripts' command-line arguments (after `--`) */
   args: string[];
-  /** restart a script when its file changes (README "Durable subscriptions and `--watch`") */
+  /** restart a script when its file changes (docs/scripts.md "Durable subscriptions and `--watch`") */
   watch: boolean;
 }
 
@@ -336,7 +336,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       })
       .option('config', {
         type: 'string',
-        describe: 'a JSON file of bus options: interceptors, dedup_window_ms, dedup_max_ids, max_retained (README "Configuration file")',
+        describe: 'a JSON file of bus options: interceptors, dedup_window_ms, dedup_max_ids, max_retained (docs/coordination.md "Configuration file")',
       })
       .option('watch', {
         type: 'boolean',

@@ -41,7 +41,7 @@ export function withStoreOptions<T>(y: Argv<T>): Argv<T & StoreArgs> {
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable JSON output' }) as Argv<T & StoreArgs>;
 }
 
-/** One flag per query field (README "Persistence, query and replay"), but those in `omit`. `limit` describes --limit where it is kept. */
+/** One flag per query field (docs/persistence.md "Persistence, query and replay"), but those in `omit`. `limit` describes --limit where it is kept. */
 export function withQueryOptions<T>(y: Argv<T>, limit: string, omit: readonly QueryFlag[] = []): Argv<T & QueryArgs> {
   const has = (f: QueryFlag) => !omit.includes(f);
   // typed loosely while options are added one by one; the result is typed below
@@ -139,7 +139,7 @@ export function parseWhere(expr: string): [string, { op: string; value?: JsonVal
 }
 
 /**
- * A `--where` value: a filter expression (README "Filter expressions") when
+ * A `--where` value: a filter expression (docs/persistence.md "Filter expressions") when
  * it parses as one, else one condition in the short form of parseWhere
  * (`data.status=paid`: an unquoted value, which an expression would read as
  * a field). When neither reads it, the expression's error is reported, with

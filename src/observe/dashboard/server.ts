@@ -1,6 +1,6 @@
 /**
  * The live dashboard: one HTML page, its script, and a WebSocket that
- * pushes a frame to every page each interval (README "Seeing the stream").
+ * pushes a frame to every page each interval (docs/observability.md "Seeing the stream").
  *
  * Each frame shares its bulk (rates, subscriptions, scripts: frames.ts),
  * computed and serialised once per tick; only the live tail differs per

@@ -148,7 +148,7 @@ export interface GuestConfig {
   memoryBytes: number;
   /** its command-line arguments (`crosstalk run job.lua -- --date 2026-12-05`): Lua `arg` and `...`, JS `args` */
   args: string[];
-  /** the script's publish permissions (README "Script permissions"), checked at each publish; the host checks again */
+  /** the script's publish permissions (docs/scripts.md "Script permissions"), checked at each publish; the host checks again */
   publish: { allow: string[] | null; deny: string[] };
 }
 

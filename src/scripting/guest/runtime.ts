@@ -139,7 +139,7 @@ export class Runtime {
   /** the correlation id of the with_correlation scope the script is in, if any */
   private correlation: string | null = null;
   private lastTypeJson = '';
-  /** the script's publish permissions (README "Script permissions"); the host checks again */
+  /** the script's publish permissions (docs/scripts.md "Script permissions"); the host checks again */
   private readonly publishAllow: CompiledPattern[] | null;
   private readonly publishDeny: CompiledPattern[];
 

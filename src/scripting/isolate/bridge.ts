@@ -134,7 +134,7 @@ export class HostBridge {
     this.mask = ctx.port.maskerFor(script);
   }
 
-  /** the masking rules for events delivered to this script (README "Masking"), or null */
+  /** the masking rules for events delivered to this script (docs/persistence.md "Masking"), or null */
   private readonly mask: ((e: UniversalEvent) => UniversalEvent) | null;
 
   /**
@@ -429,7 +429,7 @@ export class HostBridge {
   }
 
   /**
-   * Causation without user code (README "Seeing the stream"): after
+   * Causation without user code (docs/observability.md "Seeing the stream"): after
    * `receive` hands the script an event, what it publishes until its next
    * receive records that event as its cause (`metadata.caused_by`) and
    * carries its correlation id. Batched publishes are published at the

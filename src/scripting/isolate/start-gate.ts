@@ -4,7 +4,7 @@
  * first wait does not begin, until every script of the group has reached
  * its first wait (or ended). Then the held publishes are delivered, in the
  * order they were made, and the waits begin. So a script's publishes never
- * race another script's subscriptions at start-up (README: "Starting
+ * race another script's subscriptions at start-up (docs/scripts.md: "Starting
  * together").
  *
  * A held publish that has to wait for room in a full `block` queue lets the

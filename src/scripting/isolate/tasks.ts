@@ -48,7 +48,7 @@ export class Tasks {
   private readonly unsettled = new Map<number, (outcome: string) => void>();
   /** what the script's first timer firing tells (a JS body that awaits a timer has waited) */
   onTimer: (() => void) | null = null;
-  /** the masking rules for events delivered to this script (README "Masking"), or null */
+  /** the masking rules for events delivered to this script (docs/persistence.md "Masking"), or null */
   mask: ((e: UniversalEvent) => UniversalEvent) | null = null;
   /** a task is handed to the script: the event it handles, or null for a timer */
   onDispatch: ((event: UniversalEvent | null) => void) | null = null;

@@ -199,7 +199,7 @@ class JsScript {
     put('Event', this.eventApi());
     put('console', createConsole(this.runtime));
     put('CrosstalkError', CrosstalkError);
-    // the command-line arguments after `--` (README "Arguments and results")
+    // the command-line arguments after `--` (docs/scripts.md "Arguments and results")
     put('args', freeze(isArray(this.cfg.args) ? this.cfg.args.slice() : []));
     const loop = this.runtime.loop;
     put('setTimeout', function setTimeout(fn: unknown, ms?: unknown, ...args: unknown[]) {

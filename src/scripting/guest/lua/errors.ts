@@ -1,5 +1,5 @@
 /**
- * Errors as Lua sees them (README "Scripts" and README "Errors"): a binding's CrosstalkError becomes a
+ * Errors as Lua sees them (docs/scripts.md "Scripts" and "Errors"): a binding's CrosstalkError becomes a
  * table `{code, message, ...details}` whose `tostring` is `CODE: message`, so
  * `pcall` hands scripts something they can branch on (`err.code`) and print.
  * Also the reverse: reading whatever a script raised into code/message/line.

@@ -1,5 +1,5 @@
 /**
- * The `JSON` global for Lua (README "Scripts"): `JSON.encode(value)` → text and
+ * The `JSON` global for Lua (docs/scripts.md "Scripts"): `JSON.encode(value)` → text and
  * `JSON.decode(text)` → value, with the same rules as event data (marshal.ts):
  * so `JSON.decode(JSON.encode(t))` is what a subscriber would receive.
  */

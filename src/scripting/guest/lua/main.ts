@@ -172,7 +172,7 @@ class LuaScript {
       const line = f.line ?? callerLine(M, 0);
       failure = { code: f.code, message: f.message, ...(line === undefined ? {} : { line }), traceback: this.traceback };
     } else {
-      // what the chunk returned is the run's value (README "Arguments and results")
+      // what the chunk returned is the run's value (docs/scripts.md "Arguments and results")
       try {
         answer = this.runtime.resultValue(toJs(M, -1, 'return value'));
       } catch (e) {

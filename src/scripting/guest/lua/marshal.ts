@@ -1,5 +1,5 @@
 /**
- * Lua ⇄ JS values (README "Scripts"), the only conversion the Lua adapter uses.
+ * Lua ⇄ JS values (docs/scripts.md "Scripts"), the only conversion the Lua adapter uses.
  *
  * Lua → JS: a table whose keys are exactly 1..n (n ≥ 1) is an array; any
  * other table is an object with string keys (number keys become strings); an
@@ -112,7 +112,7 @@ function tstring(L: LuaState, s: string): TString {
 // ---- Lua → JS -------------------------------------------------------------------
 
 export interface ToJsOptions {
-  /** nesting limit (README "Events"); default 64 */
+  /** nesting limit (docs/event-api.md "Events"); default 64 */
   maxDepth?: number;
   /**
    * Turns a Lua function found directly in an options table (`filter = function`)

@@ -1,5 +1,5 @@
 /**
- * The restricted Lua state every script gets (see the README's "Sandbox and
+ * The restricted Lua state every script gets (see the docs/scripts.md "Sandbox and
  * limits"): base without dofile/loadfile/require, `load` for text chunks
  * only, string (without dump), table, math, utf8, coroutine, and
  * os.time/clock/date/difftime. No io, no debug, no package, no
