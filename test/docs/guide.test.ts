@@ -6,10 +6,8 @@
  * test/docs/runner.ts for the conventions). The NATS part runs against a
  * real nats-server.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
 import { docSection } from '../setup/docs.js';
-import { startNatsServer, type NatsServer } from '../setup/nats.js';
-import { docScratch, runSection } from './runner.js';
+import { describeSections } from './runner.js';
 
 const parts = [
   docSection('## Publishing and subscribing from scripts'),
@@ -23,20 +21,4 @@ const parts = [
   docSection('## Development'),
 ];
 
-const scratch = docScratch('guide-');
-let server: NatsServer;
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-afterAll(async () => {
-  await server?.stop();
-  scratch.remove();
-});
-
-describe('README: the guide, part by part', () => {
-  for (const part of parts) {
-    it(`${part.heading} (README.md:${part.line})`, async () => {
-      await runSection(part, scratch.dir, server.url);
-    }, 90_000);
-  }
-});
+describeSections('README: the guide, part by part', 'guide-', parts);

@@ -5,10 +5,8 @@
  * overview and replay, the command-line tour and the two-process NATS
  * example, against a real nats-server.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
 import { docSection } from '../setup/docs.js';
-import { startNatsServer, type NatsServer } from '../setup/nats.js';
-import { docScratch, runSection } from './runner.js';
+import { describeSections } from './runner.js';
 
 const sections = [
   docSection('## Embedding the bus'),
@@ -20,20 +18,4 @@ const sections = [
   docSection('## Several processes: NATS JetStream', { only: ['sh'] }),
 ];
 
-const scratch = docScratch('reference-');
-let server: NatsServer;
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-afterAll(async () => {
-  await server?.stop();
-  scratch.remove();
-});
-
-describe('docs/: the reference examples no topic test runs', () => {
-  for (const s of sections) {
-    it(`${s.heading} (${s.file}:${s.line})`, async () => {
-      await runSection(s, scratch.dir, server.url);
-    }, 90_000);
-  }
-});
+describeSections('docs/: the reference examples no topic test runs', 'reference-', sections);

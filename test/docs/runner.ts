@@ -29,21 +29,13 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { transformSync } from 'esbuild';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cookbookScratch, ROOT } from '../setup/cli.js';
 import type { DocBlock, DocSection } from '../setup/docs.js';
+import { startNatsServer, type NatsServer } from '../setup/nats.js';
 
 const LOCAL_NATS = 'nats://127.0.0.1:4222';
 
-export interface DocScratch {
-  dir: string;
-  remove(): void;
-}
-
-export function docScratch(prefix: string): DocScratch {
-  const { dir, remove } = cookbookScratch(prefix);
-  return { dir, remove };
-}
 
 /** What may change between runs: times, ids, durations, padding. */
 export function normalize(text: string): string {
@@ -185,4 +177,20 @@ export async function runSection(section: DocSection, dir: string, nats?: string
       if (promised.length > 0) expect(printed.trim().split('\n'), `${where(b)} printed`).toEqual(promised);
     }
   }
+}
+
+/** One test per section, run in order in one scratch directory, with a real nats-server standing in for nats://127.0.0.1:4222. */
+export function describeSections(title: string, prefix: string, sections: DocSection[]): void {
+  const scratch = cookbookScratch(prefix);
+  let server: NatsServer | undefined;
+  beforeAll(async () => {
+    server = await startNatsServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    scratch.remove();
+  });
+  describe(title, () => {
+    for (const s of sections) it(`${s.heading} (${s.file}:${s.line})`, () => runSection(s, scratch.dir, server!.url), 90_000);
+  });
 }
