@@ -15,7 +15,7 @@ import { docSection } from '../setup/docs.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'crosstalk-readme-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('README "Store commands"', () => {
+describe('docs/persistence.md "Store commands"', () => {
   it('every command of the example runs, in order, and answers as the text says', () => {
     const sh = docSection('### Store commands', { only: ['sh'] }).blocks.filter((b) => b.lang === 'sh');
     expect(sh).toHaveLength(1);
@@ -39,7 +39,7 @@ describe('README "Store commands"', () => {
   });
 });
 
-describe('README "Command line"', () => {
+describe('docs/cli.md "Command line"', () => {
   it('prints the refusals exactly as shown', async () => {
     const cli = docSection('## Command line', { only: [] }).text;
     const shown = cli.slice(cli.indexOf('$ crosstalk export --out keep.csv'));

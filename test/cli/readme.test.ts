@@ -1,12 +1,14 @@
 /**
  * The README's quick start, run exactly as written: its `sh` block line by
  * line, `npm install` being what ran before any test could, and the
- * `npx crosstalk run …` line executed through bin/crosstalk.js.
+ * `npx crosstalk run …` line executed through bin/crosstalk.js; it prints
+ * the `text` block after it (times and sequence numbers aside).
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { docSection } from '../setup/docs.js';
+import { normalize } from '../docs/runner.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -28,8 +30,9 @@ describe('README quick start', () => {
     });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    // the Lua payer's events reach the JS auditor
+    // the Lua payer's events reach the JS auditor, as the README shows (its times are not yours)
     expect(r.stdout).toMatch(/\[audit\.js\] .*order\.paid .*from pay\.lua \(lua\)/);
     expect(r.stdout).toMatch(/\[audit\.js\] audited 5 order events/);
+    expect(normalize(r.stdout)).toBe(normalize(blocks[0]!.output ?? ''));
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `crosstalk run --watch` through the real CLI (README "Watching scripts"):
+ * `crosstalk run --watch` through the real CLI (docs/scripts.md "Durable subscriptions and `--watch`"):
  * a changed script restarts alone, a broken edit leaves the running version
  * alone, and a durable subscription carries the events across restarts.
  */

@@ -1,5 +1,5 @@
 /**
- * The coordination conformance suite (README "Coordination"): priorities,
+ * The coordination conformance suite (docs/coordination.md "Coordination"): priorities,
  * deduplication, retained events, interceptors, work queues with acks,
  * handler subscriptions, delivery statistics and batch publishing, run
  * unchanged against the in-process bus, one bus joined to NATS, and two

@@ -1,5 +1,5 @@
 /**
- * README "Errors": every bad input at every public entry throws a CrosstalkError with
+ * docs/errors.md "Error codes": every bad input at every public entry throws a CrosstalkError with
  * the right code; the bus keeps working afterwards and nothing it had
  * already accepted is lost.
  */

@@ -1,5 +1,5 @@
 /**
- * README "Subscribing" backpressure, per subscription, when its queue is full:
+ * docs/event-api.md "Subscribing" backpressure, per subscription, when its queue is full:
  * drop_oldest, drop_newest, block (all-or-nothing, BLOCK_TIMEOUT), reject
  * (QUEUE_FULL, nothing delivered). Plus the queue_full / queue_drained signals.
  */

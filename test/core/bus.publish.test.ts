@@ -1,5 +1,5 @@
 /**
- * Publishing (README "Events", §3): the UniversalEvent shape, ids, sequence and
+ * Publishing (docs/event-api.md "Events", §3): the UniversalEvent shape, ids, sequence and
  * timestamps, the two publish forms, options, fan-out and ordering.
  */
 import { randomUUID } from 'node:crypto';
@@ -18,7 +18,7 @@ function one(bus: ReturnType<typeof createBus>, publish: () => unknown): Univers
 }
 
 describe('the event', () => {
-  it('has every field of README "Events" and nothing else', () => {
+  it('has every field of docs/event-api.md "Events" and nothing else', () => {
     const bus = createBus();
     let id = '';
     const e = one(bus, () => (id = bus.publish('agent.started', { n: 1 }) as string));
@@ -198,7 +198,7 @@ describe('publish forms and options', () => {
     expect(a.source.correlation_id).toBe('corr-1');
   });
 
-  it('priority, metadata, correlation_id and language land where README "Events" says', () => {
+  it('priority, metadata, correlation_id and language land where docs/event-api.md "Events" says', () => {
     const bus = createBus();
     for (const priority of ['critical', 'high', 'normal', 'low'] as const) {
       expect(one(bus, () => bus.publish('a', 1, { priority })).priority).toBe(priority);

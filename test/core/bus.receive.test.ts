@@ -1,5 +1,5 @@
 /**
- * The receiving side of README "Subscribing": receive (timeout, poll, default), receive_batch,
+ * The receiving side of docs/event-api.md "Subscribing": receive (timeout, poll, default), receive_batch,
  * async iteration, filters, unsubscribe and close waking waiters.
  */
 import { describe, expect, it } from 'vitest';

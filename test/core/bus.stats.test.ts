@@ -1,5 +1,5 @@
 /**
- * Introspection (README "Subscribing"): list_subscriptions, subscription_stats and its
+ * Introspection (docs/event-api.md "Subscribing"): list_subscriptions, subscription_stats and its
  * invariant, bus.stats.
  */
 import fc from 'fast-check';
@@ -8,7 +8,7 @@ import { createBus, type Backpressure, type UniversalEvent } from '../../src/ind
 import { expectCode } from './helpers.js';
 
 describe('list_subscriptions', () => {
-  it('has the README "Subscribing" shape', () => {
+  it('has the docs/event-api.md "Subscribing" shape', () => {
     const bus = createBus();
     const a = bus.subscribe('a.*');
     const b = bus.subscribe(['x', 'y.**'], { backpressure: 'reject', max_queue_size: 7 });

@@ -1,5 +1,5 @@
 /**
- * Dead subscribers (README "Delivery statistics and dead subscribers"): a
+ * Dead subscribers (docs/coordination.md "Delivery statistics and dead subscribers"): a
  * pull subscription whose handle the application dropped without
  * unsubscribing is removed once the handle is garbage-collected, counted and
  * told; the bus itself never keeps a handle alive.

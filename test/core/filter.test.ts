@@ -1,5 +1,5 @@
 /**
- * The query-filter syntax (README "Persistence, query and replay") as the bus uses it for subscription
+ * The query-filter syntax (docs/persistence.md "Persistence, query and replay") as the bus uses it for subscription
  * filters: paths, ops, operands, and what is INVALID_QUERY.
  */
 import { describe, expect, it } from 'vitest';

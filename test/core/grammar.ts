@@ -1,5 +1,5 @@
 /**
- * fast-check generators for event types and for patterns of the README "Patterns"
+ * fast-check generators for event types and for patterns of the docs/event-api.md "Patterns"
  * grammar. A pattern is generated as a small tree and rendered twice: with
  * '.' between segments (crosstalk) and with '/' (picomatch, the reference).
  * Every generated pattern is valid by construction.

@@ -1,5 +1,5 @@
 /**
- * The priority queue of a subscription (README "Priorities"): receive order
+ * The priority queue of a subscription (docs/coordination.md "Priorities"): receive order
  * and eviction checked against a model — a list sorted by (rank, arrival).
  */
 import fc from 'fast-check';

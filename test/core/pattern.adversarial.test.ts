@@ -1,5 +1,5 @@
 /**
- * Hostile patterns cost linear time (README "Patterns"): many in-segment
+ * Hostile patterns cost linear time (docs/event-api.md "Patterns"): many in-segment
  * stars, many `**`, braces and long types, through every place the grammar
  * is used in core (compilePattern().test, the router's trie, a bus
  * subscription, a `matches` filter). A backtracking matcher takes minutes on

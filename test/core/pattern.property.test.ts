@@ -1,5 +1,5 @@
 /**
- * The pattern grammar (README "Patterns") checked against picomatch as the reference:
+ * The pattern grammar (docs/event-api.md "Patterns") checked against picomatch as the reference:
  * a type's segments become path segments ('.' → '/'), and a pattern is
  * rendered with '/' between segments.
  *
@@ -7,7 +7,7 @@
  * `noextglob` (a leading '!' and `@(..)` forms are not ours), `posix: true`
  * (without it picomatch 4 reads `[!a]` as the set {'!', 'a'}, not as a
  * negation), `windows: false`.
- * Where picomatch's own rules differ from README "Patterns", the reference side is
+ * Where picomatch's own rules differ from docs/event-api.md "Patterns", the reference side is
  * adjusted (grammar.ts renderReference); these are picomatch quirks, not
  * crosstalk choices:
  * - braces spanning segments are expanded before picomatch sees them, as a
@@ -79,7 +79,7 @@ describe('pattern grammar against picomatch', () => {
     expect(built).toBeGreaterThan(RUNS / 2);
   });
 
-  it('agrees with picomatch on the forms README "Patterns" names', () => {
+  it('agrees with picomatch on the forms docs/event-api.md "Patterns" names', () => {
     const cases: [string, string][] = [
       ['agent.**', 'agent'],
       ['agent.**', 'agent.a.b'],

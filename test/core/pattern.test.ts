@@ -1,5 +1,5 @@
 /**
- * The pattern grammar (README "Patterns") by example: each wildcard rule, the parsing
+ * The pattern grammar (docs/event-api.md "Patterns") by example: each wildcard rule, the parsing
  * corners, and every way a pattern is INVALID_PATTERN.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ function codeOf(fn: () => unknown): string {
 
 describe('matching', () => {
   const rows: [string, string, boolean][] = [
-    // README "Patterns" examples
+    // docs/event-api.md "Patterns" examples
     ['agent.*', 'agent.started', true],
     ['agent.*', 'agent.execution.started', false],
     ['agent.**', 'agent', true],

@@ -1,5 +1,5 @@
 /**
- * Per-script permissions (README "Script permissions"): which patterns a
+ * Per-script permissions (docs/scripts.md "Script permissions"): which patterns a
  * rule covers, checked soundly against the pattern grammar, and the checks
  * that answer PERMISSION_DENIED.
  */

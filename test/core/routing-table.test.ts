@@ -25,7 +25,7 @@ describe('the routing table', () => {
     expect(new Set(ROUTING_TABLE.map(([p, t]) => `${p}\u0000${t}`)).size).toBe(ROUTING_TABLE.length);
   });
 
-  it('holds the README "Patterns" examples', () => {
+  it('holds the docs/event-api.md "Patterns" examples', () => {
     const has = (p: string, t: string, m: boolean) => ROUTING_TABLE.some((r) => r[0] === p && r[1] === t && r[2] === m);
     expect(has('agent.*', 'agent.started', true)).toBe(true);
     expect(has('agent.*', 'agent.execution.started', false)).toBe(true);

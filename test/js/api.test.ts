@@ -1,5 +1,5 @@
 /**
- * The Event API as a JS script sees it (README "Subscribing", §4), in real isolates on a real bus.
+ * The Event API as a JS script sees it (docs/event-api.md "Subscribing", §4), in real isolates on a real bus.
  */
 import { describe, expect, it } from 'vitest';
 import { isUuidV4 } from '../../src/core/event.js';

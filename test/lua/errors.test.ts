@@ -1,5 +1,5 @@
 /**
- * Errors (README "Scripts" and README "Errors"): binding errors are catchable values with `.code` and
+ * Errors (docs/scripts.md "Scripts" and "Errors"): binding errors are catchable values with `.code` and
  * `tostring` = `CODE: message`; an uncaught error ends the script with its
  * file, line and a traceback.
  */

@@ -1,5 +1,5 @@
 /**
- * Lua ⇄ JS values (README "Scripts"): the rules one by one, then property tests in
+ * Lua ⇄ JS values (docs/scripts.md "Scripts"): the rules one by one, then property tests in
  * both directions over arbitrary JSON.
  */
 import fc from 'fast-check';

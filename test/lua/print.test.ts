@@ -1,6 +1,6 @@
 /**
  * print (standard Lua: tab-separated tostrings, one line) and JSON.encode /
- * JSON.decode (README "Scripts").
+ * JSON.decode (docs/scripts.md "Scripts").
  */
 import { describe, expect, it } from 'vitest';
 import { luaLines } from './helpers.js';

@@ -1,5 +1,5 @@
 /**
- * The sandbox (README "Scripts"): each way out of it fails cleanly, the script goes on,
+ * The sandbox (docs/scripts.md "Scripts"): each way out of it fails cleanly, the script goes on,
  * and what Lua scripts legitimately use is still there.
  */
 import { describe, expect, it } from 'vitest';

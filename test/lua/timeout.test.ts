@@ -1,5 +1,5 @@
 /**
- * The time budget (README "Scripts"): a script past it is stopped with SCRIPT_TIMEOUT
+ * The time budget (docs/scripts.md "Scripts"): a script past it is stopped with SCRIPT_TIMEOUT
  * wherever it is (busy, inside pcall, waiting), cannot catch the stop, and
  * the host and the other scripts go on.
  */

@@ -8,7 +8,7 @@
  * own text is never changed. Snippets that loop forever are stopped through
  * runScripts' abort signal once the event or line that shows their work has
  * been seen. Events a snippet waits for come from a feeder script run
- * beside it: the start barrier (README "Starting together") delivers the
+ * beside it: the start barrier (docs/scripts.md "Starting together") delivers the
  * feeder's publishes once the snippet has subscribed and begun to wait.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -489,9 +489,9 @@ describe('the events guide: its 26 Lua snippets, unmodified', () => {
                replay()`;
 
   it('25 replay: records what arrives for a second, then publishes it again with os.execute("sleep 0.1") between', async () => {
-    // "**" also matches the host's lifecycle events (README "Script lifecycle
+    // "**" also matches the host's lifecycle events (docs/scripts.md "Script lifecycle
     // events"), which no script may publish: the recorder is kept from them
-    // by a permission rule, as README "Script permissions" shows
+    // by a permission rule, as docs/scripts.md "Script permissions" shows
     const r = await runGuide('25-event-replay.lua', {
       driver: recordAndReplay,
       permissions: { '25-event-replay.lua': { subscribe: { deny: ['crosstalk.**'] } } },

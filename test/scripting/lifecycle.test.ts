@@ -1,5 +1,5 @@
 /**
- * Script lifecycle events and durable subscriptions (README "Script
+ * Script lifecycle events and durable subscriptions (docs/scripts.md "Script
  * lifecycle events", "Durable subscriptions").
  */
 import { describe, expect, it } from 'vitest';

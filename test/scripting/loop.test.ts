@@ -1,5 +1,5 @@
 /**
- * A script's event loop (README "Timers and handlers"): JS timers, handler
+ * A script's event loop (docs/scripts.md "Timers and sleep", "Handler subscriptions in scripts"): JS timers, handler
  * subscriptions in both languages, the bus's retries and breaker around a
  * script's handler, and scripts that misuse them next to ones that must
  * keep working.

@@ -1,5 +1,5 @@
 /**
- * Per-script permissions through runScripts (README "Script permissions"):
+ * Per-script permissions through runScripts (docs/scripts.md "Script permissions"):
  * a refused publish or subscribe is PERMISSION_DENIED at the call, in Lua
  * and JS alike, batched publishes included; the script's other work and the
  * other scripts go on.

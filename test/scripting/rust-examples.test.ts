@@ -3,7 +3,7 @@
  * the seven that are valid Lua; see test/fixtures/rust-examples/README.md)
  * run unmodified through the real script host, each on a bus of its own;
  * the test checks the counts and matches they print. Two of them sleep with
- * `os.execute("sleep N")` (README "Timers and sleep").
+ * `os.execute("sleep N")` (docs/scripts.md "Timers and sleep").
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Scripts as services (README "Request/reply", "Sleep and scheduled
+ * Scripts as services (docs/scripts.md "Request and reply", "Scheduled
  * events", "Waiting on several subscriptions"): request/reply in every
  * language pair, sleep, scheduled events, receive_any and
  * with_correlation, each with the bad inputs they must refuse.

@@ -1,5 +1,5 @@
 /**
- * The start barrier (README "Starting together") when a held publish has to
+ * The start barrier (docs/scripts.md "Starting together") when a held publish has to
  * wait for room in a full `block` queue: the waits begin (only a waiting
  * script can make that room), nothing is lost, and each publisher's order
  * holds, publishes made meanwhile included.

@@ -1,5 +1,5 @@
 /**
- * A hostile pattern through the stores and the CLI (README "Patterns"): a
+ * A hostile pattern through the stores and the CLI (docs/event-api.md "Patterns"): a
  * query's event-type pattern and a `matches` filter, on the memory store,
  * on SQLite (through its type catalog, and through the SQL translation
  * itself, which runs the linear matcher as `ct_match`), and through

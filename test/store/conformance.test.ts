@@ -1,5 +1,5 @@
 /**
- * The store conformance suite (STYLE §12): every behaviour of README "Persistence, query and replay" that a
+ * The store conformance suite (STYLE §12): every behaviour of docs/persistence.md "Persistence, query and replay" that a
  * store owns, run unchanged against the memory store and the SQLite store.
  * The memory store answers with the core's pattern and filter code, so this
  * suite also proves the SQL translation means the same thing.

@@ -1,6 +1,6 @@
 /**
  * Test helpers for the store suites: events built the way the bus builds
- * them (README "Events"), temporary database paths, and the two store factories.
+ * them (docs/event-api.md "Events"), temporary database paths, and the two store factories.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

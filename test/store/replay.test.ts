@@ -1,5 +1,5 @@
 /**
- * Replay (README "Persistence, query and replay") and catch-up subscriptions, through the real bus, on both
+ * Replay (docs/persistence.md "Persistence, query and replay") and catch-up subscriptions, through the real bus, on both
  * stores: copies carry metadata.replay, named checkpoints resume, speed
  * spaces events, an abort stops cleanly; history then live, without gap or
  * duplicate.

@@ -1,5 +1,5 @@
 /**
- * Buses joined through a real nats-server (README "Several processes: NATS JetStream"), in one process: each
+ * Buses joined through a real nats-server (docs/nats.md "Several processes: NATS JetStream"), in one process: each
  * bus has its own connection, as separate processes would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
