@@ -1,6 +1,6 @@
 /** `crosstalk bench` refuses bad input before running anything. */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { crosstalk, ROOT } from '../setup/cli.js';
 
@@ -8,7 +8,13 @@ describe('crosstalk bench', () => {
   it('names an unknown suite and exits 2', async () => {
     const r = await crosstalk(['bench', 'nope']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('unknown suite "nope"; suites are core, lua, js, store, nats, coordination, patterns');
+    // every suite npm run bench runs, live and jetstream included
+    const suites = readdirSync(path.join(ROOT, 'scripts/bench'))
+      .filter((f) => f.endsWith('.js') && !f.startsWith('_') && !['run.js', 'lib.js'].includes(f))
+      .map((f) => f.slice(0, -3))
+      .sort();
+    expect(suites).toEqual(expect.arrayContaining(['core', 'jetstream', 'js', 'live', 'lua', 'observe']));
+    expect(r.stderr).toContain(`unknown suite "nope"; suites are ${suites.join(', ')}\n`);
   });
 
   it('runs a suite: --quick sizes it down, --check verifies its answers, --runs takes medians', async () => {

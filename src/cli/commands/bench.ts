@@ -1,10 +1,11 @@
 /**
  * `crosstalk bench [suites..]`: runs the benchmark suites of scripts/bench
- * (core, lua, js, store, nats (which needs nats-server on the PATH), coordination, patterns) in a child process with the flags they need, and
- * prints their table. The same as `npm run bench`, from the command line.
+ * (every scripts/bench/<suite>.js; nats and jetstream need nats-server on
+ * the PATH) in a child process with the flags they need, and prints their
+ * table. The same as `npm run bench`, from the command line.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 
@@ -15,11 +16,18 @@ interface BenchArgs {
   runs?: number;
 }
 
-const SUITES = ['core', 'lua', 'js', 'store', 'nats', 'coordination', 'patterns'];
+const RUNNER = fileURLToPath(new URL('../../../scripts/bench/run.js', import.meta.url));
+/** The suites scripts/bench/run.js runs: its files, less the runner, the shared library and helpers (`_name.js`). */
+const SUITES = existsSync(RUNNER)
+  ? readdirSync(new URL('../../../scripts/bench/', import.meta.url))
+      .filter((f) => f.endsWith('.js') && !f.startsWith('_') && f !== 'run.js' && f !== 'lib.js')
+      .map((f) => f.slice(0, -3))
+      .sort()
+  : [];
 
 export const benchCommand: CommandModule<object, BenchArgs> = {
   command: 'bench [suites..]',
-  describe: 'measure throughput and latency (suites: core, lua, js, store, nats, coordination, patterns; default all)',
+  describe: `measure throughput and latency (suites: ${SUITES.join(', ')}; default all)`,
   builder: (y: Argv<object>) =>
     y
       .positional('suites', { type: 'string', array: true, describe: `which suites (${SUITES.join(', ')})` })
@@ -41,7 +49,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       process.exitCode = 2;
       return;
     }
-    const runner = fileURLToPath(new URL('../../../scripts/bench/run.js', import.meta.url));
+    const runner = RUNNER;
     if (!existsSync(runner)) {
       process.stderr.write('crosstalk bench: the benchmark suites (scripts/bench) are not part of this installation\n');
       process.exitCode = 1;
