@@ -137,14 +137,37 @@ class Gaps {
   }
 }
 
+/** The sequence options with their defaults, or INVALID_OPTION naming the bad one. */
+function sequenceOptions(o: SequenceOptions) {
+  return {
+    windowMs: int('window', o.windowMs ?? 10_000, 1, 366 * 86_400_000),
+    minSupport: int('min-support', o.minSupport ?? 5, 1, 1e12),
+    minConfidence: num('min-confidence', o.minConfidence ?? 0.5, 0, 1),
+    minLift: num('min-lift', o.minLift ?? 2, 0, 1e12),
+    maxTypes: int('max-types', o.maxTypes ?? 200, 2, 10_000),
+    top: int('top', o.top ?? 20, 1, 100_000),
+  };
+}
+
+/** The anomaly options with their defaults (the bucket is checked once the range is known). */
+function anomalyOptions(o: AnomalyOptions) {
+  if (o.bucketMs !== undefined) int('bucket', o.bucketMs, 1000, 366 * 86_400_000);
+  return {
+    threshold: num('threshold', o.threshold ?? 4, 0.5, 1000),
+    minCount: int('min-count', o.minCount ?? 5, 0, 1e12),
+    top: int('top', o.top ?? 20, 1, 100_000),
+  };
+}
+
+/** Checks the options of `analyze` before any store is touched (INVALID_OPTION naming the bad one). */
+export function checkAnalysisOptions(o: { sequences?: SequenceOptions | false; anomalies?: AnomalyOptions | false }): void {
+  if (o.sequences) sequenceOptions(o.sequences);
+  if (o.anomalies) anomalyOptions(o.anomalies);
+}
+
 /** Recurring A → B sequences among the events `q` matches. */
 export async function findSequences(store: EventStore, q: EventQuery, o: SequenceOptions = {}): Promise<{ events: number; first: number; last: number; findings: SequenceFinding[] }> {
-  const windowMs = int('window', o.windowMs ?? 10_000, 1, 366 * 86_400_000);
-  const minSupport = int('min-support', o.minSupport ?? 5, 1, 1e12);
-  const minConfidence = num('min-confidence', o.minConfidence ?? 0.5, 0, 1);
-  const minLift = num('min-lift', o.minLift ?? 2, 0, 1e12);
-  const maxTypes = int('max-types', o.maxTypes ?? 200, 2, 10_000);
-  const top = int('top', o.top ?? 20, 1, 100_000);
+  const { windowMs, minSupport, minConfidence, minLift, maxTypes, top } = sequenceOptions(o);
   const s = analysisStore(store);
 
   // the rows, compactly: time, type index, correlation index
@@ -300,9 +323,7 @@ export async function findAnomalies(
   range: { first: number; last: number },
   o: AnomalyOptions = {},
 ): Promise<{ bucketMs: number; findings: AnomalyFinding[] }> {
-  const threshold = num('threshold', o.threshold ?? 4, 0.5, 1000);
-  const minCount = int('min-count', o.minCount ?? 5, 0, 1e12);
-  const top = int('top', o.top ?? 20, 1, 100_000);
+  const { threshold, minCount, top } = anomalyOptions(o);
   const start = q.start_time ?? range.first;
   const end = q.end_time ?? range.last;
   const bucketMs = o.bucketMs ?? autoBucket(end - start);
@@ -370,6 +391,7 @@ export async function findAnomalies(
 
 /** Both analyses over the events `q` matches. */
 export async function analyze(store: EventStore, q: EventQuery, o: { sequences?: SequenceOptions | false; anomalies?: AnomalyOptions | false } = {}): Promise<AnalysisReport> {
+  checkAnalysisOptions(o);
   const seq = await findSequences(store, q, o.sequences === false ? { top: 1, minSupport: 1e12 } : (o.sequences ?? {}));
   const range = { first: seq.first, last: seq.last };
   const anomalies = seq.events === 0 || o.anomalies === false ? { bucketMs: o.anomalies ? (o.anomalies.bucketMs ?? 0) : 0, findings: [] } : await findAnomalies(store, q, range, o.anomalies ?? {});

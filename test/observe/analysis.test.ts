@@ -5,6 +5,7 @@
  * anomalies on streams built to contain them, and the CLI.
  */
 import fc from 'fast-check';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { normalizeQuery } from '../../src/core/query.js';
@@ -328,6 +329,16 @@ describe('crosstalk stats --by/--field and crosstalk analyze', () => {
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.stderr, args.join(' ')).toContain(flag);
     }
+  });
+
+  it('a bad analyze option is refused before the store is looked at: exit 2 naming it, no file made', async () => {
+    const missing = join(tmp.dir, 'never-made.db');
+    for (const [flag, value] of [['--min-confidence', '2'], ['--threshold', '-1'], ['--top', '0'], ['--min-support', '0.5']] as const) {
+      const r = await crosstalk(['analyze', flag, value, '--store', `sqlite:${missing}`]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(flag);
+    }
+    expect(existsSync(missing)).toBe(false);
   });
 
   it('parseDuration', () => {

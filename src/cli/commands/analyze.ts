@@ -6,7 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { CrosstalkError } from '../../core/errors.js';
 import { normalizeQuery } from '../../core/query.js';
 import { formatDuration, parseDuration } from '../../observe/analysis.js';
-import { analyze, type AnalysisReport } from '../../observe/patterns.js';
+import { analyze, checkAnalysisOptions, type AnalysisReport } from '../../observe/patterns.js';
 import { queryFromArgs, withStoreOptions, type StoreArgs } from '../store/args.js';
 import { openReader, runStoreCommand, withStore } from '../store/run.js';
 import { withRangeOptions } from '../store/stats-by.js';
@@ -96,6 +96,8 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         minCount: argv.minCount,
         top: argv.top,
       };
+      // every option is checked before the store is opened (a rejected command touches nothing)
+      checkAnalysisOptions({ sequences, anomalies });
       await withStore(openReader(argv.store, 'analyze'), async (store) => {
         const r = await analyze(store, q, { sequences, anomalies });
         process.stdout.write(argv.json ? `${JSON.stringify(r, null, 2)}\n` : render(r, argv));
