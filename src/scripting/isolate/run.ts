@@ -271,6 +271,8 @@ export class ScriptRun implements Watched {
         }
         fnArg = fn.derefInto();
       }
+      // the CPU limit counts the script's own running: the guest runtime's boot above is not its
+      this.stretchStart = Number(this.isolate.cpuTime) / 1e6;
       watch(this);
       this.state = 'running';
       this.lifecycle.start();
