@@ -10,6 +10,7 @@ const attempts = {
   'NaN in data': () => Event.publish('m.x', { readings: [1, 2, NaN] }),
   'a function in data': () => Event.publish('m.x', { callback() {} }),
   'unbalanced pattern': () => Event.subscribe('order.[paid'),
+  // @ts-expect-error -- the mistake is the point here; an editor flags it too (docs/scripts.md "Editor support")
   'bad option value': () => Event.subscribe('order.*', { backpressure: 'sometimes' }),
   'unknown subscription': () => Event.receive('not-a-subscription', 0),
   'full reject queue': () => {

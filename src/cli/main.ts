@@ -23,6 +23,7 @@ const OPTIONAL = [
   ['analyze', 'analyzeCommand'],
   ['dashboard', 'dashboardCommand'],
   ['bench', 'benchCommand'],
+  ['types', 'typesCommand'],
 ] as const;
 
 /** What to say when a command's required argument is missing. */
