@@ -102,6 +102,38 @@ describe('Event', () => {
     expect(out).toEqual(['36\te\t1.0\tinteger\tnormal\ttable\ttrue', 'test.lua\tlua\t36\t2\ttrue', '{"list":[99,2],"nested":{"ok":true}}']);
   });
 
+  it('keeps received events independent when the script deletes and re-adds their fields', async () => {
+    // the events of a batch share their key values (lua/marshal.ts): deleting a
+    // field of one must leave every other event, and iteration over the first, intact
+    const out = await luaLines(`
+      local sub = Event.subscribe("k")
+      for i = 1, 3 do Event.publish("k", {i = i, amount = 10.5, currency = "USD"}) end
+      local b = Event.receive_batch(sub, {max_events = 3})
+      b[1].version = nil
+      b[1].data.amount = nil
+      b[1].source.language = nil
+      local keys = {}
+      for k in pairs(b[2]) do keys[#keys + 1] = k end
+      table.sort(keys)
+      print(table.concat(keys, ","))
+      print(b[2].version, b[3].data.amount, b[2].source.language, b[1].version, b[1].data.amount)
+      local left = {}
+      for k, v in pairs(b[1].data) do left[#left + 1] = k .. "=" .. tostring(v) end
+      table.sort(left)
+      print(table.concat(left, ","))
+      -- a deleted key during traversal, as Lua allows, then the field back
+      for k in pairs(b[3]) do if k ~= "id" then b[3][k] = nil end end
+      b[3].version = "2.0"
+      b[1].data.amount = 1
+      print(b[3].id ~= nil, b[3].version, b[3].event_type, b[1].data.amount, b[2].event_type, JSON.encode(b[2].data))`);
+    expect(out).toEqual([
+      'data,event_type,id,metadata,priority,sequence,source,timestamp,version',
+      '1.0\t10.5\tlua\tnil\tnil',
+      'currency=USD,i=1',
+      'true\t2.0\tnil\t1\tk\t{"i":2,"amount":10.5,"currency":"USD"}',
+    ]);
+  });
+
   it('receives data nested as deep as the bus allows', async () => {
     const bus = createBus();
     const ready = bus.subscribe('ready');

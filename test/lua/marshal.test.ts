@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CrosstalkError } from '../../src/core/errors.js';
-import { pushJs, toJs } from '../../src/scripting/guest/lua/marshal.js';
-import { lua } from '../../src/scripting/guest/lua/vm.js';
+import { luaJson, pushJs, toJs, tvToJs } from '../../src/scripting/guest/lua/marshal.js';
+import { lua, valueAt, type TValue } from '../../src/scripting/guest/lua/vm.js';
 import { callWithTop, evalLua, sandbox } from './helpers.js';
 
 const L = sandbox();
@@ -228,6 +228,50 @@ describe('properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('the one-walk JSON of publish writes what the general path writes, or leaves it to that path', () => {
+    const both = (tv: TValue) => {
+      const fast = luaJson(tv, 64);
+      let slow: string | null;
+      try {
+        slow = JSON.stringify(tvToJs(L, tv, 'data') ?? null);
+      } catch {
+        slow = null;
+      }
+      if (fast !== null) expect(fast).toBe(slow);
+      return fast;
+    };
+    fc.assert(
+      fc.property(json, (v) => {
+        pushJs(L, v);
+        both(valueAt(L, -1)!);
+        lua.lua_settop(L, 0);
+        evalLua(L, `return ${luaLiteral(v)}`);
+        both(valueAt(L, -1)!);
+        lua.lua_settop(L, 0);
+      }),
+      { numRuns: 300 },
+    );
+    // what scripts publish most takes the one walk
+    const shapes = ['{order_id = 7, amount = 10.5, currency = "USD"}', '{items = {1, 2, {x = "é"}}, ok = true, n = -0.0}', '{}', '{"a", "b"}', '{[2] = "b", [1] = "a"}'];
+    for (const code of shapes) {
+      evalLua(L, `return ${code}`);
+      expect(both(valueAt(L, -1)!), code).not.toBeNull();
+      lua.lua_settop(L, 0);
+    }
+    // and what it cannot be sure of does not
+    const others = ['{[1] = "a", [3] = "c"}', '{1, 2, x = 3}', '{["1"] = "x"}', '{__proto__ = 1}', '{f = print}', '{x = 0/0}', 'setmetatable({}, {})', '{s = "\\255"}'];
+    for (const code of others) {
+      evalLua(L, `return ${code}`);
+      expect(luaJson(valueAt(L, -1)!, 64), code).toBeNull();
+      lua.lua_settop(L, 0);
+    }
+    // nesting past the limit
+    evalLua(L, 'return {a = {b = {c = {}}}}');
+    expect(luaJson(valueAt(L, -1)!, 3)).toBeNull();
+    expect(luaJson(valueAt(L, -1)!, 4)).toBe('{"a":{"b":{"c":{}}}}');
+    lua.lua_settop(L, 0);
   });
 
   it('numbers keep their kind both ways', () => {

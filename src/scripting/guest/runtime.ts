@@ -123,7 +123,8 @@ export class Runtime {
   dead: CrosstalkError | null = null;
   readonly script: string;
   private readonly maxBytes: number;
-  private readonly maxDepth: number;
+  /** the bus's nesting limit for data and metadata (README "Events") */
+  readonly maxDepth: number;
 
   // batching (see the file comment)
   private batching: boolean;
@@ -374,10 +375,27 @@ export class Runtime {
     }
   }
 
+  /**
+   * `publish(type, data)` with `data` already written as JSON by the
+   * language adapter (the Lua adapter writes a table in one walk, checking
+   * it as it goes: lua/marshal.ts). Returns the id, or null when the event
+   * cannot be batched now (the adapter then calls `publish` with the value).
+   */
+  publishJson(type: string, dataJson: string): string | null {
+    if (this.dead !== null || this.correlation !== null || type !== this.lastType) return null;
+    if (!this.batching && mapGet(this.typeBatchable, type) !== true) return null;
+    if (this.flags[FLAG_STOP] !== 0) return null;
+    // a bound of its UTF-8 bytes (3 per UTF-16 unit at most), as publish's size bound
+    return this.appendBatched(type, undefined, dataJson, dataJson.length * 3, undefined);
+  }
+
   private publishBatched(type: string, data: unknown, size: number, fields: Record<string, unknown> | undefined): string {
     // serialized now: the script may change its data after publish returns; a
     // value JSON cannot carry after all (a hidden toJSON) fails here, alone
-    const dataJson = stringifyOrFail(data, 'data');
+    return this.appendBatched(type, data, stringifyOrFail(data, 'data'), size, fields);
+  }
+
+  private appendBatched(type: string, data: unknown, dataJson: string, size: number, fields: Record<string, unknown> | undefined): string {
     const metaJson = fields?.metadata !== undefined ? stringifyOrFail(fields.metadata, 'metadata') : '{}';
     if (size + 512 > this.maxBytes || dataJson.length + metaJson.length + 512 > this.maxBytes) this.checkSize(type, dataJson, metaJson);
     const typeJson = type === this.lastType ? this.lastTypeJson : jsonStringify(type);
@@ -394,6 +412,7 @@ export class Runtime {
     const box = this.outbox;
     if (!Outbox.fitsRegion(chars)) {
       // larger than a region: it goes to the host on its own, after what is batched
+      if (data === undefined) data = jsonParse(dataJson); // written by the adapter
       return this.callHost('publish', fields === undefined ? [type, data] : [type, data, fields]) as string;
     }
     if (this.idPos >= this.ids.length) {

@@ -14,8 +14,9 @@ import type { Callback } from '../loop.js';
 import type { FilterFunction, Runtime, SubscriptionData } from '../runtime.js';
 import { CrosstalkError } from '../../../core/errors.js';
 import { raise } from './errors.js';
-import { decodeLenient, pushJs, tvToJs, type ToJsOptions } from './marshal.js';
-import { lauxlib, lua, pushValue, TValueCtor, valueAt, type LuaCFunction, type LuaState, type Table, type TValue } from './vm.js';
+import { DEFAULT_MAX_DEPTH } from '../../../core/event.js';
+import { decodeLenient, luaJson, pushJs, tstringTextOrNull, tvToJs, type ToJsOptions } from './marshal.js';
+import { lauxlib, lua, pushValue, T, TValueCtor, valueAt, type LuaCFunction, type LuaState, type Table, type TString, type TValue } from './vm.js';
 
 const HANDLE_METATABLE = 'crosstalk.Subscription';
 
@@ -45,6 +46,9 @@ export function installEvent(M: LuaState, host: LuaEventHost): void {
     }
     return c;
   };
+
+  // the general path converts with the default nesting limit, then the runtime checks the bus's
+  const jsonDepth = Math.min(runtime.maxDepth, DEFAULT_MAX_DEPTH);
 
   /** patterns of the script's live subscriptions, so receive_any can hand back a handle */
   const patternsOf = new Map<string, string[]>();
@@ -101,6 +105,7 @@ export function installEvent(M: LuaState, host: LuaEventHost): void {
 
   const bind = (decl: EventFunction): LuaCFunction => {
     const specs = decl.args;
+    const fastPublish = decl.name === 'publish';
     return (L) => {
       const outer = current.thread;
       current.thread = L;
@@ -112,6 +117,20 @@ export function installEvent(M: LuaState, host: LuaEventHost): void {
           lua.lua_remove(L, 2);
         }
         const n = lua.lua_gettop(L);
+        if (fastPublish && n === 2) {
+          // publish(type, table): the data goes to JSON text in one walk (marshal.ts luaJson)
+          const t = valueAt(L, 1)!;
+          const d = valueAt(L, 2)!;
+          if (t.type === T.LNGSTR && d.type === T.TABLE) {
+            const json = luaJson(d, jsonDepth);
+            const type = json === null ? null : tstringTextOrNull(t.value as TString);
+            const id = type === null ? null : runtime.publishJson(type, json!);
+            if (id !== null) {
+              pushJs(L, id);
+              return 1;
+            }
+          }
+        }
         const args = new Array<unknown>(n);
         for (let i = 0; i < n; i++) {
           const spec = specs[i] ?? { name: `argument ${i + 1}`, fields: true };

@@ -21,6 +21,7 @@ import {
   luaH_new,
   luaS_bless,
   pushValue,
+  SHARED_KEYS_SAFE,
   T,
   tableAppend,
   TValueCtor,
@@ -69,6 +70,15 @@ export function tstringText(ts: TString): string {
   return s;
 }
 
+/** A TString's text, or null when it is not UTF-8. */
+export function tstringTextOrNull(ts: TString): string | null {
+  try {
+    return tstringText(ts);
+  } catch {
+    return null;
+  }
+}
+
 /** For text meant for people (print, messages): bad bytes become U+FFFD. */
 export function decodeLenient(b: Uint8Array): string {
   return decodeUtf8(b, false);
@@ -97,6 +107,40 @@ const MAX_CACHE_ENTRIES = 8192;
 let tstrings = new Map<string, TString>();
 
 const isUuidShaped = (s: string) => s.length === 36 && s.charCodeAt(8) === 45 && s.charCodeAt(13) === 45 && s.charCodeAt(23) === 45;
+
+// In the fengari build scripts run, a table key's TValue is never changed in
+// place (a deleted entry gets a new dead key: vm.ts SHARED_KEYS_SAFE), so the
+// tables built here share one per field name, bounded like the strings: an
+// event handed to Lua carries fifteen keys.
+let keyValues = new Map<string, TValue>();
+
+function keyTValue(L: LuaState, k: string): TValue {
+  let kv = keyValues.get(k);
+  if (kv === undefined) {
+    kv = new TValueCtor(T.LNGSTR, tstring(L, k));
+    if (SHARED_KEYS_SAFE && k.length <= MAX_CACHED_LENGTH) {
+      if (keyValues.size >= MAX_CACHE_ENTRIES) keyValues = new Map();
+      keyValues.set(k, kv);
+    }
+  }
+  return kv;
+}
+
+// An event's source.instance_id is a UUID like its id, but one publisher's
+// events all carry the same: kept apart from the short-string cache, which
+// ids would only churn.
+const MAX_INSTANCES = 1024;
+let instances = new Map<string, TString>();
+
+function instanceTString(L: LuaState, s: string): TString {
+  let t = instances.get(s);
+  if (t === undefined) {
+    if (instances.size >= MAX_INSTANCES) instances = new Map();
+    t = luaS_bless(L, encodeUtf8(s));
+    instances.set(s, t);
+  }
+  return t;
+}
 
 function tstring(L: LuaState, s: string): TString {
   if (s.length > MAX_CACHED_LENGTH || isUuidShaped(s)) return luaS_bless(L, encodeUtf8(s));
@@ -268,6 +312,98 @@ function decodeKey(ts: TString): string {
   }
 }
 
+// ---- Lua → JSON text --------------------------------------------------------------
+
+// A publish's data goes straight from the Lua table to the JSON text the bus
+// reads, in one walk, instead of a JS object that is then checked and
+// stringified. It writes exactly what JSON.stringify(toJs(...)) would, and
+// gives up (null) on anything where that is not obvious: a bad value, a
+// metatable, a key JS would reorder, an array out of order. The caller then
+// takes the general path, which also names the problem in its error.
+
+// the JSON text of a string constant of the script, and of a key with its colon
+const quoted = new WeakMap<TString, string>();
+const quotedKeys = new WeakMap<TString, string>();
+/** Keys a JS object would move to the front (array indices), or that it treats specially. */
+const REORDERED_KEY = /^(?:0|[1-9][0-9]*)$|^__proto__$/;
+
+function jsonString(ts: TString): string | null {
+  let q = quoted.get(ts);
+  if (q === undefined) {
+    const text = tstringTextOrNull(ts);
+    if (text === null) return null;
+    q = JSON.stringify(text);
+    if (ts.realstring.length <= MAX_DECODE_CACHED) quoted.set(ts, q);
+  }
+  return q;
+}
+
+function jsonKey(ts: TString): string | null {
+  let q = quotedKeys.get(ts);
+  if (q === undefined) {
+    const text = jsonString(ts);
+    if (text === null || REORDERED_KEY.test(text.slice(1, -1))) return null;
+    q = text + ':';
+    if (ts.realstring.length <= MAX_DECODE_CACHED) quotedKeys.set(ts, q);
+  }
+  return q;
+}
+
+/** The JSON text of a Lua value as publish would write it, or null to take the general path. */
+export function luaJson(tv: TValue, maxDepth: number): string | null {
+  return valueJson(tv, 0, maxDepth);
+}
+
+function valueJson(tv: TValue, depth: number, maxDepth: number): string | null {
+  switch (tv.type) {
+    case T.LNGSTR:
+      return jsonString(tv.value as TString);
+    case T.NUMINT:
+      return String(tv.value);
+    case T.NUMFLT: {
+      const n = tv.value as number;
+      return n - n === 0 ? String(n) : null;
+    }
+    case T.BOOLEAN:
+      return tv.value ? 'true' : 'false';
+    case T.TABLE:
+      return depth >= maxDepth ? null : tableJson(tv.value as Table, depth, maxDepth);
+    default:
+      return null;
+  }
+}
+
+function tableJson(t: Table, depth: number, maxDepth: number): string | null {
+  if (t.metatable !== null) return null;
+  let e = t.f;
+  if (e === undefined) return '{}';
+  if (e.key.type === T.NUMINT) {
+    // an array: keys exactly 1..n, in any order (a constructor inserts them
+    // last to first); a cycle runs into the depth limit
+    let n = 0;
+    for (; e !== undefined; e = e.n, n++) if (e.key.type !== T.NUMINT || (e.key.value as number) < 1) return null;
+    let out = '[';
+    for (let i = 1; i <= n; i++) {
+      const entry = t.strong.get(i);
+      if (entry === undefined) return null;
+      const v = valueJson(entry.value, depth + 1, maxDepth);
+      if (v === null) return null;
+      out += i === 1 ? v : ',' + v;
+    }
+    return out + ']';
+  }
+  let out = '{';
+  for (let first = true; e !== undefined; e = e.n, first = false) {
+    if (e.key.type !== T.LNGSTR) return null;
+    const k = jsonKey(e.key.value as TString);
+    if (k === null) return null;
+    const v = valueJson(e.value, depth + 1, maxDepth);
+    if (v === null) return null;
+    out += first ? k + v : ',' + k + v;
+  }
+  return out + '}';
+}
+
 // ---- JS → Lua -------------------------------------------------------------------
 
 /**
@@ -317,7 +453,8 @@ export function toTValue(L: LuaState, v: unknown, depth: number, maxDepth: numbe
         for (const k in o) {
           const x = o[k];
           if (x !== null && x !== undefined && typeof x !== 'function') {
-            tableAppend(t, new TValueCtor(T.LNGSTR, tstring(L, k)), toTValue(L, x, depth + 1, maxDepth));
+            const tv = k === 'instance_id' && typeof x === 'string' ? new TValueCtor(T.LNGSTR, instanceTString(L, x)) : toTValue(L, x, depth + 1, maxDepth);
+            tableAppend(t, keyTValue(L, k), tv);
           }
         }
       }
@@ -331,7 +468,7 @@ export function toTValue(L: LuaState, v: unknown, depth: number, maxDepth: numbe
 // A frozen object cannot change, so its encoded keys and string values can be
 // kept: the bus shares one frozen `source` per publisher across all its
 // events, and its instance_id is too long for the short-string cache.
-const frozenStrings = new WeakMap<object, (TString | null)[]>();
+const frozenStrings = new WeakMap<object, (TValue | TString | null)[]>();
 
 function appendFrozen(L: LuaState, t: Table, o: Record<string, unknown>, depth: number, maxDepth: number): void {
   let cached = frozenStrings.get(o);
@@ -339,16 +476,16 @@ function appendFrozen(L: LuaState, t: Table, o: Record<string, unknown>, depth: 
     cached = [];
     for (const k in o) {
       const x = o[k];
-      cached.push(luaS_bless(L, encodeUtf8(k)), typeof x === 'string' ? luaS_bless(L, encodeUtf8(x)) : null);
+      cached.push(SHARED_KEYS_SAFE ? keyTValue(L, k) : luaS_bless(L, encodeUtf8(k)), typeof x === 'string' ? luaS_bless(L, encodeUtf8(x)) : null);
     }
     frozenStrings.set(o, cached);
   }
   let i = 0;
   for (const k in o) {
     const x = o[k];
-    const ks = cached[i++]!;
-    const vs = cached[i++]!;
+    const key = cached[i++]!;
+    const vs = cached[i++] as TString | null;
     if (x === null || x === undefined || typeof x === 'function') continue;
-    tableAppend(t, new TValueCtor(T.LNGSTR, ks), vs !== null ? new TValueCtor(T.LNGSTR, vs) : toTValue(L, x, depth + 1, maxDepth));
+    tableAppend(t, key instanceof TValueCtor ? key : new TValueCtor(T.LNGSTR, key as TString), vs !== null ? new TValueCtor(T.LNGSTR, vs) : toTValue(L, x, depth + 1, maxDepth));
   }
 }

@@ -246,6 +246,15 @@ export const luaH_new = ltable.luaH_new;
 export const luaS_bless = lstring.luaS_bless;
 
 /**
+ * True in the fengari build scripts run (scripts/build-guest.mjs patches its
+ * tables): a deleted entry gets a new dead key instead of changing its key in
+ * place, so tables may share key values. A table made there has no map of
+ * deleted keys until it needs one, which is how this is recognised. The
+ * unpatched fengari the unit tests load shares nothing.
+ */
+export const SHARED_KEYS_SAFE = (luaH_new(lauxlib.luaL_newstate()) as unknown as { dead_strong?: unknown }).dead_strong === undefined;
+
+/**
  * Appends a key the new table `t` does not have yet: what fengari's
  * `luaH_setfrom` does for a fresh key, minus its defensive copies and its
  * dead-key bookkeeping (a table under construction has no dead keys).
