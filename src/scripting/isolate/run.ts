@@ -45,6 +45,7 @@ import { Lifecycle } from '../lifecycle.js';
 import type { StartGate } from './start-gate.js';
 import { unwatch, watch, type Watched } from './watchdog.js';
 import { failureFrom, failureFromCompile, wrapJs } from './failures.js';
+import { createIsolate } from './young-generation.js';
 
 /** How long a script asked to stop at its next wait (`RunOptions.drain`) may go on without waiting. */
 const DRAIN_GRACE_MS = 2000;
@@ -97,7 +98,7 @@ export class ScriptRun implements Watched {
     this.lifecycle = new Lifecycle(this.port, { script: file.name, language, instance_id: this.ctx.identity.instance_id });
     this.tasks = new Tasks(language === 'javascript' ? (json) => this.pushTask?.(json) ?? Promise.resolve('') : null);
     this.tasks.mask = this.port.maskerFor(file.name);
-    this.isolate = new ivm.Isolate({
+    this.isolate = createIsolate({
       memoryLimit: this.memoryMb,
       onCatastrophicError: (message) => this.stop({ code: 'SCRIPT_ERROR', message: `the isolate failed: ${message}` }),
     });
