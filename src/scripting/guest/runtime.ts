@@ -123,7 +123,7 @@ export class Runtime {
   dead: CrosstalkError | null = null;
   readonly script: string;
   private readonly maxBytes: number;
-  /** the bus's nesting limit for data and metadata (README "Events") */
+  /** the bus's nesting limit for data and metadata (docs/event-api.md "Events") */
   readonly maxDepth: number;
 
   // batching (see the file comment)
