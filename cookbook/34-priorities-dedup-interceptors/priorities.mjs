@@ -1,7 +1,7 @@
 // Priorities, deduplication and batch publishing (README "Priorities",
 // "Deduplication", "Batch publishing").
 //
-//   node cookbook/coordination/priorities.mjs
+//   node priorities.mjs
 import { randomUUID } from 'node:crypto';
 import { createBatchPublisher, createBus } from 'crosstalk';
 

@@ -3,7 +3,7 @@
 // without acknowledging anything: those jobs go to w2 and w3. One job always
 // fails; after 3 deliveries it is published as crosstalk.dead_letter.resizers.
 //
-//   node cookbook/coordination/work-queue.mjs
+//   node resize.mjs
 import { createBus } from 'crosstalk';
 
 const bus = createBus();

@@ -2,7 +2,7 @@
 // function per event, retries a failed call with backoff, and a circuit
 // breaker stops calling a handler that keeps failing until it has rested.
 //
-//   node cookbook/coordination/handlers.mjs
+//   node mailer.mjs
 import { createBus } from 'crosstalk';
 
 const bus = createBus();

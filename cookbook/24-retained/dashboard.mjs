@@ -2,7 +2,7 @@
 // event of each device is kept, so a dashboard that starts late sees every
 // device's state at once, then live changes. An empty publish clears one.
 //
-//   node cookbook/coordination/retained.mjs
+//   node dashboard.mjs
 import { createBus } from 'crosstalk';
 
 const bus = createBus();

@@ -1,7 +1,7 @@
 // The interceptor chain (README "Interceptors"): rules that every publish
 // passes, in order, before it is routed.
 //
-//   node cookbook/coordination/interceptors.mjs
+//   node interceptors.mjs
 import { createBus } from 'crosstalk';
 
 const bus = createBus({
@@ -34,7 +34,8 @@ bus.publish('order.paid', { order: 1 });
 try {
   bus.publish('order.shipped', { order: 1 });
 } catch (e) {
-  console.log(`${e.code}: ${e.message}`);
+  console.log(e.code);
+  console.log(`~ ${e.message}`); // says when the next order event is allowed: a measured time
 }
 
 for (const e of seen.drain()) console.log(`${e.event_type} ${JSON.stringify(e.data)} priority=${e.priority} metadata=${JSON.stringify(e.metadata)}`);
