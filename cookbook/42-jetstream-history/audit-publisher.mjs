@@ -2,7 +2,7 @@
 // JetStream"): persistent audit events through NATS, kept in the stream
 // after the process is gone.
 //
-//   node cookbook/store/audit-publisher.mjs nats://127.0.0.1:4222 [count]
+//   node audit-publisher.mjs nats://127.0.0.1:4222 [count]
 import { connectNats, createBus } from 'crosstalk';
 
 const [url = 'nats://127.0.0.1:4222', count = '5'] = process.argv.slice(2);

@@ -1,15 +1,16 @@
 // Causation in a host application: three handlers react to an order, each
 // inside bus.handling(event, …), so every event they publish records the
 // event it reacted to (metadata.caused_by) and carries the order's
-// correlation id. The events go to a SQLite store; `crosstalk trace` shows
-// the chain afterwards.
+// correlation id. The events go to a SQLite store, where the chain is read
+// back as `crosstalk trace order-1001 --store observe.db` reads it.
 //
-//   node cookbook/observe/checkout.mjs observe.db
-//   npx crosstalk trace order-1001 --store sqlite:observe.db
+//   node checkout.mjs observe.db
 import { createBus, openStore } from 'crosstalk';
+import { traceEvents } from 'crosstalk/internal';
 
 const path = process.argv[2] ?? 'observe.db';
-const bus = createBus({ component: 'checkout', store: openStore(`sqlite:${path}`), persist: ['order.**', 'payment.**', 'stock.**'] });
+const store = openStore(`sqlite:${path}`);
+const bus = createBus({ component: 'checkout', store, persist: ['order.**', 'payment.**', 'stock.**'] });
 
 /** Runs `handler` for every event matching `pattern`, as the handler of that event. */
 function on(pattern, handler) {
@@ -35,6 +36,12 @@ const handlers = [
 const shipped = bus.subscribe('order.shipped');
 bus.withCorrelation('order-1001', () => bus.publish('order.created', { order: 1001, amount: 42.5, items: 3 }));
 const done = await shipped.receive(5000);
-console.log(done ? `order ${done.data.order} shipped; trace it with: crosstalk trace order-1001 --store sqlite:${path}` : 'order not shipped in time');
+console.log(done ? `order ${done.data.order} shipped` : 'order not shipped in time');
 for (const h of handlers) h.unsubscribe();
-await bus.close(); // flushes the store
+await bus.flush(); // every event is in the store
+
+// the chain, each event under the one that caused it
+const trace = await traceEvents(store, 'order-1001');
+for (const e of trace.events) console.log(`${'  '.repeat(e.depth)}${e.event_type} (caused by ${e.caused_by === null ? 'nothing' : trace.events.find((c) => c.id === e.caused_by).event_type})`);
+console.log(`trace it yourself: crosstalk trace order-1001 --store ${path}`);
+await bus.close();

@@ -2,7 +2,7 @@
 // replay and catch-up on JetStream"): a query in stream order, a replay
 // onto its own bus, and a catch-up subscription.
 //
-//   node cookbook/store/jetstream-report.mjs nats://127.0.0.1:4222
+//   node jetstream-report.mjs nats://127.0.0.1:4222
 import { connectNats, createBus, historyOf, replay } from 'crosstalk';
 
 const url = process.argv[2] ?? 'nats://127.0.0.1:4222';

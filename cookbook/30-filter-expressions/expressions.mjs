@@ -1,7 +1,7 @@
 // Filter expressions (README "Filter expressions"): one language for queries
 // and subscription filters, the same answers from SQLite and from memory.
 //
-//   node cookbook/store/expressions.mjs
+//   node expressions.mjs
 import { createBus, openStore } from 'crosstalk';
 
 const store = openStore('memory');

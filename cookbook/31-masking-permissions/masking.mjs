@@ -1,7 +1,7 @@
 // Masking rules (README "Masking"): the stored copy of an event is masked;
 // host subscribers get the event as published.
 //
-//   node cookbook/store/masking.mjs
+//   node masking.mjs
 import { readFileSync } from 'node:fs';
 import { createBus, openStore, parseConfig } from 'crosstalk';
 

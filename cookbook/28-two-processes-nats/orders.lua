@@ -1,10 +1,11 @@
 -- Publishes a few orders for the listener in another process (README,
--- "Several processes"):
+-- "Several processes: NATS JetStream"):
 --
---   npx crosstalk run --bus nats://127.0.0.1:4222 cookbook/nats/orders.lua
+--   crosstalk run --bus nats://127.0.0.1:4222 orders.lua
 --
--- `order.paid` events are persistent: with --bus they are kept in the
--- JetStream stream (CROSSTALK) after both processes are gone.
+-- The events are persistent: with --bus they are kept in the JetStream
+-- stream (CROSSTALK) after both processes are gone, and a listener that
+-- starts later still reads them.
 local orders = {
   { id = "B-2001", amount = 12.50 },
   { id = "B-2002", amount = 99.00 },
@@ -13,5 +14,5 @@ local orders = {
 for _, order in ipairs(orders) do
   Event.publish("order.paid", order, { persistent = true, correlation_id = order.id })
 end
-Event.publish("order.batch_done", { count = #orders })
+Event.publish("order.batch_done", { count = #orders }, { persistent = true })
 print(("sent %d orders"):format(#orders))
