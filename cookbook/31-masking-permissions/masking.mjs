@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createBus, openStore, parseConfig } from 'crosstalk';
 
-const config = parseConfig(JSON.parse(readFileSync(new URL('./retention.json', import.meta.url), 'utf8')));
+const config = parseConfig(JSON.parse(readFileSync(new URL('./store.json', import.meta.url), 'utf8')));
 const store = openStore('memory', { retention: config.retention });
 const bus = createBus({ ...config.bus, store });
 const live = bus.subscribe('payment.*');

@@ -2,7 +2,7 @@
 // default, a size cap; the sweeper applies them with expiry, stats say what
 // each removed, compact gives the space back.
 //
-//   node cookbook/store/retention.mjs retention.db
+//   node retention.mjs retention.db
 import { rmSync } from 'node:fs';
 import { createBus, openStore } from 'crosstalk';
 

@@ -4,7 +4,7 @@
 // a heartbeat every 10 s, and an incident 20 minutes ago (payments failing,
 // requests slow) followed by 2 minutes without heartbeats.
 //
-//   node cookbook/observe/traffic.mjs traffic.db
+//   node traffic.mjs traffic.db
 import { randomUUID } from 'node:crypto';
 import { openStore } from 'crosstalk';
 

@@ -1,7 +1,7 @@
 // Prometheus metrics in a host application's own HTTP server: the bus's
 // metrics live in a prom-client registry beside the application's own.
 //
-//   node cookbook/observe/metrics.mjs        # scrapes itself once and prints the event counters
+//   node shop.mjs        # scrapes itself once and prints the event counters
 import { createServer } from 'node:http';
 import { Counter } from 'prom-client';
 import { createBus, createMetrics } from 'crosstalk';
