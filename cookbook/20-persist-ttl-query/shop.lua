@@ -1,5 +1,5 @@
 -- A shop that keeps what it must: orders are stored by the run's
--- --persist 'order.**'; a login token for one second (ttl_seconds); an
+-- --persist 'order.**'; a login token for two seconds (ttl_seconds); an
 -- abandoned cart for a day; page views not at all.
 local orders = {
   { id = "A-1001", customer = "ann", amount = 120.00, currency = "EUR" },
@@ -11,7 +11,7 @@ for _, o in ipairs(orders) do
   Event.publish("order.placed", o, { correlation_id = o.id })
 end
 Event.publish("order.shipped", { id = "A-1001" }, { correlation_id = "A-1001" })
-Event.publish("session.token", { user = "ann", token = "t-8f2a" }, { ttl_seconds = 1 })
+Event.publish("session.token", { user = "ann", token = "t-8f2a" }, { ttl_seconds = 2 })
 Event.publish("cart.abandoned", { customer = "cy", items = 3 }, { persistent = true, ttl_seconds = 86400 })
 Event.publish("page.viewed", { path = "/checkout" }) -- not stored
 
@@ -24,5 +24,5 @@ print("stored now: orders " .. count({ event_type = "order.*" })
   .. ", carts " .. count({ event_type = "cart.*" })
   .. ", page views " .. count({ event_type = "page.*" }))
 
-Event.sleep(1100) -- the token's second runs out
-print("a second later: tokens " .. count({ event_type = "session.*" }) .. ", carts " .. count({ event_type = "cart.*" }))
+Event.sleep(2100) -- the token's two seconds run out
+print("two seconds later: tokens " .. count({ event_type = "session.*" }) .. ", carts " .. count({ event_type = "cart.*" }))
