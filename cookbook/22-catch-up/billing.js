@@ -4,7 +4,7 @@
 const orders = Event.subscribe('order.*', { from_sequence: 0 });
 let total = 0;
 for (;;) {
-  const e = Event.receive(orders, 5000);
+  const e = Event.receive(orders, 30000);
   if (e === null || e.event_type === 'order.day_closed') break;
   total += e.data.amount;
   console.log(`billed ${e.data.id} ${e.data.amount} (#${e.sequence} from ${e.source.component})`);

@@ -5,8 +5,8 @@
 const orders = Event.subscribe('order.created');
 const answers = Event.subscribe('bank.answered');
 
-const order = Event.receive(orders, 5000);
+const order = Event.receive(orders, 30000);
 Event.publish('payment.requested', { order: order.data.order, amount: order.data.amount });
 
-const answer = Event.receive(answers, 5000);
+const answer = Event.receive(answers, 30000);
 Event.publish(answer.data.ok ? 'payment.done' : 'payment.failed', { order: answer.data.order });

@@ -35,7 +35,7 @@ const plugins = readdirSync(new URL('./plugins', import.meta.url))
   .map((f) => new URL(`./plugins/${f}`, import.meta.url).pathname);
 
 const results = await runScripts(bus, plugins, {
-  limits: { cpuLimitMs: 500, memoryLimitMb: 32 },
+  limits: { cpuLimitMs: 2000, memoryLimitMb: 32 },
   args: ['2026-12-05'],
   output: (script, text) => console.log(`[${script}] ${text}`),
 });

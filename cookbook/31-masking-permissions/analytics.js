@@ -1,7 +1,7 @@
 // A third-party analytics script: it may read payments (not refunds) and
 // publish its own stats, and it sees payments through the masking rules.
 const payments = Event.subscribe('payment.*');
-for (let e; (e = Event.receive(payments, 2000)) && e.event_type !== 'payment.done'; ) {
+for (let e; (e = Event.receive(payments, 30000)) && e.event_type !== 'payment.done'; ) {
   console.log(`${e.event_type}: card ${e.data.card_number}, ${e.data.customer.email}, address ${e.data.address ?? '(dropped)'}`);
 }
 for (const [what, call] of [

@@ -5,7 +5,7 @@
 local payments = Event.subscribe({ "payment.*", "stats.*" })
 local seen = {}
 while true do
-  local e = Event.receive(payments, 5000)
+  local e = Event.receive(payments, 30000)
   if e == nil or e.event_type == "stats.payments" then break end
   seen[#seen + 1] = e
 end

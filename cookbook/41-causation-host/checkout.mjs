@@ -35,7 +35,7 @@ const handlers = [
 
 const shipped = bus.subscribe('order.shipped');
 bus.withCorrelation('order-1001', () => bus.publish('order.created', { order: 1001, amount: 42.5, items: 3 }));
-const done = await shipped.receive(5000);
+const done = await shipped.receive(30000);
 console.log(done ? `order ${done.data.order} shipped` : 'order not shipped in time');
 for (const h of handlers) h.unsubscribe();
 await bus.flush(); // every event is in the store
