@@ -1,7 +1,8 @@
 /**
  * The links of README.md and docs/*.md lead somewhere: a relative link names
  * a file of the repository, and its `#anchor` a heading of that file (as
- * GitHub makes anchors: lower case, punctuation dropped, spaces as dashes).
+ * GitHub makes anchors: lower case, punctuation dropped, spaces as dashes),
+ * and a repository path in a code span (`cookbook/…`, `src/…`) exists.
  * Each reference page links back to the README, and the README to each page.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -45,6 +46,15 @@ describe('documentation links', () => {
       if (hash !== undefined && resolved.endsWith('.md') && !anchorsOf(resolved).has(hash)) broken.push(`${link}: no heading #${hash} in ${resolved}`);
     }
     expect(broken).toEqual([]);
+  });
+
+  it.each(docFiles())('%s: every repository path in a code span exists', (file) => {
+    const d = parseDoc(file);
+    const inBlock = new Set(d.blocks.flatMap((b) => Array.from({ length: b.end - b.index + 1 }, (_, i) => b.index + i)));
+    const spans = d.lines.filter((_, i) => !inBlock.has(i)).join('\n').match(/`[^`\n]+`/g) ?? [];
+    // `cookbook/35-quick-start/pay.lua`, `src/scripting/event-api.ts`; not `@types/node`
+    const paths = spans.flatMap((span) => [...span.matchAll(/(?<![\w@./-])(?:bin|cookbook|scripts|src|test|types)\/[\w./-]*/g)].map((m) => m[0].replace(/\.$/, '')));
+    expect(paths.filter((p) => !existsSync(path.join(ROOT, p)))).toEqual([]);
   });
 
   it('the README links every reference page, and each links back', () => {
