@@ -1,7 +1,7 @@
 ---@meta
 -- Generated from src/scripting/event-api.ts by `crosstalk types`; do not edit (docs/scripts.md "Editor support").
 -- The globals of a crosstalk Lua script, for lua-language-server. The sandbox also has print, string, table, math,
--- utf8, coroutine and os.time/clock/date/difftime; os.execute accepts only "sleep N"; io, debug, package and require are absent.
+-- utf8, coroutine and os.time/clock/date/difftime; io, debug, package, require, dofile and loadfile are absent.
 
 ---@alias crosstalk.ErrorCode "INVALID_EVENT_TYPE"|"INVALID_PATTERN"|"INVALID_DATA"|"PAYLOAD_TOO_LARGE"|"INVALID_OPTION"|"INVALID_QUERY"|"QUEUE_FULL"|"BLOCK_TIMEOUT"|"UNKNOWN_SUBSCRIPTION"|"STORE_UNAVAILABLE"|"BUS_UNAVAILABLE"|"SCRIPT_TIMEOUT"|"SCRIPT_MEMORY"|"SCRIPT_ERROR"|"NOT_FOUND"|"RATE_LIMITED"|"INTERCEPTOR_FAILED"|"RETAIN_LIMIT"|"NO_RESPONDERS"|"DURABLE_IN_USE"|"PERMISSION_DENIED"
 
@@ -411,3 +411,10 @@ function JSON.decode(text) end
 ---The command-line arguments after `--` (`crosstalk run job.lua -- a b`): arg[0] is the script, arg[1]… the arguments; also the chunk's `...`.
 ---@type string[]
 arg = {}
+
+---The sandbox has no shell: only "sleep N" (N seconds, decimals allowed) runs, waiting as Event.sleep does; other commands raise SCRIPT_ERROR.
+---@param command? string "sleep N"
+---@return boolean|nil ok true after the sleep; false for os.execute() (no shell)
+---@return string|nil kind "exit"
+---@return integer|nil code 0
+function os.execute(command) end

@@ -78,13 +78,20 @@ function JSON.decode(text) end
 ---The command-line arguments after \`--\` (\`crosstalk run job.lua -- a b\`): arg[0] is the script, arg[1]… the arguments; also the chunk's \`...\`.
 ---@type string[]
 arg = {}
+
+---The sandbox has no shell: only "sleep N" (N seconds, decimals allowed) runs, waiting as Event.sleep does; other commands raise SCRIPT_ERROR.
+---@param command? string "sleep N"
+---@return boolean|nil ok true after the sleep; false for os.execute() (no shell)
+---@return string|nil kind "exit"
+---@return integer|nil code 0
+function os.execute(command) end
 `;
 
 /** The whole annotations file. */
 export function luaAnnotations(): string {
   let out = `---@meta\n-- ${GENERATED}\n`;
   out += '-- The globals of a crosstalk Lua script, for lua-language-server. The sandbox also has print, string, table, math,\n';
-  out += '-- utf8, coroutine and os.time/clock/date/difftime; os.execute accepts only "sleep N"; io, debug, package and require are absent.\n\n';
+  out += '-- utf8, coroutine and os.time/clock/date/difftime; io, debug, package, require, dofile and loadfile are absent.\n\n';
   out += `---@alias ${CLASS('ErrorCode')} ${ERROR_CODES.map((c) => JSON.stringify(c)).join('|')}\n\n`;
   out += doc('What pcall returns when an Event call fails: tostring(err) is "CODE: message" (README "Errors").');
   out += `---@class ${CLASS('Error')}\n---@field code ${CLASS('ErrorCode')} what went wrong\n---@field message string the explanation\n`;
