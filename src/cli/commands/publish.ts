@@ -18,6 +18,7 @@ import { createMemoryStore } from '../../store/memory.js';
 import { openStore } from '../../store/open.js';
 import { parseBusUrl } from '../../transport/url.js';
 import { storedSpec } from '../store/run.js';
+import { progressBar } from '../store/progress.js';
 import { usage } from '../usage.js';
 
 interface PublishArgs {
@@ -175,13 +176,17 @@ async function publishAll(argv: PublishArgs, events: EventInit[]): Promise<void>
     throw e;
   }
   const out: string[] = [];
+  // events from stdin may be many: a bar on a terminal (the ids are printed at the end)
+  const progress = argv.type === '-' || argv.data === '-' ? progressBar('publish', events.length) : null;
   try {
     for (const init of events) {
       const id = await bus.publish(init);
       out.push(argv.json ? JSON.stringify({ id, event_type: init.event_type }) : id);
+      progress?.update(out.length);
     }
     // stored and acknowledged (JetStream, the database) before saying so
     await bus.flush();
+    progress?.finish(out.length);
   } finally {
     // closes the transport and the store too
     await bus.close();

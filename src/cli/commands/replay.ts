@@ -14,9 +14,12 @@ import { createBus } from '../../core/bus.js';
 import type { Bus, EventStore } from '../../core/types.js';
 import { historyOf } from '../../store/history.js';
 import { parseReplaySpec, replay } from '../../store/replay.js';
+import { normalizeQuery } from '../../core/query.js';
 import { parseBusUrl } from '../../transport/url.js';
 import { outputFormat, queryFromArgs, withQueryOptions, type QueryArgs } from '../store/args.js';
 import { eventWriter } from '../store/format.js';
+import { progressBar } from '../store/progress.js';
+import { hasExtras } from '../../store/types.js';
 import { openReader, openWriter, runStoreCommand, storedSpec, withStore } from '../store/run.js';
 import { usage } from '../usage.js';
 
@@ -97,22 +100,40 @@ async function replayInto(bus: Bus, source: EventStore, argv: ReplayArgs, checkp
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let writing = Promise.resolve();
+  const spec = { ...queryFromArgs(argv), speed: argv.speed, ...(checkpoint ? { checkpoint } : {}) };
+  const progress = progressBar(to === null ? 'replay (dry run)' : 'replay', await replayTotal(source, argv, checkpoint), process.stderr, process.stdout);
+  let done = 0;
   try {
-    const n = await replay(bus, source, { ...queryFromArgs(argv), speed: argv.speed, ...(checkpoint ? { checkpoint } : {}) }, {
+    const n = await replay(bus, source, spec, {
       signal: ac.signal,
       // delivery is synchronous: the copy is queued by the time this runs
       onEvent: () => {
         const copies = sub.drain();
         writing = writing.then(() => out.write(copies));
+        progress.update(++done);
       },
       ...(to !== null ? { settle: () => bus.flush() } : {}),
     });
     await writing;
     await out.end();
+    progress.finish(n);
     const what = to === null ? 'would replay' : 'replayed';
     process.stderr.write(`${what} ${n} event${n === 1 ? '' : 's'}${to === null ? '' : ` to ${to}`}${checkpoint ? ` (checkpoint ${checkpoint})` : ''}\n`);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+}
+
+/**
+ * How many events the replay will publish, for its progress bar: a
+ * database counts them at once; a stream would have to read them all first,
+ * and a checkpoint starts somewhere only the replay knows (null: a bar that
+ * counts without a total). Nothing is counted when no bar is drawn.
+ */
+async function replayTotal(source: EventStore, argv: ReplayArgs, checkpoint: string | undefined): Promise<number | null> {
+  if (!process.stderr.isTTY || process.stdout.isTTY || checkpoint !== undefined || !hasExtras(source)) return null;
+  const { limit, ...fields } = queryFromArgs(argv);
+  const n = await source.countMatching(normalizeQuery(fields));
+  return typeof limit === 'number' ? Math.min(n, limit) : n;
 }

@@ -114,10 +114,11 @@ export function planRun(args: RunArgs): RunPlan {
     }
     let source: string;
     try {
-      if (!statSync(path).isFile()) throw new Error('not a file');
+      if (!statSync(path).isFile()) throw new Error('not a file (name a script file)');
       source = readFileSync(path, 'utf8');
     } catch (e) {
-      const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file; check the path (relative to the current directory)' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
       throw new CrosstalkError('INVALID_OPTION', `cannot read ${path}: ${why}`, { option: 'scripts' });
     }
     // the file name is the script's identity (source.component); keep it unique

@@ -1,6 +1,8 @@
 /**
  * A one-line progress bar on stderr, drawn only on a terminal (a pipe or a
- * log file gets nothing) and at most every 100 ms.
+ * log file gets nothing) and at most every 100 ms. A command that prints
+ * its results on stdout draws one only when stdout is not that terminal
+ * (`beside`): the bar would tangle with the lines.
  */
 import type { WriteStream } from 'node:tty';
 
@@ -11,8 +13,9 @@ export interface Progress {
 
 const NONE: Progress = { update: () => undefined, finish: () => undefined };
 
-export function progressBar(label: string, total: number | null, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (!stream.isTTY) return NONE;
+export function progressBar(label: string, total: number | null, stream: NodeJS.WriteStream = process.stderr, beside?: NodeJS.WriteStream): Progress {
+  // a terminal that cannot move the cursor (TERM=dumb: Emacs shells, some CI logs) would show every redraw
+  if (!stream.isTTY || beside?.isTTY === true || process.env.TERM === 'dumb') return NONE;
   const tty = stream as WriteStream;
   let last = 0;
   const started = Date.now();

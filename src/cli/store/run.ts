@@ -31,7 +31,7 @@ export function storedSpec(spec: string | undefined, command: string): { kind: '
 /** The database must exist: a mistyped path is STORE_UNAVAILABLE, never a new empty file. */
 export function mustExist(path: string): void {
   if (path !== ':memory:' && !existsSync(path)) {
-    throw new CrosstalkError('STORE_UNAVAILABLE', `no store at ${path}: nothing has been persisted there yet (see --store)`);
+    throw new CrosstalkError('STORE_UNAVAILABLE', `no store at ${path}: nothing has been persisted there yet; point --store at an existing database, or persist events into it first (crosstalk run --store ${path} --persist PATTERN, or crosstalk publish --store ${path})`);
   }
 }
 
