@@ -20,7 +20,8 @@ const ESCAPE = /\x1b|\r/;
 async function commands(): Promise<string[]> {
   const r = await crosstalk(['--help']);
   expect(r.code).toBe(0);
-  return [...r.stdout.matchAll(/^ {2}crosstalk (\w+)/gm)].map((m) => m[1]!);
+  const listed = r.stdout.slice(r.stdout.indexOf('\nCommands:\n'), r.stdout.indexOf('\nOptions:\n'));
+  return [...listed.matchAll(/^ {2}crosstalk (\w+)/gm)].map((m) => m[1]!);
 }
 
 /** Runs `shell` (words quoted for sh) under `script`, which gives it a pseudo-terminal; what the terminal showed. */
