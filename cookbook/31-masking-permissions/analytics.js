@@ -4,11 +4,13 @@ const payments = Event.subscribe('payment.*');
 for (let e; (e = Event.receive(payments, 30000)) && e.event_type !== 'payment.done'; ) {
   console.log(`${e.event_type}: card ${e.data.card_number}, ${e.data.customer.email}, address ${e.data.address ?? '(dropped)'}`);
 }
-for (const [what, call] of [
+/** @type {Array<[string, () => unknown]>} (what, call) pairs: an editor then knows each call is a function */
+const attempts = [
   ['publish payment.captured', () => Event.publish('payment.captured', {})],
   ['subscribe admin.**', () => Event.subscribe('admin.**')],
   ['subscribe payment.refunded', () => Event.subscribe('payment.refunded')],
-]) {
+];
+for (const [what, call] of attempts) {
   try {
     call();
     console.log(`${what}: allowed`);
