@@ -37,7 +37,7 @@ declare namespace Crosstalk {
     path?: string;
   }
 
-  /** An event, as every language and the store see it (README "Events"). */
+  /** An event, as every language and the store see it (docs/event-api.md "Events"). */
   interface Event {
     /** UUID v4 */
     id: string;
@@ -111,7 +111,7 @@ declare namespace Crosstalk {
     language?: string;
   }
 
-  /** Options of publish, reply, request and schedule (README "Publishing"). Unknown keys are INVALID_OPTION. */
+  /** Options of publish, reply, request and schedule (docs/event-api.md "Publishing"). Unknown keys are INVALID_OPTION. */
   interface PublishOptions {
     /** store the event (needs a store) */
     persistent?: boolean;
@@ -129,7 +129,7 @@ declare namespace Crosstalk {
     retain?: boolean;
   }
 
-  /** Options of subscribe (README "Subscribing"). Unknown keys are INVALID_OPTION. */
+  /** Options of subscribe (docs/event-api.md "Subscribing"). Unknown keys are INVALID_OPTION. */
   interface SubscribeOptions {
     /** what a full queue does (default "drop_oldest") */
     backpressure?: "drop_oldest" | "drop_newest" | "block" | "reject";
@@ -205,7 +205,7 @@ declare namespace Crosstalk {
     timeout_ms?: number;
   }
 
-  /** Which stored events to read (README "Query"). Unknown fields are INVALID_QUERY. */
+  /** Which stored events to read (docs/persistence.md "Query"). Unknown fields are INVALID_QUERY. */
   interface Query {
     /** a pattern: "order.*", "agent.**", "{a,b}.started" */
     event_type?: string;
@@ -231,7 +231,7 @@ declare namespace Crosstalk {
     order?: "asc" | "desc";
   }
 
-  /** Which stored events to re-publish, and how (README "Replay"). */
+  /** Which stored events to re-publish, and how (docs/persistence.md "Replay"). */
   interface Replay extends Query {
     /** spacing = original gaps ÷ speed (default 1; 0 = no waiting) */
     speed?: number;
@@ -424,7 +424,7 @@ declare namespace Crosstalk {
     dead_lettered: number;
   }
 
-  /** The figures of one work queue (README "Work queues"). */
+  /** The figures of one work queue (docs/coordination.md "Work queues"). */
   interface GroupStats {
     /** the group name */
     name: string;
@@ -698,7 +698,7 @@ declare namespace Crosstalk {
   }
 }
 
-/** The bus, as every script sees it (README "The `Event` API"). */
+/** The bus, as every script sees it (docs/scripts.md "The `Event` API"). */
 declare const Event: Crosstalk.EventApi;
 
 /** The command-line arguments after `--` (`crosstalk run job.js -- a b`). */
@@ -713,7 +713,7 @@ declare const console: {
   warn(...data: any[]): void;
 };
 
-/** What every failed `Event` call throws: `e.code` says what went wrong (README "Errors"); `String(e)` is "CODE: message". */
+/** What every failed `Event` call throws: `e.code` says what went wrong (docs/scripts.md "Errors"); `String(e)` is "CODE: message". */
 declare class CrosstalkError extends Error {
   constructor(code: Crosstalk.ErrorCode, message: string, details?: Crosstalk.ErrorDetails);
   readonly name: 'CrosstalkError';

@@ -5,7 +5,7 @@
 
 ---@alias crosstalk.ErrorCode "INVALID_EVENT_TYPE"|"INVALID_PATTERN"|"INVALID_DATA"|"PAYLOAD_TOO_LARGE"|"INVALID_OPTION"|"INVALID_QUERY"|"QUEUE_FULL"|"BLOCK_TIMEOUT"|"UNKNOWN_SUBSCRIPTION"|"STORE_UNAVAILABLE"|"BUS_UNAVAILABLE"|"SCRIPT_TIMEOUT"|"SCRIPT_MEMORY"|"SCRIPT_ERROR"|"NOT_FOUND"|"RATE_LIMITED"|"INTERCEPTOR_FAILED"|"RETAIN_LIMIT"|"NO_RESPONDERS"|"DURABLE_IN_USE"|"PERMISSION_DENIED"
 
----What pcall returns when an Event call fails: tostring(err) is "CODE: message" (README "Errors").
+---What pcall returns when an Event call fails: tostring(err) is "CODE: message" (docs/scripts.md "Errors").
 ---@class crosstalk.Error
 ---@field code crosstalk.ErrorCode what went wrong
 ---@field message string the explanation
@@ -16,7 +16,7 @@
 ---@field option? string the option or query field at fault
 ---@field path? string the path of the bad value, e.g. data.items[3]
 
----An event, as every language and the store see it (README "Events").
+---An event, as every language and the store see it (docs/event-api.md "Events").
 ---@class crosstalk.Event
 ---@field id string UUID v4
 ---@field event_type string dot-separated segments, e.g. "order.paid"
@@ -57,7 +57,7 @@
 ---@field correlation_id? string the correlation id
 ---@field language? string the language
 
----Options of publish, reply, request and schedule (README "Publishing"). Unknown keys are INVALID_OPTION.
+---Options of publish, reply, request and schedule (docs/event-api.md "Publishing"). Unknown keys are INVALID_OPTION.
 ---@class crosstalk.PublishOptions
 ---@field persistent? boolean store the event (needs a store)
 ---@field ttl_seconds? integer life of a stored event in seconds (>= 1); implies persistent
@@ -67,7 +67,7 @@
 ---@field language? string recorded in source.language
 ---@field retain? boolean keep as its type's retained event; empty data clears it
 
----Options of subscribe (README "Subscribing"). Unknown keys are INVALID_OPTION.
+---Options of subscribe (docs/event-api.md "Subscribing"). Unknown keys are INVALID_OPTION.
 ---@class crosstalk.SubscribeOptions
 ---@field backpressure? "drop_oldest"|"drop_newest"|"block"|"reject" what a full queue does (default "drop_oldest")
 ---@field max_queue_size? integer 1 … 10,000,000 (default 10000)
@@ -110,7 +110,7 @@
 ---@field max_events? integer at most this many events (default 100)
 ---@field timeout_ms? number wait for the first event at most this long (default 1000; 0 polls)
 
----Which stored events to read (README "Query"). Unknown fields are INVALID_QUERY.
+---Which stored events to read (docs/persistence.md "Query"). Unknown fields are INVALID_QUERY.
 ---@class crosstalk.Query
 ---@field event_type? string a pattern: "order.*", "agent.**", "{a,b}.started"
 ---@field start_time? string|number inclusive; ISO-8601 or epoch ms
@@ -124,7 +124,7 @@
 ---@field limit? integer 1 … 10000 (default 100); in a replay, at most this many in all
 ---@field order? "asc"|"desc" by sequence (default "asc")
 
----Which stored events to re-publish, and how (README "Replay").
+---Which stored events to re-publish, and how (docs/persistence.md "Replay").
 ---@class crosstalk.Replay: crosstalk.Query
 ---@field speed? number spacing = original gaps ÷ speed (default 1; 0 = no waiting)
 ---@field checkpoint? string a name: start after the last event replayed under it, and record progress
@@ -238,7 +238,7 @@ function Subscription:reset_stats() end
 ---@field redelivered integer deliveries after the first
 ---@field dead_lettered integer sent to the dead-letter type
 
----The figures of one work queue (README "Work queues").
+---The figures of one work queue (docs/coordination.md "Work queues").
 ---@class crosstalk.GroupStats
 ---@field name string the group name
 ---@field patterns string[] the group's patterns
@@ -260,7 +260,7 @@ function Subscription:reset_stats() end
 ---@field event crosstalk.Event the event
 ---@field subscription crosstalk.Subscription the subscription it came from
 
----The bus, as every script sees it (README "The `Event` API").
+---The bus, as every script sees it (docs/scripts.md "The `Event` API").
 ---@class crosstalk.EventApi
 Event = {}
 

@@ -13,14 +13,14 @@ export function loadConfigFile(file: string): CrosstalkConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file; check the path (README "Configuration file" shows one)' : (e as Error).message;
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file; check the path (docs/coordination.md "Configuration file" shows one)' : (e as Error).message;
     throw new CrosstalkError('INVALID_OPTION', `--config ${file}: cannot read it: ${why}`, { option: 'config' });
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new CrosstalkError('INVALID_OPTION', `--config ${file}: not JSON (${(e as Error).message}); the file holds one JSON object, see README "Configuration file"`, { option: 'config' });
+    throw new CrosstalkError('INVALID_OPTION', `--config ${file}: not JSON (${(e as Error).message}); the file holds one JSON object, see docs/coordination.md "Configuration file"`, { option: 'config' });
   }
   try {
     return parseConfig(value);

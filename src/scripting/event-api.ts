@@ -122,7 +122,7 @@ export interface EventFunction {
   readonly result: ResultKind;
   /** runs inside the isolate only (the host has no part in it) */
   readonly local?: boolean;
-  /** one line for editors (README "The `Event` API") */
+  /** one line for editors (docs/scripts.md "The `Event` API") */
   readonly doc: string;
   /** what the call returns, for editors */
   readonly returns: TypeSpec;

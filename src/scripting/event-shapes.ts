@@ -3,8 +3,9 @@
  * names them): the event itself, the option tables with their fields, the
  * statistics. Pure data, read by the editor generators (editor-types/), so
  * `Event.subscribe("x", {` completes with these fields and their docs. The
- * fields follow README "Events", "Publishing", "Subscribing", "Query",
- * "Replay" and "Work queues"; a test holds them to the keys the bus accepts.
+ * fields follow docs/event-api.md "Events", "Publishing", "Subscribing",
+ * docs/persistence.md "Query", "Replay" and docs/coordination.md "Work
+ * queues"; a test holds them to the keys the bus accepts.
  */
 import type { Param, ShapeName, TypeSpec } from './event-api.js';
 
@@ -42,7 +43,7 @@ const PUBLISH_FIELDS: readonly Param[] = [
 
 export const EVENT_SHAPES: Readonly<Record<ShapeName, Shape>> = {
   Event: {
-    doc: 'An event, as every language and the store see it (README "Events").',
+    doc: 'An event, as every language and the store see it (docs/event-api.md "Events").',
     fields: [
       req('id', 'string', 'UUID v4'),
       req('event_type', 'string', 'dot-separated segments, e.g. "order.paid"'),
@@ -85,11 +86,11 @@ export const EVENT_SHAPES: Readonly<Record<ShapeName, Shape>> = {
     ],
   },
   PublishOptions: {
-    doc: 'Options of publish, reply, request and schedule (README "Publishing"). Unknown keys are INVALID_OPTION.',
+    doc: 'Options of publish, reply, request and schedule (docs/event-api.md "Publishing"). Unknown keys are INVALID_OPTION.',
     fields: PUBLISH_FIELDS,
   },
   SubscribeOptions: {
-    doc: 'Options of subscribe (README "Subscribing"). Unknown keys are INVALID_OPTION.',
+    doc: 'Options of subscribe (docs/event-api.md "Subscribing"). Unknown keys are INVALID_OPTION.',
     fields: [
       opt('backpressure', BACKPRESSURE, 'what a full queue does (default "drop_oldest")'),
       opt('max_queue_size', 'integer', '1 … 10,000,000 (default 10000)'),
@@ -144,7 +145,7 @@ export const EVENT_SHAPES: Readonly<Record<ShapeName, Shape>> = {
     ],
   },
   Query: {
-    doc: 'Which stored events to read (README "Query"). Unknown fields are INVALID_QUERY.',
+    doc: 'Which stored events to read (docs/persistence.md "Query"). Unknown fields are INVALID_QUERY.',
     fields: [
       opt('event_type', 'string', 'a pattern: "order.*", "agent.**", "{a,b}.started"'),
       opt('start_time', TIME, 'inclusive; ISO-8601 or epoch ms'),
@@ -160,7 +161,7 @@ export const EVENT_SHAPES: Readonly<Record<ShapeName, Shape>> = {
     ],
   },
   Replay: {
-    doc: 'Which stored events to re-publish, and how (README "Replay").',
+    doc: 'Which stored events to re-publish, and how (docs/persistence.md "Replay").',
     extends: 'Query',
     fields: [
       opt('speed', 'number', 'spacing = original gaps ÷ speed (default 1; 0 = no waiting)'),
@@ -268,7 +269,7 @@ export const EVENT_SHAPES: Readonly<Record<ShapeName, Shape>> = {
     fields: [count('pending', 'handed out, not acknowledged'), count('acked', 'acknowledged'), count('redelivered', 'deliveries after the first'), count('dead_lettered', 'sent to the dead-letter type')],
   },
   GroupStats: {
-    doc: 'The figures of one work queue (README "Work queues").',
+    doc: 'The figures of one work queue (docs/coordination.md "Work queues").',
     fields: [
       req('name', 'string', 'the group name'),
       req('patterns', list('string'), "the group's patterns"),

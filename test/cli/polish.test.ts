@@ -132,6 +132,6 @@ describe('errors say what to do', () => {
   it('a configuration file that is not JSON names the fix', async () => {
     writeFileSync(path.join(dir, 'broken.json'), '{ "interceptors": [ ');
     const r = await crosstalk(['run', '--config', 'broken.json', 'x.lua'], { cwd: dir });
-    expect(r.stderr).toMatch(/--config broken\.json: not JSON \(.*\); the file holds one JSON object, see README "Configuration file"/);
+    expect(r.stderr).toMatch(/--config broken\.json: not JSON \(.*\); the file holds one JSON object, see docs\/coordination\.md "Configuration file"/);
   });
 });

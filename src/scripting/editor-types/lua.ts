@@ -93,7 +93,7 @@ export function luaAnnotations(): string {
   out += '-- The globals of a crosstalk Lua script, for lua-language-server. The sandbox also has print, string, table, math,\n';
   out += '-- utf8, coroutine and os.time/clock/date/difftime; io, debug, package, require, dofile and loadfile are absent.\n\n';
   out += `---@alias ${CLASS('ErrorCode')} ${ERROR_CODES.map((c) => JSON.stringify(c)).join('|')}\n\n`;
-  out += doc('What pcall returns when an Event call fails: tostring(err) is "CODE: message" (README "Errors").');
+  out += doc('What pcall returns when an Event call fails: tostring(err) is "CODE: message" (docs/scripts.md "Errors").');
   out += `---@class ${CLASS('Error')}\n---@field code ${CLASS('ErrorCode')} what went wrong\n---@field message string the explanation\n`;
   for (const [f, d] of [
     ['pattern', 'the pattern that failed to compile'],
@@ -106,7 +106,7 @@ export function luaAnnotations(): string {
     out += `---@field ${f}? string ${d}\n`;
   }
   out += '\n' + (Object.keys(EVENT_SHAPES) as ShapeName[]).map(shape).join('');
-  out += doc('The bus, as every script sees it (README "The `Event` API").') + `---@class ${CLASS('EventApi')}\nEvent = {}\n\n`;
+  out += doc('The bus, as every script sees it (docs/scripts.md "The `Event` API").') + `---@class ${CLASS('EventApi')}\nEvent = {}\n\n`;
   for (const f of EVENT_FUNCTIONS) {
     const forms = signatures(f);
     out += annotate(forms) + `function Event.${f.name}(${forms[0]!.params.map((p) => p.name).join(', ')}) end\n\n`;

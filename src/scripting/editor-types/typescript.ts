@@ -1,5 +1,5 @@
 /**
- * The TypeScript declaration of a JS script's globals (README "Editor
+ * The TypeScript declaration of a JS script's globals (docs/scripts.md "Editor
  * support"): `Event` under its snake_case names and camelCase aliases, the
  * event and option shapes, handles, `args`, `console`, `CrosstalkError` and
  * the timers. Editors read it for `.js` scripts through a jsconfig.json or
@@ -79,7 +79,7 @@ function eventApi(): string {
 }
 
 const GLOBALS = `
-/** The bus, as every script sees it (README "The \`Event\` API"). */
+/** The bus, as every script sees it (docs/scripts.md "The \`Event\` API"). */
 declare const Event: Crosstalk.EventApi;
 
 /** The command-line arguments after \`--\` (\`crosstalk run job.js -- a b\`). */
@@ -94,7 +94,7 @@ declare const console: {
   warn(...data: any[]): void;
 };
 
-/** What every failed \`Event\` call throws: \`e.code\` says what went wrong (README "Errors"); \`String(e)\` is "CODE: message". */
+/** What every failed \`Event\` call throws: \`e.code\` says what went wrong (docs/scripts.md "Errors"); \`String(e)\` is "CODE: message". */
 declare class CrosstalkError extends Error {
   constructor(code: Crosstalk.ErrorCode, message: string, details?: Crosstalk.ErrorDetails);
   readonly name: 'CrosstalkError';
