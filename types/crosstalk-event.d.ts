@@ -171,7 +171,7 @@ declare namespace Crosstalk {
     durable?: string;
   }
 
-  /** A handler subscription's retries (README "Handler subscriptions"). */
+  /** A handler subscription's retries (docs/coordination.md "Handler subscriptions"). */
   interface RetryOptions {
     /** calls per event, the first included (default 3) */
     attempts?: number;

@@ -89,7 +89,7 @@
 ---@field breaker? crosstalk.BreakerOptions|boolean handler subscriptions: the circuit breaker; false = none
 ---@field durable? string a named subscription whose queue outlives the script (1–128 letters, digits, _ . : -)
 
----A handler subscription's retries (README "Handler subscriptions").
+---A handler subscription's retries (docs/coordination.md "Handler subscriptions").
 ---@class crosstalk.RetryOptions
 ---@field attempts? integer calls per event, the first included (default 3)
 ---@field backoff_ms? number wait before the second call; doubles each time (default 100)

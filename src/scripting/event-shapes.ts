@@ -118,7 +118,7 @@ export const EVENT_SHAPES: Readonly<Record<ShapeName, Shape>> = {
     ],
   },
   RetryOptions: {
-    doc: "A handler subscription's retries (README \"Handler subscriptions\").",
+    doc: "A handler subscription's retries (docs/coordination.md \"Handler subscriptions\").",
     fields: [
       opt('attempts', 'integer', 'calls per event, the first included (default 3)'),
       opt('backoff_ms', 'number', 'wait before the second call; doubles each time (default 100)'),
