@@ -335,13 +335,7 @@ export class Runtime {
         if (nargs < 3) nargs = 3;
       }
     }
-    if (type !== this.lastType) {
-      assertEventType(type);
-      const refused = publishRefusal(type, this.publishAllow, this.publishDeny);
-      if (refused !== null) throw publishDenied(this.script, type, refused);
-      this.lastType = type;
-      this.lastTypeJson = jsonStringify(type);
-    }
+    if (type !== this.lastType) this.checkType(type);
     const t = type as string;
     if (data === undefined) data = null;
     let size = checkJson(data, 'data', this.maxDepth);
@@ -381,12 +375,28 @@ export class Runtime {
    * it as it goes: lua/marshal.ts). Returns the id, or null when the event
    * cannot be batched now (the adapter then calls `publish` with the value).
    */
-  publishJson(type: string, dataJson: string): string | null {
-    if (this.dead !== null || this.correlation !== null || type !== this.lastType) return null;
-    if (!this.batching && mapGet(this.typeBatchable, type) !== true) return null;
-    if (this.flags[FLAG_STOP] !== 0) return null;
+  publishJson(type: string, dataJson: string): string {
+    if (type !== this.lastType) this.checkType(type);
     // a bound of its UTF-8 bytes (3 per UTF-16 unit at most), as publish's size bound
     return this.appendBatched(type, undefined, dataJson, dataJson.length * 3, undefined);
+  }
+
+  /**
+   * Whether `publishJson` may take a publish of this type now (asked before
+   * the adapter writes the JSON): not inside with_correlation, batching on
+   * for the type, the script alive. The type itself is checked there.
+   */
+  jsonPublishable(type: string): boolean {
+    return this.dead === null && this.correlation === null && this.flags[FLAG_STOP] === 0 && (this.batching || mapGet(this.typeBatchable, type) === true);
+  }
+
+  /** The checks of a type the script did not publish last: its grammar and the script's permissions. */
+  private checkType(type: unknown): void {
+    assertEventType(type);
+    const refused = publishRefusal(type, this.publishAllow, this.publishDeny);
+    if (refused !== null) throw publishDenied(this.script, type, refused);
+    this.lastType = type;
+    this.lastTypeJson = jsonStringify(type);
   }
 
   private publishBatched(type: string, data: unknown, size: number, fields: Record<string, unknown> | undefined): string {

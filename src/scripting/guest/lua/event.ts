@@ -121,14 +121,11 @@ export function installEvent(M: LuaState, host: LuaEventHost): void {
           // publish(type, table): the data goes to JSON text in one walk (marshal.ts luaJson)
           const t = valueAt(L, 1)!;
           const d = valueAt(L, 2)!;
-          if (t.type === T.LNGSTR && d.type === T.TABLE) {
-            const json = luaJson(d, jsonDepth);
-            const type = json === null ? null : tstringTextOrNull(t.value as TString);
-            const id = type === null ? null : runtime.publishJson(type, json!);
-            if (id !== null) {
-              pushJs(L, id);
-              return 1;
-            }
+          const type = t.type === T.LNGSTR && d.type === T.TABLE ? tstringTextOrNull(t.value as TString) : null;
+          const json = type !== null && runtime.jsonPublishable(type) ? luaJson(d, jsonDepth) : null;
+          if (json !== null) {
+            pushJs(L, runtime.publishJson(type!, json));
+            return 1;
           }
         }
         const args = new Array<unknown>(n);
