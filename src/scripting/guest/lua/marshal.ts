@@ -104,7 +104,20 @@ export function encodeUtf8(s: string): Uint8Array {
 // UUIDs (event ids) never repeat: caching them would only evict the rest.
 const MAX_CACHED_LENGTH = 64;
 const MAX_CACHE_ENTRIES = 8192;
-let tstrings = new Map<string, TString>();
+/** A map that starts over when full: the caches below hold what repeats, and forget the rest at once. */
+class Bounded<V> {
+  private m = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(k: string): V | undefined {
+    return this.m.get(k);
+  }
+  set(k: string, v: V): void {
+    if (this.m.size >= this.max) this.m = new Map();
+    this.m.set(k, v);
+  }
+}
+
+const tstrings = new Bounded<TString>(MAX_CACHE_ENTRIES);
 
 const isUuidShaped = (s: string) => s.length === 36 && s.charCodeAt(8) === 45 && s.charCodeAt(13) === 45 && s.charCodeAt(23) === 45;
 
@@ -112,16 +125,13 @@ const isUuidShaped = (s: string) => s.length === 36 && s.charCodeAt(8) === 45 &&
 // place (a deleted entry gets a new dead key: vm.ts SHARED_KEYS_SAFE), so the
 // tables built here share one per field name, bounded like the strings: an
 // event handed to Lua carries fifteen keys.
-let keyValues = new Map<string, TValue>();
+const keyValues = new Bounded<TValue>(MAX_CACHE_ENTRIES);
 
 function keyTValue(L: LuaState, k: string): TValue {
   let kv = keyValues.get(k);
   if (kv === undefined) {
     kv = new TValueCtor(T.LNGSTR, tstring(L, k));
-    if (SHARED_KEYS_SAFE && k.length <= MAX_CACHED_LENGTH) {
-      if (keyValues.size >= MAX_CACHE_ENTRIES) keyValues = new Map();
-      keyValues.set(k, kv);
-    }
+    if (SHARED_KEYS_SAFE && k.length <= MAX_CACHED_LENGTH) keyValues.set(k, kv);
   }
   return kv;
 }
@@ -130,12 +140,11 @@ function keyTValue(L: LuaState, k: string): TValue {
 // events all carry the same: kept apart from the short-string cache, which
 // ids would only churn.
 const MAX_INSTANCES = 1024;
-let instances = new Map<string, TString>();
+const instances = new Bounded<TString>(MAX_INSTANCES);
 
 function instanceTString(L: LuaState, s: string): TString {
   let t = instances.get(s);
   if (t === undefined) {
-    if (instances.size >= MAX_INSTANCES) instances = new Map();
     t = luaS_bless(L, encodeUtf8(s));
     instances.set(s, t);
   }
@@ -146,7 +155,6 @@ function tstring(L: LuaState, s: string): TString {
   if (s.length > MAX_CACHED_LENGTH || isUuidShaped(s)) return luaS_bless(L, encodeUtf8(s));
   let t = tstrings.get(s);
   if (t === undefined) {
-    if (tstrings.size >= MAX_CACHE_ENTRIES) tstrings = new Map();
     t = luaS_bless(L, encodeUtf8(s));
     tstrings.set(s, t);
   }
