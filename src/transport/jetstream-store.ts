@@ -33,7 +33,7 @@ import { checkCheckpointName } from '../store/checkpoint.js';
 import type { CheckpointStore } from '../store/types.js';
 import { CheckpointBucket } from './checkpoint-bucket.js';
 import { resolveNatsOptions, type NatsOptions } from './options.js';
-import { PAGE_MESSAGES, type CursorStart, type StoredMessage } from './stream-cursor.js';
+import type { CursorStart, StoredMessage } from './stream-cursor.js';
 import { MergedReader, ReaderPark } from './stream-reader.js';
 import { patternSubjects, persistentSubjects, subjectCovers, typeOfSubject } from './subjects.js';
 import { parseBusUrl } from './url.js';
@@ -166,9 +166,18 @@ export class JetStreamStore implements StreamStore {
     return list.length > MAX_CURSORS || list.some((a) => list.some((b) => a !== b && subjectCovers(b, a))) ? [persistentSubjects(this.prefix)] : list;
   }
 
-  /** Everything in `q` but order, limit and after_sequence, as one test of a decoded event. */
-  private predicate(q: EventQuery): (e: UniversalEvent, now: number) => boolean {
-    const type = q.event_type !== undefined ? compilePattern(q.event_type) : null;
+  /**
+   * Everything in `q` but order, limit and after_sequence, as one test of a
+   * decoded event read from `subjects`. The type test is left out when the
+   * subjects are exactly the pattern (literal and `*` segments): the server
+   * filtered by them, and decoding checks each event's type against its
+   * subject.
+   */
+  private predicate(q: EventQuery, subjects: readonly string[]): (e: UniversalEvent, now: number) => boolean {
+    let type = q.event_type !== undefined ? compilePattern(q.event_type) : null;
+    if (type !== null && !subjects.includes(persistentSubjects(this.prefix)) && type.alternatives.every((alt) => alt.every((s) => s.kind === 'literal' || s.kind === 'star'))) {
+      type = null;
+    }
     const filter = q.filters !== undefined ? compileFilter(q.filters) : null;
     const where = q.where !== undefined ? compileExpression(q.where, q.now ?? Date.now()) : null;
     return (e, now) => {
@@ -201,6 +210,12 @@ export class JetStreamStore implements StreamStore {
    * calling `take` with each matching event until it returns false, the
    * stream ends, or a message is past `stopSeq` / `stopTime`. A read that
    * `take` ended is parked, so that the next page picks it up.
+   *
+   * `want` (matching events the caller expects to take; Infinity for a
+   * pass over everything) sizes the pulls: the messages still to read are
+   * estimated from the share that matched so far, so that a short query
+   * leaves little in flight behind it. A reader picked up from the park is
+   * a paged read and reads ahead in full.
    */
   private async scan(
     key: string,
@@ -208,18 +223,31 @@ export class JetStreamStore implements StreamStore {
     start: CursorStart,
     stopSeq: number,
     stopTime: number,
-    firstPage: number,
+    want: number,
     match: (e: UniversalEvent) => boolean,
     take: (e: UniversalEvent) => boolean,
   ): Promise<void> {
     let reader: MergedReader | null = 'seq' in start ? this.park.take(subjects, key, start.seq - 1) : null;
     let park = false;
+    let read = 0;
+    let matched = 0;
+    const first = Math.min(Math.ceil(want * 1.25) + 16, stopSeq - ('seq' in start ? start.seq : 0) + 1);
+    const ahead = (): number => {
+      if (reader!.resumed || want === Infinity) return stopSeq - reader!.position;
+      // a quarter more than the share matched so far says, growing at most fourfold per page, never past stopSeq
+      const estimate = Math.ceil((((want - matched) * (read + 1)) / (matched + 1)) * 1.25) + 16;
+      return Math.min(estimate, Math.max(first, 4 * read), stopSeq - reader!.position);
+    };
     try {
-      reader ??= await MergedReader.open(this.nc, await this.jsm(), this.stream, subjects, start, firstPage);
+      if (reader === null) {
+        reader = await MergedReader.open(this.nc, await this.jsm(), this.stream, subjects, start, first);
+        // a read from a time does not know where it stands until it takes a message
+        reader.position = 'seq' in start ? start.seq - 1 : -1;
+      }
       reader.key = key;
       reader.lastMatch = 'seq' in start ? start.seq - 1 : 0;
       for (;;) {
-        const m = await reader.peek();
+        const m = await reader.peek(ahead());
         if (m === null) {
           // at the end of the stream: a reader following it (tail, catch-up) goes on from here
           park = true;
@@ -227,8 +255,10 @@ export class JetStreamStore implements StreamStore {
         }
         if (m.seq > stopSeq || m.time > stopTime) break;
         reader.take();
+        read++;
         const e = this.decode(m);
         if (e !== null && match(e)) {
+          matched++;
           reader.lastMatch = m.seq;
           if (!take(e)) {
             park = true;
@@ -240,7 +270,7 @@ export class JetStreamStore implements StreamStore {
       throw this.unavailable('reading', e);
     } finally {
       if (reader !== null) {
-        if (park && !this.closed) this.park.put(reader);
+        if (park && !this.closed && reader.position >= 0) this.park.put(reader);
         else reader.close();
       }
     }
@@ -255,9 +285,9 @@ export class JetStreamStore implements StreamStore {
   async query(q: EventQuery): Promise<UniversalEvent[]> {
     this.assertOpen();
     const now = Date.now();
-    const pred = this.predicate(q);
-    const match = (e: UniversalEvent) => pred(e, now);
     const subjects = this.subjects(q);
+    const pred = this.predicate(q, subjects);
+    const match = (e: UniversalEvent) => pred(e, now);
     if (subjects.length === 0) return [];
     const stopTime = q.end_time !== undefined ? q.end_time + this.skew : Infinity;
     const out: UniversalEvent[] = [];
@@ -275,7 +305,7 @@ export class JetStreamStore implements StreamStore {
       const from = Math.max(floor, hi - window + 1);
       const found: UniversalEvent[] = [];
       let oldest = Infinity;
-      await this.scan('', subjects, { seq: from }, hi, stopTime, window, match, (e) => {
+      await this.scan('', subjects, { seq: from }, hi, stopTime, Infinity, match, (e) => {
         found.push(e);
         return true;
       });
@@ -311,11 +341,11 @@ export class JetStreamStore implements StreamStore {
   async countMatching(q: EventQuery): Promise<number> {
     this.assertOpen();
     const now = Date.now();
-    const pred = this.predicate(q);
     const subjects = this.subjects(q);
+    const pred = this.predicate(q, subjects);
     if (subjects.length === 0) return 0;
     let n = 0;
-    await this.scan('', subjects, this.startOf(q), Infinity, q.end_time !== undefined ? q.end_time + this.skew : Infinity, PAGE_MESSAGES, (e) => pred(e, now), () => {
+    await this.scan('', subjects, this.startOf(q), Infinity, q.end_time !== undefined ? q.end_time + this.skew : Infinity, Infinity, (e) => pred(e, now), () => {
       n++;
       return true;
     });
@@ -335,7 +365,7 @@ export class JetStreamStore implements StreamStore {
     this.assertOpen();
     const now = Date.now();
     const expired: number[] = [];
-    await this.scan('', [persistentSubjects(this.prefix)], { seq: 1 }, Infinity, Infinity, PAGE_MESSAGES, (e) => e.ttl_seconds !== undefined && Date.parse(e.timestamp) + e.ttl_seconds * 1000 <= now, (e) => {
+    await this.scan('', [persistentSubjects(this.prefix)], { seq: 1 }, Infinity, Infinity, Infinity, (e) => e.ttl_seconds !== undefined && Date.parse(e.timestamp) + e.ttl_seconds * 1000 <= now, (e) => {
       expired.push(e.sequence);
       return true;
     });

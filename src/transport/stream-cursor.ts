@@ -28,31 +28,55 @@ export interface StoredMessage {
 
 export type CursorStart = { readonly seq: number } | { readonly time: number };
 
-/** Messages per pull, at most; the first pull asks for what the reader expects to need, later ones four times more each. */
+/** Messages per pull, at most. */
 export const PAGE_MESSAGES = 2000;
 /** How long a pull may take before the read fails (a server that stopped answering). */
 const PULL_TIMEOUT_MS = 10_000;
 /** A consumer nobody reads from is removed by the server after this long. */
 const INACTIVE_NS = 30e9;
 
-/** seq, time (ms) and pending from an ack reply subject; null when it is not one. */
+/** where the dots of the reply subject being parsed are (reused: one parse at a time) */
+const dots: number[] = [];
+
+/** The digits of `s[from, to)` as a number; NaN when empty or not all digits. */
+function digits(s: string, from: number, to: number): number {
+  if (to <= from) return NaN;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * seq, time (ms) and pending from an ack reply subject; null when it is not
+ * one. Read in place (this runs once per message read): no split, no
+ * substrings.
+ */
 export function parseAckSubject(reply: string): { seq: number; time: number; pending: number } | null {
-  const t = reply.split('.');
-  if (t[0] !== '$JS' || t[1] !== 'ACK') return null;
+  if (!reply.startsWith('$JS.ACK.')) return null;
+  dots.length = 0;
+  for (let i = reply.indexOf('.'); i >= 0 && dots.length < 13; i = reply.indexOf('.', i + 1)) dots.push(i);
+  const tokens = dots.length + 1;
   // v1: $JS.ACK.stream.consumer.delivered.seq.cseq.nanos.pending (9 tokens)
   // v2: $JS.ACK.domain.hash.stream.consumer.delivered.seq.cseq.nanos.pending[.token] (11 or 12)
-  const base = t.length === 9 ? 4 : t.length >= 11 ? 6 : -1;
+  const base = tokens === 9 ? 4 : tokens === 11 || tokens === 12 ? 6 : -1;
   if (base < 0) return null;
-  const seq = Number(t[base + 1]);
-  const nanos = t[base + 3]!;
-  const pending = Number(t[base + 4]);
+  /** token k spans (dots[k - 1], dots[k]) */
+  const end = (k: number) => (k < dots.length ? dots[k]! : reply.length);
+  const seq = digits(reply, dots[base]! + 1, end(base + 1));
+  const pending = digits(reply, dots[base + 3]! + 1, end(base + 4));
   // nanoseconds overflow a double's integers; milliseconds do not
-  const time = nanos.length > 6 ? Number(nanos.slice(0, -6)) : 0;
+  const nanosFrom = dots[base + 2]! + 1;
+  const nanosTo = end(base + 3);
+  const time = nanosTo - nanosFrom > 6 ? digits(reply, nanosFrom, nanosTo - 6) : digits(reply, nanosFrom, nanosTo) >= 0 ? 0 : NaN;
   if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(pending) || !Number.isFinite(time)) return null;
   return { seq, time, pending };
 }
 
-/** Pulls kept in flight once a read goes past its first page: the server works while this side reads. */
+/** Pulls kept in flight at most: the server works while this side reads. */
 const PULLS_AHEAD = 3;
 /** A pull waits at most this long for messages the consumer said it had (some were deleted meanwhile). */
 const PULL_EXPIRES_NS = 5e9;
@@ -67,12 +91,18 @@ interface Pull {
 }
 
 /**
- * Pulls ask for exactly as many messages as the consumer holds (its
+ * Pulls ask for no more messages than the consumer holds (its
  * `num_pending`), so each is filled at once and ends without a status:
  * several can be in flight, served in order. (Pulls with `no_wait` would
  * end at once when empty, but the server refuses a second one while the
  * first is pending.) When the count runs out, the consumer is asked again:
  * a cursor follows a growing stream.
+ *
+ * The reader says how many more messages it expects to need: pulls in
+ * flight cover that much and no more, so a query that wants 100 rows does
+ * not leave thousands of messages on their way to a cursor nobody reads
+ * (the server sends them anyway), while a long read keeps PULLS_AHEAD full
+ * pulls going.
  */
 export class StreamCursor {
   private closed = false;
@@ -81,15 +111,14 @@ export class StreamCursor {
   /** pulls sent, oldest first; messages fill the oldest one not done */
   private readonly pulls: Pull[] = [];
   private timer: NodeJS.Timeout | null = null;
-  /** pages handed out */
-  private served = 0;
+  /** messages asked for by the pulls in flight */
+  private inflight = 0;
 
   private constructor(
     private readonly nc: NatsConnection,
     private readonly jsm: JetStreamManager,
     private readonly stream: string,
     private readonly consumer: string,
-    private pageSize: number,
     /** matching messages the consumer holds that no pull has asked for yet */
     private remaining: number,
   ) {
@@ -104,7 +133,6 @@ export class StreamCursor {
     stream: string,
     filter: string,
     start: CursorStart,
-    firstPage = PAGE_MESSAGES,
   ): Promise<StreamCursor> {
     const from =
       'seq' in start
@@ -118,32 +146,34 @@ export class StreamCursor {
       num_replicas: 1,
       ...from,
     });
-    return new StreamCursor(nc, jsm, stream, info.name, Math.max(1, Math.min(PAGE_MESSAGES, firstPage)), info.num_pending);
+    return new StreamCursor(nc, jsm, stream, info.name, info.num_pending);
   }
 
   /**
    * The next page in sequence order; empty when the stream holds nothing
-   * more now (asked again later, it looks again).
+   * more now (asked again later, it looks again). `want`: how many more
+   * messages the reader expects to take (Infinity: as many as come).
    */
-  async next(): Promise<StoredMessage[]> {
+  async next(want = Infinity): Promise<StoredMessage[]> {
     if (this.closed) return [];
     if (this.pulls.length === 0 && this.remaining === 0) {
       // everything counted was read: has the stream grown since?
       this.remaining = (await this.jsm.consumers.info(this.stream, this.consumer)).num_pending;
       if (this.closed || this.remaining === 0) return [];
     }
-    if (this.pulls.length === 0) this.send();
-    // past the first page the caller reads on: keep the server busy ahead of it
-    if (this.served++ > 0) while (this.pulls.length < PULLS_AHEAD && this.remaining > 0) this.send();
+    // the pulls in flight cover what the reader expects to take, this page included
+    if (this.pulls.length === 0) this.send(want);
+    while (this.pulls.length < PULLS_AHEAD && this.remaining > 0 && this.inflight < want) this.send(want - this.inflight);
     const p = await this.pulls[0]!.promise;
     this.pulls.shift();
+    this.inflight -= p.batch;
     return p.messages;
   }
 
-  private send(): void {
-    const batch = Math.min(this.pageSize, this.remaining);
+  private send(want: number): void {
+    const batch = Math.max(1, Math.min(PAGE_MESSAGES, Math.ceil(want), this.remaining));
     this.remaining -= batch;
-    this.pageSize = Math.min(PAGE_MESSAGES, this.pageSize * 4);
+    this.inflight += batch;
     let settle!: Pull['settle'];
     let fail!: Pull['fail'];
     const promise = new Promise<Pull>((resolve, reject) => {

@@ -31,6 +31,8 @@ export class MergedReader {
   lastMatch = 0;
   /** the query (without paging) the read answers */
   key = '';
+  /** picked up again from the park: a paged read (replay, export, tail), which reads on */
+  resumed = false;
 
   private constructor(
     readonly subjects: string,
@@ -45,6 +47,7 @@ export class MergedReader {
   /** A new read from where this one stopped: cursors that were exhausted ask the stream again. */
   rewind(): void {
     this.exhausted.fill(false);
+    this.resumed = true;
   }
 
   static async open(
@@ -53,12 +56,12 @@ export class MergedReader {
     stream: string,
     subjects: readonly string[],
     start: CursorStart,
-    firstPage: number,
+    want: number,
   ): Promise<MergedReader> {
     const cursors: StreamCursor[] = [];
     try {
-      for (const s of await Promise.all(subjects.map((s) => StreamCursor.open(nc, jsm, stream, s, start, firstPage)))) cursors.push(s);
-      const first = await Promise.all(cursors.map((c) => c.next()));
+      for (const s of await Promise.all(subjects.map((s) => StreamCursor.open(nc, jsm, stream, s, start)))) cursors.push(s);
+      const first = await Promise.all(cursors.map((c) => c.next(want)));
       return new MergedReader(subjects.join('|'), cursors, first);
     } catch (e) {
       for (const c of cursors) c.close();
@@ -66,13 +69,16 @@ export class MergedReader {
     }
   }
 
-  /** The next message in sequence order without taking it; null at the end of the stream. */
-  async peek(): Promise<StoredMessage | null> {
+  /**
+   * The next message in sequence order without taking it; null at the end
+   * of the stream. `want`: how many more messages the read expects to take.
+   */
+  async peek(want = Infinity): Promise<StoredMessage | null> {
     let best = -1;
     for (let i = 0; i < this.cursors.length; i++) {
       if (this.at[i]! >= this.pages[i]!.length) {
         if (this.exhausted[i]) continue;
-        this.pages[i] = await this.cursors[i]!.next();
+        this.pages[i] = await this.cursors[i]!.next(want);
         this.at[i] = 0;
         if (this.pages[i]!.length === 0) {
           this.exhausted[i] = true;
