@@ -31,6 +31,8 @@ import { registerPort } from './port.js';
 import { BusPortImpl } from './bus-port.js';
 import { WorkQueues } from './work-queues.js';
 import { SubscriptionImpl } from './subscription.js';
+import { DROPS_ANY, FanOut } from './fanout.js';
+import { PRIORITY_RANK } from './lanes.js';
 import type { DeliveryTarget, SharedCounters, SubscriptionOwner } from './target.js';
 import type {
   Bus,
@@ -57,7 +59,9 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
   readonly store: EventStore | null;
   readonly transport: Transport | null;
   private readonly options: ResolvedBusOptions;
-  private readonly router: Router<DeliveryTarget>;
+  /** routes to slots of `fanout`, not to the targets themselves (fanout.ts says why) */
+  private readonly router: Router<number>;
+  readonly fanout = new FanOut();
   private readonly subs = new SubscriptionTable((sub) =>
     this.emit({ type: 'subscription_collected', subscription_id: sub.id, patterns: sub.patterns }),
   );
@@ -221,11 +225,11 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
   private publishDraft(d: Draft): string | Promise<string> {
     if (d.id !== undefined && !d.minted && this.dedup.has(d.id)) return this.duplicate(d);
     if (this.intercept !== null) {
-      const type = d.type;
       // one clock read serves the rate limits and the event's timestamp (it costs ~100 ns here)
       d.at = Date.now();
       if (this.intercept.run(d, d.at)) return d.id ?? uuidV4(); // blocked: dropped, counted
-      if (d.type !== type) d.targets = undefined;
+      // an interceptor's code may have changed the subscriptions: the answer found before is not to be trusted
+      d.targets = undefined;
       checkSize(d, this.options.max_event_bytes);
     }
     if (d.retain && d.data !== null && this.retainedEvents.size >= this.options.max_retained && !this.retainedEvents.has(d.type)) {
@@ -269,7 +273,10 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
     if (this.transportDown) return true;
     if (this.intercept !== null && this.intercept.mayRefuse(type)) return true;
     if (this.strictSubs === 0) return false;
-    for (const s of this.router.route(type)) if (s.backpressure === 'reject' || s.backpressure === 'block') return true;
+    for (const slot of this.router.route(type)) {
+      const s = this.fanout.targets[slot]!;
+      if (s.backpressure === 'reject' || s.backpressure === 'block') return true;
+    }
     return false;
   }
 
@@ -283,11 +290,12 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
   private dispatch(d: Draft): string | Promise<string> {
     // the answer found while validating serves the first attempt only: after
     // waiting for room, subscriptions may have changed, so route again
-    const targets = (d.targets as readonly DeliveryTarget[] | undefined) ?? this.router.route(d.type);
+    const targets = (d.targets as readonly number[] | undefined) ?? this.router.route(d.type);
     d.targets = undefined;
     if (this.strictSubs > 0) {
       let waitOn: DeliveryTarget[] | null = null;
-      for (const s of targets) {
+      for (const slot of targets) {
+        const s = this.fanout.targets[slot]!;
         if (s.backpressure === 'reject' && s.congested) {
           s.rejected++;
           this.counters.rejected++;
@@ -329,7 +337,7 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
     });
   }
 
-  private deliver(d: Draft, targets: readonly DeliveryTarget[]): string {
+  private deliver(d: Draft, targets: readonly number[]): string {
     const e: UniversalEvent = {
       id: d.id ?? uuidV4(),
       event_type: d.type,
@@ -363,9 +371,48 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
       this.persisted++;
     }
     this.published++;
-    for (let i = 0; i < targets.length; i++) targets[i]!.offer(e);
+    if (targets.length > 0) this.fanOut(e, targets, false);
     if (this.observer !== null) this.observer.published(e, false);
     return e.id;
+  }
+
+  /**
+   * Offers `e` to the targets in `slots`, but a slot whose mark says its
+   * full queue drops such an event untouched only counts the drop there
+   * (fanout.ts): at scale most matched queues are full, and this reads one
+   * byte of a dense array where offering reads the subscription and its
+   * queue. An observer hears of every drop, so with one every target is
+   * offered the event. `remote`: a full `reject`/`block` queue refuses the
+   * event instead (deliverRemote).
+   */
+  private fanOut(e: UniversalEvent, slots: readonly number[], remote: boolean): void {
+    const fan = this.fanout;
+    const rank = this.observer === null ? PRIORITY_RANK[e.priority] + 1 : -1;
+    let skipped = 0;
+    fan.depth++;
+    try {
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i]!;
+        const m = fan.mark[slot]!;
+        if (m !== 0 && (m === rank || (m === DROPS_ANY && rank > 0))) {
+          fan.skipped[slot]!++;
+          skipped++;
+          continue;
+        }
+        const s = fan.targets[slot];
+        if (s === null || s === undefined) continue; // it left during this fan-out
+        if (remote && this.strictSubs > 0 && (s.backpressure === 'reject' || s.backpressure === 'block') && s.congested) {
+          s.rejected++;
+          this.counters.rejected++;
+          if (this.observer !== null) this.observer.rejected(s, e.event_type);
+          continue;
+        }
+        s.offer(e);
+      }
+    } finally {
+      fan.depth--;
+      this.counters.dropped += skipped;
+    }
   }
 
   /**
@@ -379,16 +426,7 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
   deliverRemote(e: UniversalEvent): void {
     if (this.closed) return;
     const targets = this.router.route(e.event_type);
-    for (let i = 0; i < targets.length; i++) {
-      const s = targets[i]!;
-      if (this.strictSubs > 0 && (s.backpressure === 'reject' || s.backpressure === 'block') && s.congested) {
-        s.rejected++;
-        this.counters.rejected++;
-        if (this.observer !== null) this.observer.rejected(s, e.event_type);
-        continue;
-      }
-      s.offer(e);
-    }
+    if (targets.length > 0) this.fanOut(e, targets, true);
     if (this.observer !== null) this.observer.published(e, true);
   }
 
@@ -477,7 +515,8 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
 
   /** Puts a subscription or a group in the router (WorkQueues routes a group with its first member). */
   route(target: DeliveryTarget, compiled: readonly CompiledPattern[]): void {
-    for (const c of compiled) this.router.add(target, c);
+    const slot = this.fanout.add(target);
+    for (const c of compiled) this.router.add(slot, c);
     if (this.transport !== null) for (const c of compiled) this.transport.addInterest(c);
     if (target.backpressure === 'block' || target.backpressure === 'reject') {
       this.strictSubs++;
@@ -486,7 +525,10 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
   }
 
   unroute(target: DeliveryTarget, compiled: readonly CompiledPattern[]): void {
-    for (const c of compiled) this.router.remove(target, c);
+    const slot = target.slot;
+    if (slot < 0) return;
+    for (const c of compiled) this.router.remove(slot, c);
+    this.fanout.remove(target);
     if (this.transport !== null) for (const c of compiled) this.transport.removeInterest(c);
     if (target.backpressure === 'block' || target.backpressure === 'reject') {
       this.strictSubs--;

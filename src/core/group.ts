@@ -65,6 +65,9 @@ export class Group implements DeliveryTarget {
   private timerAt = Infinity;
   rejected = 0;
   blocked = 0;
+  /** DeliveryTarget: a group picks a member for every event, so a publish always offers it */
+  slot = -1;
+  readonly dropMark = 0;
   private readonly counts = { delivered: 0, acked: 0, redelivered: 0, naks: 0, dead_lettered: 0, dropped: 0, filtered: 0 };
   /** `metadata.delivery` of every first delivery: one frozen object (received events are read-only) */
   private readonly firstDelivery: JsonObject;
@@ -147,6 +150,9 @@ export class Group implements DeliveryTarget {
   }
 
   // ---- delivery -------------------------------------------------------------------
+
+  /** DeliveryTarget: never called (the mark is always 0). */
+  foldSkipped(): void {}
 
   /** The router's entry: one member gets the event. */
   offer(e: UniversalEvent): void {

@@ -11,6 +11,7 @@
  * depends on it; the ring code is RingQueue's, inlined here for that reason).
  */
 import type { Priority, UniversalEvent } from './event.js';
+import { DROPS_ANY } from './fanout.js';
 import { RingQueue } from './queue.js';
 
 const INITIAL_SLOTS = 16;
@@ -51,6 +52,16 @@ export class LaneQueue {
 
   get full(): boolean {
     return this.count + this.others >= this.capacity;
+  }
+
+  /**
+   * What a full drop_newest queue drops as it stands (fanout.ts `mark`): with
+   * every event in the main lane, an event of that priority (or, in publish
+   * order, any event) is dropped without changing the queue. 0 otherwise.
+   */
+  get dropMark(): number {
+    if (this.others > 0 || this.count === 0) return 0;
+    return this.fifo ? DROPS_ANY : this.mainRank + 1;
   }
 
   /** Appends to its priority's lane; the caller guarantees `!full`. */

@@ -92,6 +92,12 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
   acked = 0;
   /** events queued here that the group handed to another member */
   reassigned = 0;
+  /** DeliveryTarget: its slot in the bus's fan-out table while routed (fanout.ts) */
+  slot = -1;
+  /** fanout.ts `mark`: nonzero while a publish may count a drop here without offering the event */
+  dropMark = 0;
+  /** a full queue can drop events without the subscription being read: drop_newest, no filter, not a member */
+  private readonly canMark: boolean;
 
   constructor(
     id: string,
@@ -119,6 +125,7 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
       this.memberAccepts = accepts;
       this.accepts = null;
     }
+    this.canMark = this.backpressure === 'drop_newest' && this.accepts === null && options.group === null;
   }
 
   // ---- publisher side (called by the bus) ----------------------------------
@@ -150,9 +157,12 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
     if (q.full && !this.makeRoom(e)) return;
     q.push(e);
     if (q.length > this.highWater) this.highWater = q.length;
-    if (q.full && !this.fullSignalled) {
-      this.fullSignalled = true;
-      this.owner.signalFull(this);
+    if (q.full) {
+      if (this.canMark) this.refreshMark();
+      if (!this.fullSignalled) {
+        this.fullSignalled = true;
+        this.owner.signalFull(this);
+      }
     }
     if (this.receivers.length > 0 && !this.serving) {
       // Receivers are served in a microtask: delivery into the queue stays
@@ -161,6 +171,30 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
       queueMicrotask(() => this.serveReceivers());
     } else if (this.handler !== null) this.handler.wake();
     if (this.readyWatchers !== null) this.notifyReady();
+  }
+
+  /**
+   * Publishes may count a drop here without offering the event while the
+   * queue is full and would drop it untouched (drop_newest, every event in
+   * one lane, no history to read first): offer() would change nothing else.
+   */
+  private refreshMark(): void {
+    const m = this.canMark && !this.closed && this.backlog === null && this.queue.full ? this.queue.dropMark : 0;
+    if (m !== this.dropMark) {
+      this.dropMark = m;
+      if (this.slot >= 0) this.owner.fanout.mark[this.slot] = m;
+    }
+  }
+
+  /** DeliveryTarget: events a publish dropped through the mark, now that the slot is given up. */
+  foldSkipped(n: number): void {
+    this.totalReceived += n;
+    this.dropped += n;
+  }
+
+  /** Drops counted in the fan-out table, not yet in this object's counters. */
+  private get skipped(): number {
+    return this.slot >= 0 ? this.owner.fanout.skipped[this.slot]! : 0;
   }
 
   /** Calls `ready` once, when an event can be taken or the subscription closes (port.ts PortSubscription). */
@@ -307,6 +341,7 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
   }
 
   private afterShift(): void {
+    if (this.dropMark !== 0) this.refreshMark();
     if (this.roomWaiters.length > 0) {
       // Wake every blocked publisher, in arrival order: the first re-checks
       // fill the room, the rest find the queue full and wait again. Waking
@@ -350,8 +385,10 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
     while (this.backlog !== null && this.backlogBuf.length === 0) {
       this.backlogFetch ??= this.backlog.next().then((page) => {
         this.backlogFetch = null;
-        if (page.length === 0) this.backlog = null;
-        else
+        if (page.length === 0) {
+          this.backlog = null;
+          if (this.canMark) this.refreshMark();
+        } else
           for (const e of page) {
             this.totalReceived++;
             if (this.accepts !== null && !this.accepts(e)) {
@@ -493,6 +530,7 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
   unsubscribe(): boolean {
     if (this.closed) return false;
     this.closed = true;
+    this.refreshMark();
     this.handler?.stop();
     // a member's queued and unacknowledged events go to the rest of its group
     if (this.group !== null) this.group.leave(this);
@@ -551,17 +589,19 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
 
   stats(): SubscriptionStats {
     const handler = this.handler;
+    const skipped = this.skipped;
+    const dropped = this.dropped + skipped;
     return {
-      total_received: this.totalReceived,
+      total_received: this.totalReceived + skipped,
       delivered: this.delivered,
-      dropped: this.dropped,
+      dropped,
       rejected: this.rejected,
       blocked: this.blocked,
       filtered: this.filtered,
       queue_size: this.queue.length + this.backlogBuf.length,
       high_water: this.highWater,
       failed: this.failed,
-      full: this.dropped + this.rejected + this.blocked,
+      full: dropped + this.rejected + this.blocked,
       acked: this.acked,
       unacked: this.inFlight,
       reassigned: this.reassigned,
@@ -576,6 +616,7 @@ export class SubscriptionImpl implements Subscription, DeliveryTarget {
   resetStats(): void {
     const queued = this.queue.length + this.backlogBuf.length;
     this.totalReceived = queued;
+    if (this.slot >= 0) this.owner.fanout.skipped[this.slot] = 0;
     this.delivered = this.dropped = this.rejected = this.blocked = this.filtered = 0;
     this.failed = this.acked = this.reassigned = 0;
     this.highWater = this.queue.length;

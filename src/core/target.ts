@@ -6,6 +6,7 @@
  */
 import { CrosstalkError } from './errors.js';
 import type { UniversalEvent } from './event.js';
+import type { FanOut } from './fanout.js';
 import type { BusObserver } from './observer.js';
 import type { SubscriptionImpl } from './subscription.js';
 import type { AckTarget, Backpressure } from './types.js';
@@ -35,6 +36,12 @@ export interface DeliveryTarget {
   rejected: number;
   blocked: number;
   offer(e: UniversalEvent): void;
+  /** its slot in the bus's fan-out table (fanout.ts) while routed, -1 otherwise */
+  slot: number;
+  /** fanout.ts `mark`: what a publish may drop without offering it (0: offer everything) */
+  readonly dropMark: number;
+  /** events a publish dropped through the mark, handed over when the target leaves its slot */
+  foldSkipped(n: number): void;
   waitForRoom(wake: () => void): () => void;
 }
 
@@ -43,6 +50,8 @@ export interface SubscriptionOwner {
   readonly counters: SharedCounters;
   /** told of every delivery, drop and filtered event when set */
   readonly observer: BusObserver | null;
+  /** the slots publishes read instead of the subscription (fanout.ts) */
+  readonly fanout: FanOut;
   detach(sub: SubscriptionImpl): void;
   signalFull(sub: SubscriptionImpl): void;
   signalDrained(sub: SubscriptionImpl): void;
