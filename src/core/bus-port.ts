@@ -10,7 +10,7 @@ import type { JsonObject, JsonValue, UniversalEvent } from './event.js';
 import type { CompiledPattern } from './pattern.js';
 import type { ScheduleOptions } from './schedule.js';
 import type { BusObserver, ScriptStats, ScriptStatsProvider } from './observer.js';
-import type { BusPort, PortSubscription, PreparedPublish } from './port.js';
+import type { BusPort, PlainPublishes, PortSubscription, PreparedPublish } from './port.js';
 import type { Bus, EventHandler, EventInit, EventStore, PublisherIdentity, PublishOptions, RequestOptions, SubscribeOptions } from './types.js';
 
 export class BusPortImpl implements BusPort {
@@ -72,6 +72,18 @@ export class BusPortImpl implements BusPort {
 
   publishPrepared(p: PreparedPublish): string | Promise<string> {
     return this.b.publishPrepared(p as Draft);
+  }
+
+  checkPlain(eventType: string, data: JsonValue | undefined): number {
+    return this.b.checkPlain(eventType, data);
+  }
+
+  publishPlain(eventType: string, data: JsonValue | undefined, id: string, checked: number): string | Promise<string> {
+    return this.b.publishPlain(eventType, data, id, checked);
+  }
+
+  publishPlainRun(list: PlainPublishes, from: number): number {
+    return this.b.publishPlainRun(list, from);
   }
 
   requestAs(who: PublisherIdentity, eventType: string, data?: JsonValue, options?: RequestOptions, cause?: Cause): Promise<UniversalEvent | null> {

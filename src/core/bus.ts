@@ -9,8 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CrosstalkError, describeValue } from './errors.js';
-import { assertEventType, EVENT_VERSION, isoNow, type JsonObject, type JsonValue, type UniversalEvent } from './event.js';
-import { checkSize, prepareDraft, type Draft } from './draft.js';
+import { assertEventType, EVENT_VERSION, isoNow, type EventSource, type JsonObject, type JsonValue, type Priority, type UniversalEvent } from './event.js';
+import { checkPlain, checkSize, EMPTY_METADATA, identitySource, plainDraft, prepareDraft, type Draft } from './draft.js';
 import { BlockedPublishers } from './blocked.js';
 import { DedupWindow } from './dedup.js';
 import { compileSubscriptionFilter } from './expression.js';
@@ -27,7 +27,7 @@ import { Schedules, splitScheduleOptions, type ScheduleInfo, type ScheduleOption
 import { Router } from './router.js';
 import { uuidV4 } from './uuid.js';
 import { historyBacklog, streamBacklog } from './history.js';
-import { registerPort } from './port.js';
+import { registerPort, type PlainPublishes } from './port.js';
 import { BusPortImpl } from './bus-port.js';
 import { WorkQueues } from './work-queues.js';
 import { SubscriptionImpl } from './subscription.js';
@@ -203,6 +203,66 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
   }
 
   /**
+   * Checks a host publish of `type` with `data` and no options now, as
+   * prepare() would, and returns the size bound to hand to publishPlain;
+   * -1 when it needs prepare() after all (a correlation or a cause in
+   * context goes with the event).
+   */
+  checkPlain(type: string, data: JsonValue | undefined): number {
+    if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
+    if (this.context.current() !== undefined) return -1;
+    const size = checkPlain(type, data, this.options, this.router);
+    if (this.persistByPattern(type) && this.store === null && this.transport?.persists !== true) throw this.cannotPersist(type);
+    return size;
+  }
+
+  /**
+   * BusPort.publishPlainRun: the plain publishes of a batch, from `from`
+   * on, as deliver() would publish each (same event, same bookkeeping),
+   * with the lookups shared: one route per run of a type (again whenever
+   * the index changes, since an offer can run code that subscribes), one
+   * clock read for the run, no draft. Stops at the first publish that could
+   * be refused or held back, or needs more than deliver's plain path.
+   */
+  publishPlainRun(list: PlainPublishes, from: number): number {
+    const source = identitySource(this.hostIdentity);
+    const timestamp = isoNow();
+    let type = '';
+    let targets: readonly number[] = [];
+    let changes = -1;
+    let k = from;
+    for (; k < list.length; k++) {
+      if (this.closed || this.intercept !== null || this.transport !== null || list.checked[k]! < 0) break;
+      const t = list.types[k]!;
+      if (t !== type || this.router.changes !== changes) {
+        if (t !== type && this.persistByPattern(t)) break;
+        type = t;
+        targets = this.router.route(t);
+        changes = this.router.changes;
+        // a reject/block queue elsewhere on the bus does not concern this type
+        if (this.strictSubs > 0 && targets.some((slot) => this.fanout.targets[slot]!.backpressure === 'reject' || this.fanout.targets[slot]!.backpressure === 'block')) break;
+      }
+      const data = list.data[k];
+      const e = this.event(list.idAt(k), t, timestamp, source, data === undefined ? null : data, EMPTY_METADATA, 'normal');
+      this.sequence = e.sequence;
+      if (this.store !== null) this.store.markSequence?.(e.sequence);
+      this.published++;
+      if (targets.length > 0) this.fanOut(e, targets, false);
+      if (this.observer !== null) this.observer.published(e, false);
+    }
+    return k - from;
+  }
+
+  /** Publishes what checkPlain accepted, under `id` (minted by this process). */
+  publishPlain(type: string, data: JsonValue | undefined, id: string, size: number): string | Promise<string> {
+    if (this.closed) throw new CrosstalkError('BUS_UNAVAILABLE', 'the bus is closed');
+    const d = plainDraft(this.hostIdentity, type, data === undefined ? null : data, size, undefined);
+    d.id = id;
+    d.minted = true;
+    return this.publishDraft(d);
+  }
+
+  /**
    * Publishes `init` under an id this process minted and handed out ahead of
    * time (a JS isolate's id pool, so its publish can return the id at once).
    * Such an id is fresh by construction, so it skips the duplicate window
@@ -337,18 +397,13 @@ export class BusImpl implements Bus, SubscriptionOwner, TransportPeer, HandlerOw
     });
   }
 
+  /** The next event of this bus (its sequence is the next one; the caller advances it). */
+  private event(id: string, type: string, timestamp: string, source: EventSource, data: JsonValue, metadata: JsonObject, priority: Priority): UniversalEvent {
+    return { id, event_type: type, timestamp, version: EVENT_VERSION, sequence: this.sequence + 1, source, data, metadata, priority };
+  }
+
   private deliver(d: Draft, targets: readonly number[]): string {
-    const e: UniversalEvent = {
-      id: d.id ?? uuidV4(),
-      event_type: d.type,
-      timestamp: isoNow(d.at === 0 ? undefined : d.at),
-      version: EVENT_VERSION,
-      sequence: this.sequence + 1,
-      source: d.source,
-      data: d.data,
-      metadata: d.metadata,
-      priority: d.priority,
-    };
+    const e = this.event(d.id ?? uuidV4(), d.type, isoNow(d.at === 0 ? undefined : d.at), d.source, d.data, d.metadata, d.priority);
     if (d.persistent && d.ttl_seconds !== undefined) e.ttl_seconds = d.ttl_seconds;
     if (d.keep !== undefined) d.keep(e);
     // the transport goes first: when it cannot take the event (connection

@@ -52,12 +52,12 @@ export interface Draft {
 
 
 /** Frozen so that the one shared empty object cannot be changed by a receiver. */
-const EMPTY_METADATA: JsonObject = Object.freeze({}) as JsonObject;
+export const EMPTY_METADATA: JsonObject = Object.freeze({}) as JsonObject;
 /** A publisher's source without correlation id is the same object for each of its events. */
 const sourceCache = new WeakMap<PublisherIdentity, EventSource>();
 const MAX_TTL_SECONDS = 100 * 365 * 24 * 3600;
 
-function identitySource(who: PublisherIdentity): EventSource {
+export function identitySource(who: PublisherIdentity): EventSource {
   let s = sourceCache.get(who);
   if (!s) {
     s = Object.freeze({ component: who.component, instance_id: who.instance_id, language: who.language });
@@ -121,20 +121,7 @@ export function prepareDraft(
   if (data === undefined) data = null;
   let size = checkJson(data, 'data', limits.max_depth);
 
-  const d: Draft = {
-    type: type as string,
-    data,
-    id: undefined,
-    source: identitySource(who),
-    metadata: EMPTY_METADATA,
-    priority: 'normal',
-    persistent: undefined,
-    ttl_seconds: undefined,
-    retain: false,
-    size: 0,
-    at: 0,
-    targets,
-  };
+  const d = plainDraft(who, type as string, data, 0, targets);
   if (fields !== undefined) size += applyFields(d, fields, who, limits);
   if (cause !== undefined) {
     // the publish's own correlation id and caused_by win over the context's
@@ -147,8 +134,40 @@ export function prepareDraft(
   return d;
 }
 
+/**
+ * Checks a publish of `type` with `data` and nothing else as prepareDraft
+ * does, without making the draft: returns the size bound that plainDraft
+ * takes (a batch publisher keeps only the type, the data and this number
+ * until it publishes, see batch.ts).
+ */
+export function checkPlain(type: unknown, data: JsonValue | undefined, limits: ResolvedBusOptions, router: Router<unknown>): number {
+  if (typeof type !== 'string' || router.cached(type) === undefined) assertEventType(type);
+  const value = data === undefined ? null : data;
+  const size = checkJson(value, 'data', limits.max_depth);
+  checkSize({ type, data: value, metadata: EMPTY_METADATA, size }, limits.max_event_bytes);
+  return size;
+}
+
+/** The draft of a publish of `type` with `data` and no options (checked already: `size` is its bound). */
+export function plainDraft(who: PublisherIdentity, type: string, data: JsonValue, size: number, targets: readonly unknown[] | undefined): Draft {
+  return {
+    type,
+    data,
+    id: undefined,
+    source: identitySource(who),
+    metadata: EMPTY_METADATA,
+    priority: 'normal',
+    persistent: undefined,
+    ttl_seconds: undefined,
+    retain: false,
+    size,
+    at: 0,
+    targets,
+  };
+}
+
 /** PAYLOAD_TOO_LARGE when the draft would serialize past `max` bytes. */
-export function checkSize(d: Draft, max: number): void {
+export function checkSize(d: Pick<Draft, 'type' | 'data' | 'metadata' | 'size'>, max: number): void {
   // the bound overestimates; only near the limit is the exact size worth computing
   if (d.size + 512 > max) {
     const exact = jsonByteLength(d.data) + jsonByteLength(d.metadata) + 512;

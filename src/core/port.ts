@@ -52,6 +52,16 @@ export interface PortSubscription extends Subscription {
   giveBack(events: readonly UniversalEvent[]): void;
 }
 
+/** Publishes checked by `checkPlain`, waiting to go out in order (the batch publisher's). */
+export interface PlainPublishes {
+  readonly length: number;
+  readonly types: readonly string[];
+  readonly data: readonly (JsonValue | undefined)[];
+  /** checkPlain's answer for each; -1 for one that is not plain (publishPlainRun stops there) */
+  readonly checked: readonly number[];
+  idAt(k: number): string;
+}
+
 /** A publish checked by `prepare` and waiting to go out; its id is fixed already. */
 export interface PreparedPublish {
   readonly type: string;
@@ -118,6 +128,22 @@ export interface BusPort {
   ): PreparedPublish;
   /** publishes what prepare checked, under the id it was given */
   publishPrepared(p: PreparedPublish): string | Promise<string>;
+  /**
+   * Checks a host publish of a type and data with no options, as prepare
+   * does, without keeping anything: returns the number to pass to
+   * publishPlain, or -1 when it needs prepare (a correlation or cause in
+   * context). For holders of many waiting publishes (the batch publisher).
+   */
+  checkPlain(eventType: string, data: JsonValue | undefined): number;
+  /** publishes what checkPlain accepted, under `id` (minted by this process) */
+  publishPlain(eventType: string, data: JsonValue | undefined, id: string, checked: number): string | Promise<string>;
+  /**
+   * Publishes `list` from `from` on, in order, while they can go out at
+   * once with nothing that could refuse or hold one back (no interceptor,
+   * no reject/block subscription, no transport, not persistent); returns
+   * how many it published (0: publish the next one with publishPlain).
+   */
+  publishPlainRun(list: PlainPublishes, from: number): number;
   /** bus.request as `who`; `cause` as for publishAs */
   requestAs(who: PublisherIdentity, eventType: string, data?: JsonValue, options?: RequestOptions, cause?: Cause): Promise<UniversalEvent | null>;
   /** bus.reply as `who` */

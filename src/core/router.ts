@@ -49,6 +49,11 @@ export class Router<V> {
     this.cache = cacheLimit > 0 ? new RouteCache(cacheLimit) : null;
   }
 
+  /** changes with every change to the index: an answer got before a change may be outdated */
+  get changes(): number {
+    return this.version;
+  }
+
   get cacheSize(): number {
     return this.cache === null ? 0 : this.cache.size;
   }

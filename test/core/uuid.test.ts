@@ -1,6 +1,6 @@
 import { validate, version } from 'uuid';
 import { describe, expect, it } from 'vitest';
-import { uuidV4 } from '../../src/core/uuid.js';
+import { uuidAt, uuidV4, writeUuids } from '../../src/core/uuid.js';
 
 describe('uuidV4', () => {
   it('makes valid, distinct, lower-case UUID v4 strings across pool refills', () => {
@@ -20,5 +20,17 @@ describe('uuidV4', () => {
     for (let i = 0; i < 2000; i++) [...uuidV4()].forEach((c, j) => counts[j]!.add(c));
     const variable = counts.filter((_, j) => ![8, 13, 14, 18, 19, 23].includes(j));
     for (const c of variable) expect(c.size).toBe(16);
+  });
+});
+
+describe('writeUuids', () => {
+  it('writes valid, distinct ids as text at any offset, more than a pool at a time', () => {
+    const n = 1300;
+    const buf = Buffer.alloc(36 * n + 5, 0x2a);
+    writeUuids(buf, 5, n);
+    expect(buf.subarray(0, 5).toString('latin1')).toBe('*****');
+    const ids = Array.from({ length: n }, (_, k) => uuidAt(buf, 5 + 36 * k));
+    for (const id of ids) expect(validate(id) && version(id)).toBe(4);
+    expect(new Set(ids).size).toBe(n);
   });
 });
