@@ -4,6 +4,8 @@
  * let a script choose or repeat event ids, garbage is reported at the next
  * call, and what a dead isolate committed is still published.
  */
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { portOf } from '../../src/core/port.js';
 import { createScriptContext } from '../../src/scripting/api.js';
@@ -12,6 +14,9 @@ import { HostBridge } from '../../src/scripting/isolate/bridge.js';
 import { OutboxReader } from '../../src/scripting/isolate/outbox.js';
 import { Tasks } from '../../src/scripting/isolate/tasks.js';
 import { createBus } from '../setup/bus.js';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
 
 function setup() {
   const bus = createBus();
@@ -145,5 +150,45 @@ describe('HostBridge outbox', () => {
     ]);
     expect(await bridge.rescue()).toBeNull(); // nothing twice
     expect(sink.drain()).toEqual([]);
+  });
+});
+
+describe('HostBridge calls that wait', () => {
+  /** A receive that has to wait, answered by the next publish. */
+  const waitOnce = async ({ bus, bridge, sink }: ReturnType<typeof setup>, id: string) => {
+    const p = bridge.call('receive', [id, 60_000], '');
+    expect(p).toBeInstanceOf(Promise);
+    bus.publish('w.x', 1);
+    sink.drain();
+    expect(((await p) as string).slice(0, 2)).toBe('1E'); // one event
+  };
+
+  it('keep no memory once answered, however many a script makes (a long-running service)', async () => {
+    const s = setup();
+    const id = JSON.parse((s.bridge.call('subscribe', ['w.*'], '') as string).slice(2)).id as string;
+    for (let i = 0; i < 2000; i++) await waitOnce(s, id); // warm
+    gc();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const n = 20_000;
+    for (let i = 0; i < n; i++) await waitOnce(s, id);
+    gc();
+    gc();
+    // a reaction left per wait (≈ 700 B) would be ≈ 14 MB here
+    expect((process.memoryUsage().heapUsed - before) / n).toBeLessThan(100);
+  });
+
+  it('a stop answers the call that waits, and every later one, with the stop', async () => {
+    const { bridge } = setup();
+    const id = JSON.parse((bridge.call('subscribe', ['w.*'], '') as string).slice(2)).id as string;
+    const waiting = bridge.call('receive', [id, 60_000], '');
+    expect(bridge.parked).toBe(true);
+    bridge.stop({ code: 'SCRIPT_TIMEOUT', message: 'too long' });
+    const answer = (await waiting) as string;
+    expect(answer.slice(1, 2)).toBe('x');
+    expect(JSON.parse(answer.slice(2))).toMatchObject({ code: 'SCRIPT_TIMEOUT' });
+    expect(bridge.parked).toBe(false);
+    const later = await bridge.call('receive', [id, 60_000], '');
+    expect(JSON.parse((later as string).slice(2))).toMatchObject({ code: 'SCRIPT_TIMEOUT' });
   });
 });

@@ -102,11 +102,15 @@ export class HostBridge {
   private stopAtWait: WireError | null = null;
   /** a JS script's body has ended (CALL_IDLE): between tasks it is idle */
   bodyDone = false;
-  /** settles with the fatal answer when the script is stopped, releasing any call that waits */
-  private readonly stopped: Promise<string>;
-  private release!: (answer: string) => void;
+  /**
+   * The calls that wait, each released by its answer or, when the script is
+   * stopped, by the fatal answer. Not a race against one long-lived "stopped"
+   * promise: every race would leave a reaction on it for the script's whole
+   * life (≈ 700 B per call that ever waited).
+   */
+  private readonly waiting = new Set<(answer: string) => void>();
+  private released: string | null = null;
   private inCall = false;
-  private waits = 0;
   /** the last call still pending; later calls queue up behind it */
   private tail: Promise<unknown> | null = null;
   /** the first failure of a batch nobody waited for; reported at the next call */
@@ -130,7 +134,6 @@ export class HostBridge {
     /** the start barrier of the group the script started with, if any */
     private readonly gate: StartGate | null = null,
   ) {
-    this.stopped = new Promise<string>((resolve) => (this.release = resolve));
     this.mask = ctx.port.maskerFor(script);
   }
 
@@ -145,7 +148,8 @@ export class HostBridge {
   stop(reason: WireError): void {
     if (this.stopping !== null) return;
     this.stopping = reason;
-    this.release(this.fatal());
+    const fatal = (this.released = this.fatal());
+    for (const release of [...this.waiting]) release(fatal);
   }
 
   /**
@@ -176,7 +180,7 @@ export class HostBridge {
 
   /** True while the isolate is inside a host call (waiting for its answer). */
   get parked(): boolean {
-    return this.inCall || this.waits > 0;
+    return this.inCall || this.waiting.size > 0;
   }
 
   private batchFlag(): string {
@@ -278,10 +282,19 @@ export class HostBridge {
   }
 
   private wait(p: Promise<string>): Promise<string> {
-    this.waits++;
-    return Promise.race([p, this.stopped]).finally(() => {
-      this.waits--;
-      this.resumed();
+    if (this.released !== null) return Promise.resolve(this.released);
+    return new Promise<string>((resolve, reject) => {
+      const release = (answer: string) => {
+        if (!this.waiting.delete(release)) return; // answered and stopped: the first wins
+        this.resumed();
+        resolve(answer);
+      };
+      this.waiting.add(release);
+      p.then(release, (e: unknown) => {
+        if (!this.waiting.delete(release)) return;
+        this.resumed();
+        reject(e);
+      });
     });
   }
 
