@@ -36,6 +36,10 @@
  *    publishes a tick after every sleep, which reaches the host with its next
  *    sleep, so a tick's timestamp is the time that sleep began; a sleep's
  *    lateness is its end (the next tick) minus its start plus 100 ms.
+ *    Next to both, the floor of the mechanism: 100 bare isolated-vm
+ *    isolates (no crosstalk) woken 10 times a second each, the way a JS
+ *    timer reaches its script (the host calls into the isolate) and the way
+ *    a sleep ends (the isolate waits in applySyncPromise on a host timer).
  *
  * `--check`: every reply matched its request (same data, in_reply_to, the
  * request's correlation id); each of the 10,000 outstanding requests got its
@@ -43,6 +47,7 @@
  * script had its callbacks all through the window.
  */
 import { connect } from '@nats-io/transport-node';
+import ivm from 'isolated-vm';
 import { createBus } from '../../dist/index.js';
 import { languageFor, runScript as runOne } from '../../dist/scripting/engines.js';
 import { gc, median, settledHeap, standalone, startNatsServer } from './lib.js';
@@ -400,6 +405,33 @@ async function luaSleepers(count, windowMs, withSleep) {
 
 const share = (c) => (c.cpuMs / c.wallMs) * 100;
 
+/**
+ * The floor under the timer rows: `count` bare isolated-vm isolates, no
+ * crosstalk, each woken every 100 ms — 'push': a host setInterval calls a
+ * function in the isolate (how a JS timer reaches its script); 'wait': the
+ * isolate loops on applySyncPromise of a host promise that a 100 ms timer
+ * resolves (how a sleep or a receive ends). → process CPU over the window,
+ * minus the same isolates idle.
+ */
+async function bareWakes(mode, count, windowMs) {
+  const isolates = [];
+  const intervals = [];
+  const idle = await cpuWindow(windowMs); // nothing created yet: the process's own floor
+  for (let i = 0; i < count; i++) {
+    const isolate = new ivm.Isolate({ memoryLimit: 32 });
+    const context = await isolate.createContext();
+    await context.global.set('host', new ivm.Reference(() => new Promise((r) => setTimeout(() => r(1), 100))));
+    const fn = await context.eval('(function (loop) { if (loop) for (;;) host.applySyncPromise(undefined, []); return 1; })', { reference: true });
+    isolates.push(isolate);
+    if (mode === 'push') intervals.push(setInterval(() => fn.apply(undefined, [false]).catch(() => {}), 100));
+    else fn.apply(undefined, [true]).catch(() => {}); // ends when the isolate is disposed
+  }
+  const busy = await cpuWindow(windowMs);
+  for (const t of intervals) clearInterval(t);
+  for (const isolate of isolates) isolate.dispose();
+  return share(busy) - share(idle);
+}
+
 async function timers(rows, { quick, check }) {
   const count = 100;
   const windowMs = quick ? 1500 : 5000;
@@ -436,6 +468,23 @@ async function timers(rows, { quick, check }) {
     pass: jsCost <= 10,
     note: `${share(busy.cpu).toFixed(1)} % with timers − ${share(idleJs.cpu).toFixed(1)} % idle (process.cpuUsage, every thread, ${windowMs / 1000} s windows)`,
   });
+  log('timers: the floor, 100 bare isolated-vm isolates');
+  const floorPush = await bareWakes('push', count, windowMs);
+  const floorWait = await bareWakes('wait', count, windowMs);
+  rows.push({
+    suite: SUITE,
+    name: 'isolated-vm alone: 100 isolates, a host setInterval 100 ms calling into each: CPU',
+    value: floorPush,
+    unit: '% of a core',
+    note: `the floor under a JS timer callback (no crosstalk); the JS timer row ÷ this: ${(jsCost / floorPush).toFixed(2)}×`,
+  });
+  rows.push({
+    suite: SUITE,
+    name: 'isolated-vm alone: 100 isolates, each waiting 100 ms in applySyncPromise on a host timer: CPU',
+    value: floorWait,
+    unit: '% of a core',
+    note: 'the floor under a sleep or a receive that waits (no crosstalk)',
+  });
   // Lua: the same with Event.sleep(100) in a loop
   log('timers: 100 Lua scripts, idle');
   const idleLua = await luaSleepers(count, windowMs, false);
@@ -458,7 +507,7 @@ async function timers(rows, { quick, check }) {
     unit: '% of a core',
     target: '≤ 10 %',
     pass: luaCost <= 10,
-    note: `${share(lua.cpu).toFixed(1)} % sleeping − ${share(idleLua.cpu).toFixed(1)} % in one long sleep (the ticks published included)`,
+    note: `${share(lua.cpu).toFixed(1)} % sleeping − ${share(idleLua.cpu).toFixed(1)} % in one long sleep (the ticks published included); ÷ the applySyncPromise floor: ${(luaCost / floorWait).toFixed(1)}×`,
   });
   if (check) rows.push(checkRow('timers: every interval firing reached its script; every script ticked all through the window', js.ok && lua.ok));
 }

@@ -12,6 +12,12 @@
  *   1,000 and 5,000 events per batch;
  * - idle: 100 scripts waiting in receive: CPU, resident memory per script
  *   and start-up time per script.
+ * - fengari alone, for the ceiling of the two above in the same run: the
+ *   same Lua script building what a publish and a received batch hold with
+ *   no bus and no host call — a publish's table encoded as JSON by
+ *   concatenation, and batches of event-shaped tables (an event's fields,
+ *   its data, source and metadata tables) that live until the batch has
+ *   been read, as a receive_batch answer does.
  *
  * Rates are timed by the host between two marks the script publishes, so
  * isolate start-up is not counted; each case runs several times and reports
@@ -109,6 +115,16 @@ async function publish(rows, { quick, check }) {
     pass: v >= 400_000 && v >= IN_THREAD_PUBLISH,
     note: `${n.toLocaleString('en-US')} events, median of ${runs}`,
   });
+  const alone = [];
+  for (let r = 0; r < runs; r++) alone.push(await luaAlonePublishOnce(n));
+  const f = median(alone);
+  rows.push({
+    suite: SUITE,
+    name: 'fengari alone: the same loop building each table and its JSON in Lua (no bus, no host call)',
+    value: f,
+    unit: 'events/s',
+    note: `${n.toLocaleString('en-US')} tables, median of ${runs}; the publish loop above ÷ this: ${(v / f).toFixed(2)}×`,
+  });
   const t = median(two);
   rows.push({
     suite: SUITE,
@@ -118,9 +134,23 @@ async function publish(rows, { quick, check }) {
     vs: 'Lua publish loop, small tables, 1 subscription',
     target: '≥ 1.3× one script',
     pass: t >= 1.3 * v,
-    note: `${n.toLocaleString('en-US')} events each into one subscription; ${machine().cpus} cores`,
+    note: `${n.toLocaleString('en-US')} events each into one subscription; ${machine().nproc} cores`,
   });
   if (check) rows.push(checkRow('publish: every event delivered, in order', ok));
+}
+
+/** The publish loop's Lua side alone: each small table built and encoded by concatenation, nothing handed to the host. */
+async function luaAlonePublishOnce(n) {
+  const bus = createBus();
+  const m = marks(bus);
+  const json = `'{"order_id":' .. t.order_id .. ',"amount":' .. t.amount .. ',"currency":"' .. t.currency .. '"}'`;
+  const [lines] = await runAll(bus, [
+    { name: 'alone.lua', source: `local last ${MARK} for i = 1, ${n} do local t = ${SMALL_TABLE} last = ${json} end ${MARK} print(last)` },
+  ]);
+  const ms = await m.span();
+  await bus.close();
+  if (lines[0] !== `{"order_id":${n},"amount":10.5,"currency":"USD"}`) throw new Error(`fengari alone: unexpected ${lines[0]}`);
+  return (n / ms) * 1000;
 }
 
 /** Aggregate rate of two scripts publishing n events each, from the first start mark to the last end mark. */
@@ -178,6 +208,44 @@ async function drainOnce(n, batch, check) {
   return { rate: (n / ms) * 1000, ok: !check || lines[0] === 'true' };
 }
 
+/**
+ * What a received batch costs fengari by itself: the consumer's loop, with
+ * each batch built in Lua (an event's fields and its data, source and
+ * metadata tables) instead of taken from the bus.
+ */
+async function luaAloneBatchesOnce(n, batch) {
+  const bus = createBus();
+  const m = marks(bus);
+  const [lines] = await runAll(bus, [
+    {
+      name: 'alone.lua',
+      source: `local n = ${n}
+       local got, inorder = 0, true
+       ${MARK}
+       while got < n do
+         local events = {}
+         for k = 1, ${batch} do
+           events[k] = {id = "0b6f8f2e-3c1d-4a8e-9b7a-1f2e3d4c5b6a", event_type = "bench.order",
+             timestamp = "2026-12-06T04:00:00.000Z", version = "1.0",
+             data = {order_id = got + k, amount = 10.5, currency = "USD"},
+             source = {component = "consumer.lua", instance_id = "4f1c2b3a-5d6e-4f70-8a9b-0c1d2e3f4a5b", language = "lua"},
+             metadata = {}}
+         end
+         for k = 1, #events do
+           got = got + 1
+           if events[k].data.order_id ~= got then inorder = false end
+         end
+       end
+       ${MARK}
+       print(got == n and inorder)`,
+    },
+  ]);
+  const ms = await m.span();
+  await bus.close();
+  if (lines[0] !== 'true') throw new Error('fengari alone: the batches were not read in order');
+  return (n / ms) * 1000;
+}
+
 async function drain(rows, { quick, check }) {
   const n = quick ? 50_000 : 200_000;
   const runs = quick ? 3 : 5;
@@ -191,6 +259,9 @@ async function drain(rows, { quick, check }) {
       ok &&= d.ok;
     }
     const v = median(xs);
+    const alone = [];
+    for (let r = 0; r < runs; r++) alone.push(await luaAloneBatchesOnce(n, batch));
+    const f = median(alone);
     const target = batch === 100 ? 400_000 : batch === 5000 ? 300_000 : null;
     rows.push({
       suite: SUITE,
@@ -199,6 +270,13 @@ async function drain(rows, { quick, check }) {
       unit: 'events/s',
       ...(target === null ? {} : { target: `≥ ${target.toLocaleString('en-US')} events/s`, pass: v >= target }),
       note: `${n.toLocaleString('en-US')} queued events, median of ${runs}`,
+    });
+    rows.push({
+      suite: SUITE,
+      name: `fengari alone: batches of ${batch} event tables built and read in Lua (no bus, no host call)`,
+      value: f,
+      unit: 'events/s',
+      note: `${n.toLocaleString('en-US')} events, median of ${runs}; the drain above ÷ this: ${(v / f).toFixed(2)}×`,
     });
   }
   if (check) rows.push(checkRow('drain: every event received, in order', ok));
