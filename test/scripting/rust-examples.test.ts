@@ -146,7 +146,9 @@ describe("the Rust original's example scripts, unmodified", () => {
     const { result, lines, events } = await runExample('event-workflow-coordination.lua');
     expect(result.error ?? result.ok).toBe(true);
     expect(lines).toEqual(expect.arrayContaining(['   ✅ Workflow coordination channels established', '   • Total workflows created: 4']));
-    expect(lines.filter((l) => /^ {3}✅ Step \d\/4: \w+ completed \(\d+ms\)$/.test(l)).length).toBeGreaterThan(0);
+    // each step succeeds by the script's own dice (95 % for the first): one line per step run, until one fails
+    const steps = lines.filter((l) => /^ {3}(✅ Step \d\/4: \w+ completed|❌ Step \d\/4: \w+ failed) \(\d+ms\)$/.test(l));
+    expect(steps.length).toBeGreaterThan(0);
     expect(events.length).toBeGreaterThan(20);
     // the steps' sleeps (tens to hundreds of ms each) are real
     expect(result.durationMs).toBeGreaterThanOrEqual(2000);
