@@ -178,21 +178,18 @@ async function twoPublishers(n) {
 
 // ---- drain ------------------------------------------------------------------------
 
-async function drainOnce(n, batch, check) {
-  const bus = createBus();
-  const m = marks(bus);
-  // the script fills its own queue, then the host times only the drain
-  const [lines] = await runAll(bus, [
-    {
-      name: 'consumer.lua',
-      source: `local n = ${n}
-       local sub = Event.subscribe("bench.order", {max_queue_size = n})
-       for i = 1, n do Event.publish("bench.order", ${SMALL_TABLE}) end
-       Event.get_stats()
+/**
+ * The consumer both drain cases run: `setup` (Lua) before the first mark,
+ * then batches taken by `take` (Lua that sets `events`) until n are read,
+ * each checked in order; prints whether all were.
+ */
+function consumer(n, setup, take) {
+  return `local n = ${n}
+       ${setup}
        local got, inorder = 0, true
        ${MARK}
        while got < n do
-         local events = Event.receive_batch(sub, {max_events = ${batch}, timeout_ms = 1000})
+         ${take}
          if #events == 0 then break end
          for k = 1, #events do
            got = got + 1
@@ -200,9 +197,18 @@ async function drainOnce(n, batch, check) {
          end
        end
        ${MARK}
-       print(got == n and inorder)`,
-    },
-  ]);
+       print(got == n and inorder)`;
+}
+
+async function drainOnce(n, batch, check) {
+  const bus = createBus();
+  const m = marks(bus);
+  // the script fills its own queue, then the host times only the drain
+  const setup = `local sub = Event.subscribe("bench.order", {max_queue_size = n})
+       for i = 1, n do Event.publish("bench.order", ${SMALL_TABLE}) end
+       Event.get_stats()`;
+  const take = `local events = Event.receive_batch(sub, {max_events = ${batch}, timeout_ms = 1000})`;
+  const [lines] = await runAll(bus, [{ name: 'consumer.lua', source: consumer(n, setup, take) }]);
   const ms = await m.span();
   await bus.close();
   return { rate: (n / ms) * 1000, ok: !check || lines[0] === 'true' };
@@ -216,30 +222,15 @@ async function drainOnce(n, batch, check) {
 async function luaAloneBatchesOnce(n, batch) {
   const bus = createBus();
   const m = marks(bus);
-  const [lines] = await runAll(bus, [
-    {
-      name: 'alone.lua',
-      source: `local n = ${n}
-       local got, inorder = 0, true
-       ${MARK}
-       while got < n do
-         local events = {}
+  const take = `local events = {}
          for k = 1, ${batch} do
            events[k] = {id = "0b6f8f2e-3c1d-4a8e-9b7a-1f2e3d4c5b6a", event_type = "bench.order",
              timestamp = "2026-12-06T04:00:00.000Z", version = "1.0",
              data = {order_id = got + k, amount = 10.5, currency = "USD"},
              source = {component = "consumer.lua", instance_id = "4f1c2b3a-5d6e-4f70-8a9b-0c1d2e3f4a5b", language = "lua"},
              metadata = {}}
-         end
-         for k = 1, #events do
-           got = got + 1
-           if events[k].data.order_id ~= got then inorder = false end
-         end
-       end
-       ${MARK}
-       print(got == n and inorder)`,
-    },
-  ]);
+         end`;
+  const [lines] = await runAll(bus, [{ name: 'alone.lua', source: consumer(n, '', take) }]);
   const ms = await m.span();
   await bus.close();
   if (lines[0] !== 'true') throw new Error('fengari alone: the batches were not read in order');
