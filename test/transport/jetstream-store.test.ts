@@ -92,6 +92,14 @@ describe('query reads the stream in its order', () => {
     expect(later.length).toBe(all.filter((e) => Date.parse(e.timestamp) >= mid).length);
     expect(await reader.query(q({ end_time: T0, limit: 100 }))).toEqual([]);
   });
+
+  it('a read from a time that found nothing does not stand in for a read from the start', async () => {
+    const r = await openJetStreamStore(server.url);
+    // reaches the end of the stream without taking a message (and waits there for a next page)
+    expect(await r.query(q({ start_time: Date.now() + 3_600_000, limit: 10 }))).toEqual([]);
+    expect((await r.query(q({ limit: 100 }))).map((e) => e.sequence)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    await r.close();
+  });
 });
 
 describe('catch-up subscriptions on a bus joined to the stream', () => {
