@@ -144,6 +144,7 @@ async function throughput(row, { timing, check }) {
   row({ name: names.plainDrain, value: v('plainDrain'), unit: 'events/s' });
   row({ name: names.bothDrain, value: v('bothDrain'), unit: 'events/s', vs: names.plainDrain, target: '≥ 0.8× plain', pass: v('bothDrain') / v('plainDrain') >= 0.8 });
   await alsProcesses(row, timing.samples);
+  sameBus(row, 3);
 
   if (check) {
     const { bus, m, sub } = buses.both;
@@ -166,6 +167,26 @@ async function throughput(row, { timing, check }) {
     m?.close();
     await bus.close();
   }
+}
+
+/**
+ * Metrics and causation on and off on one bus, in fresh processes
+ * (_toggle-child.js): the rows above compare six buses in one process, whose
+ * different configurations all run through the same JIT-compiled code.
+ */
+function sameBus(row, processes) {
+  const child = path.join(path.dirname(new URL(import.meta.url).pathname), '_toggle-child.js');
+  const runs = [];
+  for (let i = 0; i < processes; i++) runs.push(JSON.parse(execFileSync(process.execPath, [child, '15'], { encoding: 'utf8' }).trim()));
+  const medians = runs.map((r) => r.median);
+  row({
+    name: 'publish → receiveBatch, one bus with metrics + causation on ÷ the same bus with them off (fresh process)',
+    value: median(medians),
+    unit: '×',
+    target: '≥ 0.8× (one bus)',
+    pass: median(medians) >= 0.8,
+    note: `${processes} processes, 15 alternating rounds each: medians ${medians.map((x) => x.toFixed(2)).join(' ')}; rounds ${Math.min(...runs.map((r) => r.min)).toFixed(2)}–${Math.max(...runs.map((r) => r.max)).toFixed(2)}`,
+  });
 }
 
 /** The plain bus in fresh processes with and without an AsyncLocalStorage used, alternating. */
