@@ -61,6 +61,17 @@ describe('the shipped declarations', () => {
     }
   });
 
+  it('give CrosstalkError the detail fields the bus sets, no more and no fewer', () => {
+    // the declaration's class is written out by hand; the bus's is src/core/errors.ts
+    const fieldsIn = (text: string, from: string) => {
+      const body = text.slice(text.indexOf(from), text.indexOf('\n}', text.indexOf(from)));
+      return [...body.matchAll(/^\s+(?:override )?readonly (\w+)\??\s*[:=]/gm)].map((m) => m[1]).sort();
+    };
+    const bus = fieldsIn(readFileSync(path.join(ROOT, 'src/core/errors.ts'), 'utf8'), 'export class CrosstalkError');
+    expect(bus).toContain('column');
+    expect(fieldsIn(jsDeclaration(), 'declare class CrosstalkError')).toEqual(bus);
+  });
+
   it('document every function, argument and field in one line', () => {
     const docs: string[] = [];
     for (const f of EVENT_FUNCTIONS) docs.push(f.doc, f.returnsDoc, ...f.args.map((a) => a.doc), ...(f.forms ?? []).flatMap((x) => [x.doc, ...x.params.map((p) => p.doc ?? '')]));
