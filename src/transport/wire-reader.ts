@@ -13,9 +13,10 @@
  * through JSON.parse. Finding where `data` ends is one scan that also
  * measures its nesting depth, notes any byte outside ASCII (only then is
  * UTF-8 validity checked, natively) and notes numbers JSON.parse could turn
- * into Infinity. Repeated pieces are kept from the last message: the source
- * object (a publisher sends the same one with each event), the timestamp
- * string (events of one millisecond share it) and the empty metadata.
+ * into Infinity. Repeated pieces are kept from earlier messages: the source
+ * objects of the last few publishers (each sends the same one with every
+ * event, and a subscriber hears several in turn), the timestamp string
+ * (events of one millisecond share it) and the empty metadata.
  *
  * This reader never refuses anything: whatever it is not sure of (another
  * key order, whitespace, escapes in the envelope, an exponent, a value it
@@ -62,9 +63,16 @@ const LONG_NUMBER = 300;
 
 const EMPTY_METADATA: JsonObject = Object.freeze({}) as JsonObject;
 
-/** What the last message had, to skip reading it again. */
-let lastSourceBytes = new Uint8Array(0);
-let lastSource: EventSource | null = null;
+/**
+ * The sources read lately, most recent first, with their bytes: a source
+ * seen again is compared, not parsed. More than one, because a subscriber
+ * hears several publishers in turn (a request and its reply come from two);
+ * with one kept, every change of publisher parsed the source again and
+ * copied its bytes, 3.5x the cost of reading the whole event.
+ */
+const KEPT_SOURCES = 8;
+const keptSourceBytes: Uint8Array[] = [];
+const keptSources: EventSource[] = [];
 const lastTimestampBytes = new Uint8Array(TIMESTAMP_LENGTH);
 let lastTimestamp = '';
 
@@ -298,24 +306,41 @@ function parseSlice(b: Buffer, from: number, to: number): JsonValue | undefined 
 let sourceEnd = 0;
 
 /**
- * The source object at `b[from]` (ending at `sourceEnd`): the last one again
+ * The source object at `b[from]` (ending at `sourceEnd`): a kept one again
  * when its bytes are the same (identical bytes are the same JSON value, so
  * they are not scanned again); null when it is not a valid source.
  */
 function sourceAt(b: Buffer, from: number, end: number): EventSource | null {
-  const len = lastSourceBytes.length;
-  if (lastSource !== null && from + len <= end && b.compare(lastSourceBytes, 0, len, from, from + len) === 0) {
-    sourceEnd = from + len;
-    return lastSource;
+  for (let k = 0; k < keptSources.length; k++) {
+    const bytes = keptSourceBytes[k]!;
+    const len = bytes.length;
+    // `,"data":` follows a source: one byte rules out most sources of another length before the compare
+    if (from + len < end && b[from + len] === COMMA && b.compare(bytes, 0, len, from, from + len) === 0) {
+      const source = keptSources[k]!;
+      if (k > 0) keep(k, bytes, source);
+      sourceEnd = from + len;
+      return source;
+    }
   }
   const to = scanValue(b, from, end);
   if (to < 0 || b[from] !== OPEN_BRACE || scanFlags & FLAG_SUSPECT) return null;
   const v = parseSlice(b, from, to);
   if (!isValidSource(v)) return null;
-  lastSource = Object.freeze(v);
-  lastSourceBytes = new Uint8Array(b.subarray(from, to)); // a copy: b is the connection's buffer
+  const source = Object.freeze(v);
+  // a copy: b is the connection's buffer
+  keep(Math.min(keptSources.length, KEPT_SOURCES - 1), new Uint8Array(b.subarray(from, to)), source);
   sourceEnd = to;
-  return lastSource;
+  return source;
+}
+
+/** Puts a source first among the kept ones, moving those before slot `k` one place on (slot k's is replaced). */
+function keep(k: number, bytes: Uint8Array, source: EventSource): void {
+  for (let j = k; j > 0; j--) {
+    keptSourceBytes[j] = keptSourceBytes[j - 1]!;
+    keptSources[j] = keptSources[j - 1]!;
+  }
+  keptSourceBytes[0] = bytes;
+  keptSources[0] = source;
 }
 
 const SOURCE_KEYS = new Set(['component', 'instance_id', 'correlation_id', 'language']);

@@ -30,8 +30,13 @@ export interface DecodeLimits {
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** the last subject type found valid: a stream of one type is checked once */
-let validType = '';
+/**
+ * Subject types found valid lately: a stream of a few types is checked once
+ * per type, not at every change of type (a request and its reply alternate).
+ * Emptied when full, so it stays small whatever the traffic.
+ */
+const validTypes = new Set<string>();
+const KEPT_TYPES = 256;
 
 /**
  * The events in one message, which arrived on a subject naming
@@ -48,9 +53,10 @@ export function decodeMessage(
   event: (e: UniversalEvent) => void,
   invalid: (reason: string) => void,
 ): void {
-  if (subjectType !== validType) {
+  if (!validTypes.has(subjectType)) {
     if (!isValidEventType(subjectType)) return invalid('the subject does not name a valid event type');
-    validType = subjectType;
+    if (validTypes.size >= KEPT_TYPES) validTypes.clear();
+    validTypes.add(subjectType);
   }
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = b.length;

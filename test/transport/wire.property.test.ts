@@ -102,6 +102,27 @@ describe('the wire reader', () => {
     );
   });
 
+  it('reads events from many publishers in turn, each with its own source (the reader keeps the last few)', () => {
+    fc.assert(
+      fc.property(
+        type.chain((t) => fc.tuple(fc.constant(t), fc.uniqueArray(source, { minLength: 1, maxLength: 12, selector: (s) => JSON.stringify(s) }))),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
+        fc.uuid({ version: 4 }),
+        ([t, publishers], turns, id) => {
+          for (const k of turns) {
+            const e: UniversalEvent = {
+              id, event_type: t, timestamp: '2026-12-06T06:30:00.000Z', version: '1.0', sequence: 1 + k,
+              source: publishers[k % publishers.length]!, data: k, metadata: {}, priority: 'normal',
+            };
+            const bytes = Buffer.from(eventJson(e));
+            expect(decodeEvent(bytes, t, limits(64))).toEqual(JSON.parse(bytes.toString()));
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('accepts exactly what the general path accepts, for mutated messages and tight depth limits', () => {
     fc.assert(
       fc.property(
