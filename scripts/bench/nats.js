@@ -16,7 +16,9 @@
  *    starts from, and the figure crosstalk is held to (≥ 1.3×).
  * 2. Round trip: A publishes `ping`, B receives it and publishes `pong`, A
  *    receives that; p50/p95 over many rounds, next to a bare nats.js
- *    request/reply on the same server (≤ 0.8× its p50).
+ *    request/reply on the same server (≤ 0.8× its p50), and two floors:
+ *    nats.js publish → callback → publish → callback, and two bare sockets
+ *    speaking the NATS protocol (the server and the kernel alone).
  * 3. Persistent events/s, pipelined: A publishes persistent events with
  *    `max_pending_acks` = W, awaiting a publish only when it has to wait for
  *    room, until every JetStream acknowledgement is in; next to nats.js's
@@ -30,6 +32,7 @@
  * runner (scripts/bench/run.js) imports run().
  */
 
+import net from 'node:net';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createBus } from '../../dist/core/bus.js';
@@ -44,6 +47,72 @@ function pct(xs, p) {
 }
 
 // ---- cases ------------------------------------------------------------------------------
+
+/**
+ * Two plain TCP sockets on the server, one subscribed to `sock.ping` and
+ * answering on `sock.pong`: a round trip with no client library at all.
+ */
+async function socketPingPong(url, payload) {
+  const { hostname, port } = new URL(url);
+  const open = () =>
+    new Promise((resolve, reject) => {
+      const s = net.connect(Number(port), hostname);
+      s.setNoDelay(true);
+      s.once('error', reject);
+      // the server speaks first (INFO); then CONNECT, and PING/PONG to know it has read our SUB
+      s.once('data', () => resolve(s));
+    });
+  const [ask, answer] = [await open(), await open()];
+  const pub = (subject) => Buffer.concat([Buffer.from(`PUB ${subject} ${payload.length}\r\n`), payload, Buffer.from('\r\n')]);
+  const ping = pub('sock.ping');
+  const pongMsg = pub('sock.pong');
+  let pending = null;
+  // a reader that counts MSG lines and answers the server's PINGs; payloads are skipped by length
+  const reader = (s, onMsg) => {
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        const eol = buf.indexOf('\r\n');
+        if (eol < 0) return;
+        const line = buf.slice(0, eol);
+        if (line.startsWith('MSG ')) {
+          const size = Number(line.slice(line.lastIndexOf(' ') + 1));
+          if (buf.length < eol + 2 + size + 2) return;
+          buf = buf.slice(eol + 2 + size + 2);
+          onMsg();
+        } else {
+          buf = buf.slice(eol + 2);
+          if (line === 'PING') s.write('PONG\r\n');
+          else if (line === 'PONG' && pending !== null && pending.ready) pending.ready();
+          else if (line.startsWith('-ERR')) throw new Error(`nats-server: ${line}`);
+        }
+      }
+    });
+  };
+  reader(answer, () => answer.write(pongMsg));
+  reader(ask, () => pending.done());
+  const connect = 'CONNECT {"verbose":false,"pedantic":false}\r\n';
+  answer.write(`${connect}SUB sock.ping 1\r\n`);
+  ask.write(`${connect}SUB sock.pong 2\r\n`);
+  for (const s of [answer, ask]) {
+    await new Promise((ready) => {
+      pending = { ready };
+      s.write('PING\r\n');
+    });
+  }
+  return {
+    round: () =>
+      new Promise((done) => {
+        pending = { done };
+        ask.write(ping);
+      }),
+    close: () => {
+      ask.destroy();
+      answer.destroy();
+    },
+  };
+}
 
 /** Waits until `sub` has had `n` events, taking them in batches. */
 async function takeAll(sub, n, check) {
@@ -169,10 +238,18 @@ export async function run({ quick = false, check = false } = {}) {
       }
     })();
     rawSub.subscribe('raw.rt', { callback: (_err, m) => m.respond(m.data) });
-    await rawSub.flush();
-    // blocks of rounds alternate between the two, so that the machine's load hits both alike
+    // the floors under any round trip through the server: nats.js publish → callback → publish →
+    // callback (no request machinery), and two bare sockets speaking the NATS protocol (no client)
+    rawSub.subscribe('raw.ping', { callback: (_err, m) => rawSub.publish('raw.pong', m.data) });
+    let pong = null;
+    rawPub.subscribe('raw.pong', { callback: () => pong() });
+    await Promise.all([rawSub.flush(), rawPub.flush()]);
+    const sockets = await socketPingPong(server.url, wire);
+    // blocks of rounds alternate between them, so that the machine's load hits all alike
     const ctTimes = [];
     const rawTimes = [];
+    const pubSubTimes = [];
+    const socketTimes = [];
     const BLOCK = 20;
     for (let i = 0; i < rounds; ) {
       for (const end = i + BLOCK; i < end; i++) {
@@ -187,7 +264,20 @@ export async function run({ quick = false, check = false } = {}) {
         await rawPub.request('raw.rt', wire, { timeout: 5000 });
         rawTimes.push((performance.now() - t0) * 1000);
       }
+      for (let k = 0; k < BLOCK; k++) {
+        const t0 = performance.now();
+        const back = new Promise((r) => (pong = r));
+        rawPub.publish('raw.ping', wire);
+        await back;
+        pubSubTimes.push((performance.now() - t0) * 1000);
+      }
+      for (let k = 0; k < BLOCK; k++) {
+        const t0 = performance.now();
+        await sockets.round();
+        socketTimes.push((performance.now() - t0) * 1000);
+      }
     }
+    sockets.close();
     stop = true;
     await echo;
     row({
@@ -197,6 +287,14 @@ export async function run({ quick = false, check = false } = {}) {
     row({ name: 'crosstalk round trip p95', value: pct(ctTimes, 95), unit: 'µs' });
     row({ name: 'nats.js request/reply p50', value: median(rawTimes), unit: 'µs', note: `${rounds} rounds each, in alternating blocks of ${BLOCK}` });
     row({ name: 'nats.js request/reply p95', value: pct(rawTimes, 95), unit: 'µs' });
+    row({
+      name: 'floor: nats.js publish → callback → publish → callback p50', value: median(pubSubTimes), unit: 'µs', vs: 'nats.js request/reply p50',
+      note: 'the same two hops without request/reply\'s inbox and timer: what a bus on nats.js starts from',
+    });
+    row({
+      name: 'floor: two sockets speaking the NATS protocol, p50', value: median(socketTimes), unit: 'µs', vs: 'nats.js request/reply p50',
+      note: 'no client library: the server and the kernel alone',
+    });
 
     // ---- 3. persistent, pipelined
     const W = quick ? 256 : 1024;
