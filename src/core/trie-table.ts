@@ -1,48 +1,85 @@
 /**
  * The hash table the trie and the router key strings with: open addressing
- * (linear probing), laid out flat as [hash, key, value] triples so that a
- * probe reads one array and touches a key string only when its hash matches.
- * `find` takes the key as a slice of another string, by bounds and hash, so a
+ * (linear probing), laid out flat as [code, key, value] triples so that a
+ * probe reads one array and touches a key string only when its code matches.
+ * `find` takes the key as a slice of another string, by bounds and code, so a
  * walk over an event type neither cuts segments out nor hashes new strings
  * (V8 hashes every fresh string it is asked to look up in a Map).
+ *
+ * A key of at most four characters below U+0080 (most segments of real
+ * types: `v1`, `eu`, `api`, `user`) is its own code, packed: equal codes then
+ * mean equal keys, and a probe never reads the key string, a cold read per
+ * trie step saved at scale. Longer keys are hashed; the packed flag keeps the
+ * two kinds of code apart.
  */
 
-/** A string's hash: 30 bits, so it stays a small integer. `Lookup.read` computes the same per segment. */
+/** Set in a packed code (the key itself), clear in a hashed one. */
+export const PACKED = 1 << 29;
+
+/** A string's code (30 bits, a small integer). `Lookup.read` computes the same per segment, in its own loop. */
 export function hashOf(s: string): number {
   let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return finish(h);
+  let p = 0;
+  let wide = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h = (Math.imul(h, 31) + c) | 0;
+    p |= c << (7 * i);
+    wide |= c | (c - 1);
+  }
+  return finish(h, p, s.length, wide);
 }
 
-/** The last step of hashOf, for callers that run the loop themselves. */
-export function finish(h: number): number {
-  return (h ^ (h >>> 15)) & 0x3fffffff;
+/**
+ * The last step of hashOf, for callers that run the loop themselves: `h` the
+ * hash, `p` the characters packed 7 bits apart from bit 0 (only read when
+ * they fit), `wide` each character c or-ed in as `c | (c - 1)`: within 0x7f
+ * only when every character is in 1..0x7f.
+ */
+export function finish(h: number, p: number, length: number, wide: number): number {
+  // no packed character is 0, so a packed key's length is where its zeros start
+  if (length <= 4 && (wide & ~0x7f) === 0) return PACKED | p;
+  return (h ^ (h >>> 15)) & (PACKED - 1);
+}
+
+/** The home slot of `code` in a table of `mask + 1` (a power of two) slots: packed codes are mixed first. All int32, no doubles. */
+function home(code: number, mask: number): number {
+  const x = Math.imul(code, 0x9e3779b1);
+  return (x ^ (x >> 16)) & mask;
+}
+
+/** The table's storage: [code, key, value] per slot. A trie node keeps it to probe without a hop through the Table. */
+export type Slots<T> = (number | string | T | null)[];
+
+/** The value for the key s[from, to) whose code is `code`, or null. */
+export function find<T>(slots: Slots<T>, s: string, from: number, to: number, code: number): T | null {
+  const mask = ((slots.length / 3) | 0) - 1;
+  for (let j = home(code, mask); ; j = (j + 1) & mask) {
+    const key = slots[3 * j + 1] as string | null;
+    if (key === null) return null;
+    if (slots[3 * j] === code && ((code & PACKED) !== 0 || (key.length === to - from && s.startsWith(key, from)))) return slots[3 * j + 2] as T;
+  }
 }
 
 /** Literal children of a trie node; the router's exact types. */
 export class Table<T> {
-  private slots: (number | string | T | null)[] = [0, null, null, 0, null, null];
+  /** read by the trie's walk in place (find); replaced when the table grows */
+  slots: Slots<T> = [0, null, null, 0, null, null];
   size = 0;
 
-  /** The value for the key s[from, to) whose hash is `h`, or null. */
-  find(s: string, from: number, to: number, h: number): T | null {
-    const slots = this.slots;
-    const mask = slots.length / 3 - 1;
-    for (let j = h & mask; ; j = (j + 1) & mask) {
-      const key = slots[3 * j + 1] as string | null;
-      if (key === null) return null;
-      if (slots[3 * j] === h && key.length === to - from && s.startsWith(key, from)) return slots[3 * j + 2] as T;
-    }
+  /** The value for the key s[from, to) whose code is `code`, or null. */
+  find(s: string, from: number, to: number, code: number): T | null {
+    return find(this.slots, s, from, to, code);
   }
 
-  /** The value for the whole string `s`, whose hash is `h`, or null: keys compare with `===`, which is one pointer comparison when both are the same string. */
-  findKey(s: string, h: number): T | null {
+  /** The value for the whole string `s`, whose code is `code`, or null: keys compare with `===`, which is one pointer comparison when both are the same string. */
+  findKey(s: string, code: number): T | null {
     const slots = this.slots;
-    const mask = slots.length / 3 - 1;
-    for (let j = h & mask; ; j = (j + 1) & mask) {
+    const mask = ((slots.length / 3) | 0) - 1;
+    for (let j = home(code, mask); ; j = (j + 1) & mask) {
       const key = slots[3 * j + 1] as string | null;
       if (key === null) return null;
-      if (slots[3 * j] === h && key === s) return slots[3 * j + 2] as T;
+      if (slots[3 * j] === code && ((code & PACKED) !== 0 || key === s)) return slots[3 * j + 2] as T;
     }
   }
 
@@ -59,17 +96,17 @@ export class Table<T> {
 
   delete(key: string): void {
     const slots = this.slots;
-    const mask = slots.length / 3 - 1;
-    let j = hashOf(key) & mask;
+    const mask = ((slots.length / 3) | 0) - 1;
+    let j = home(hashOf(key), mask);
     while (slots[3 * j + 1] !== key) {
       if (slots[3 * j + 1] === null) return;
       j = (j + 1) & mask;
     }
     // backward-shift deletion: pull later entries of the probe run into the gap
     for (let k = (j + 1) & mask; slots[3 * k + 1] !== null; k = (k + 1) & mask) {
-      const home = (slots[3 * k] as number) & mask;
+      const at = home(slots[3 * k] as number, mask);
       // the entry at k may fill the gap at j unless its home lies cyclically in (j, k]
-      if (j < k ? home <= j || home > k : home <= j && home > k) {
+      if (j < k ? at <= j || at > k : at <= j && at > k) {
         slots[3 * j] = slots[3 * k]!;
         slots[3 * j + 1] = slots[3 * k + 1]!;
         slots[3 * j + 2] = slots[3 * k + 2]!;
@@ -86,12 +123,12 @@ export class Table<T> {
     for (let j = 1; j < this.slots.length; j += 3) if (this.slots[j] !== null) yield this.slots[j + 1] as T;
   }
 
-  private place(h: number, key: string, value: T): void {
+  private place(code: number, key: string, value: T): void {
     const slots = this.slots;
-    const mask = slots.length / 3 - 1;
-    let j = h & mask;
+    const mask = ((slots.length / 3) | 0) - 1;
+    let j = home(code, mask);
     while (slots[3 * j + 1] !== null) j = (j + 1) & mask;
-    slots[3 * j] = h;
+    slots[3 * j] = code;
     slots[3 * j + 1] = key;
     slots[3 * j + 2] = value;
   }

@@ -2,15 +2,19 @@
  * The segment trie behind the router (docs/event-api.md "Patterns"): one node per pattern segment,
  * walked once per event type. `*`, `**` and in-segment globs (`exec*`, `v?`,
  * `[ab]`) have their own edges; literal children sit in a hash table that is
- * probed with the type's segments in place (bounds and hash), so a walk
+ * probed with the type's segments in place (bounds and code), so a walk
  * neither slices the type nor hashes fresh strings.
  *
  * Values sit in buckets (bucket.ts): `end` holds the alternatives that end
  * at a node, `rest` those that end with a trailing `**` there (no node of
  * its own), and the router keeps one per exact type.
  *
- * At scale most lookups are cold: the nodes are not in the CPU's caches. A
- * node's fields that every visit reads come first, and the in-segment globs
+ * At scale most lookups are cold: the nodes are not in the CPU's caches, and
+ * a step costs the cold reads on its way. A node's fields that every visit
+ * reads come first; a node probes its literal table's storage directly (not
+ * through the Table object), and a short segment is compared by its code
+ * alone (trie-table.ts), so a literal step reads the node, one slot of its
+ * table, and the child. The in-segment globs
  * of a node are screened by their hints packed in an Int32Array (length
  * range, first two and last two characters) before a glob object is read.
  *
@@ -22,7 +26,7 @@
  */
 import { Bucket, type Reached } from './bucket.js';
 import type { GlobHint, Segment, SegmentGlob } from './pattern.js';
-import { finish, Table } from './trie-table.js';
+import { find, finish, type Slots, Table } from './trie-table.js';
 
 /** An in-segment glob edge; the hint's fields are copied in, so a lookup reads one object. */
 interface Glob<V> extends GlobHint {
@@ -42,7 +46,8 @@ const UNBOUNDED = 1 << 20;
  * cache line with the object's header.
  */
 export class TrieNode<V> {
-  literal: Table<TrieNode<V>> | null = null;
+  /** `literal.slots`, kept here so that a walk reads them without reading the Table */
+  literals: Slots<TrieNode<V>> | null = null;
   star: TrieNode<V> | null = null;
   globstar: TrieNode<V> | null = null;
   /** the alternatives that end here with a trailing `**` */
@@ -52,6 +57,8 @@ export class TrieNode<V> {
   end: Bucket<V> | null = null;
   /** the globs' hints, packed (see packGlobs) */
   globScreen: Int32Array | null = null;
+  /** the literal children; changed only through child() and remove(), which keep `literals` in step */
+  literal: Table<TrieNode<V>> | null = null;
   /**
    * On a node reached by `**`: how many segments the alternatives through it
    * still take after it, at least and at most (UNBOUNDED past another `**`),
@@ -65,7 +72,7 @@ export class TrieNode<V> {
 
 /**
  * One lookup's scratch, reused from lookup to lookup (routing is
- * synchronous): the type's segments as bounds and hashes, and where the
+ * synchronous): the type's segments as bounds and codes, and where the
  * buckets reached go.
  */
 export class Lookup<V> {
@@ -74,7 +81,8 @@ export class Lookup<V> {
   count = 0;
   readonly start: number[] = [];
   readonly end: number[] = [];
-  readonly hash: number[] = [];
+  /** each segment's code (trie-table.ts hashOf) */
+  readonly code: number[] = [];
   /** (node, position) pairs visited; only kept when an alternative has two or more `**` */
   seen: Set<number> | null = null;
   /** per `**` node, the lowest position it was expanded from (kept with `seen`) */
@@ -84,28 +92,32 @@ export class Lookup<V> {
 
   /** Reads `type` (an event type, at most 255 characters) in one pass. */
   read(type: string): void {
-    if (type === this.type) return;
     this.type = type;
     let n = 0;
     let from = 0;
     let h = 0;
+    let p = 0;
+    let wide = 0;
     for (let i = 0; i < type.length; i++) {
       const c = type.charCodeAt(i);
-      if (c !== DOT) h = (Math.imul(h, 31) + c) | 0;
-      else {
-        this.segment(n++, from, i, h);
+      if (c !== DOT) {
+        h = (Math.imul(h, 31) + c) | 0;
+        p |= c << (7 * (i - from));
+        wide |= c | (c - 1);
+      } else {
+        this.segment(n++, from, i, finish(h, p, i - from, wide));
         from = i + 1;
-        h = 0;
+        h = p = wide = 0;
       }
     }
-    this.segment(n++, from, type.length, h);
+    this.segment(n++, from, type.length, finish(h, p, type.length - from, wide));
     this.count = n;
   }
 
-  private segment(n: number, from: number, to: number, h: number): void {
+  private segment(n: number, from: number, to: number, code: number): void {
     this.start[n] = from;
     this.end[n] = to;
-    this.hash[n] = finish(h);
+    this.code[n] = code;
   }
 }
 
@@ -137,6 +149,8 @@ function child<V>(n: TrieNode<V>, seg: Segment): TrieNode<V> {
       n.literal ??= new Table();
       let c = n.literal.get(seg.text);
       if (c === null) n.literal.set(seg.text, (c = new TrieNode()));
+      // set may have grown the table into new storage
+      n.literals = n.literal.slots;
       return c;
     }
     case 'star':
@@ -189,7 +203,7 @@ export function remove<V>(n: TrieNode<V>, alt: readonly Segment[], i: number, va
   if (isEmpty(c)) {
     if (seg.kind === 'literal') {
       n.literal!.delete(seg.text);
-      if (n.literal!.size === 0) n.literal = null;
+      if (n.literal!.size === 0) n.literal = n.literals = null;
     } else if (seg.kind === 'star') n.star = null;
     else if (seg.kind === 'globstar') n.globstar = null;
     else {
@@ -228,8 +242,8 @@ export function walk<V>(n: TrieNode<V>, out: Lookup<V>, i: number): void {
     if (n.end !== null) out.out.push(n.end);
     return;
   }
-  if (n.literal !== null) {
-    const c = n.literal.find(out.type, out.start[i]!, out.end[i]!, out.hash[i]!);
+  if (n.literals !== null) {
+    const c = find(n.literals, out.type, out.start[i]!, out.end[i]!, out.code[i]!);
     if (c !== null) walk(c, out, i + 1);
   }
   if (n.star !== null) walk(n.star, out, i + 1);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePattern } from '../../src/index.js';
 import { Router } from '../../src/internal.js';
 import type { Segment } from '../../src/core/pattern.js';
-import { hashOf, Table } from '../../src/core/trie-table.js';
+import { hashOf, PACKED, Table } from '../../src/core/trie-table.js';
 import { eventType } from './grammar.js';
 import { runRouterModel } from './helpers.js';
 
@@ -18,7 +18,8 @@ const RUNS = Number(process.env.CROSSTALK_FC_RUNS ?? 300);
 const sorted = <T>(xs: readonly T[]) => [...xs].sort();
 
 describe('the hash table', () => {
-  const key = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '-'), minLength: 1, maxLength: 3 });
+  // keys of up to four characters below U+0080 are their own (packed) code; longer or wider ones are hashed
+  const key = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '-', '\u0000', '\u007f', '\u0080', '\u8000'), minLength: 1, maxLength: 6 });
   const op = fc.oneof(
     fc.record({ k: fc.constant('set' as const), key }),
     fc.record({ k: fc.constant('delete' as const), key }),
@@ -52,6 +53,32 @@ describe('the hash table', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('codes a short key as itself: equal codes, equal keys; packed and hashed codes never meet', () => {
+    const keys = ['AaAaA', 'BBBBA', 'a', 'b', 'ab', 'ba', 'abc', 'abcd', 'abce', 'bcda', 'abcde', 'abcdf', 'a\u0080', 'a\u0000', '\u0000', '\u007f\u007f\u007f\u007f', 'zzzz', ':-_9'];
+    const codes = keys.map(hashOf);
+    expect(new Set(codes).size).toBe(keys.length - 1);
+    for (const [i, k] of keys.entries()) expect((codes[i]! & PACKED) !== 0).toBe(k.length <= 4 && [...k].every((c) => c.charCodeAt(0) > 0 && c.charCodeAt(0) < 0x80));
+    // longer keys share hashed codes ('Aa' and 'BB' hash alike): then the key itself decides
+    expect(hashOf('AaAaA')).toBe(hashOf('BBBBA'));
+    const t = new Table<string>();
+    t.set('AaAaA', 'AaAaA');
+    expect(t.find('x.BBBBA', 2, 7, hashOf('BBBBA'))).toBeNull();
+    expect(t.findKey('BBBBA', hashOf('BBBBA'))).toBeNull();
+    expect(t.findKey('AaAaA', hashOf('AaAaA'))).toBe('AaAaA');
+    // a walk reads each segment's code in its own loop (trie literals); whole types go by hashOf (exact types)
+    const r = new Router<string>(0);
+    const valid = keys.filter((k) => /^[A-Za-z0-9_:-]+$/.test(k));
+    for (const k of valid) {
+      r.add(`glob ${k}`, compilePattern(`*.${k}.y`));
+      r.add(`exact ${k}`, compilePattern(k));
+    }
+    for (const k of [...keys, ...keys.map((k) => `${k}a`)]) {
+      const want = valid.includes(k) ? [`glob ${k}`] : [];
+      expect({ k, got: r.route(`x.${k}.y`) }).toEqual({ k, got: want });
+      expect({ k, got: r.route(k) }).toEqual({ k, got: valid.includes(k) ? [`exact ${k}`] : [] });
+    }
   });
 });
 
