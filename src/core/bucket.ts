@@ -22,6 +22,11 @@ export class Bucket<V> {
   readonly id = nextId++;
   /** the value, while there is exactly one (NONE otherwise) */
   only: V | typeof NONE = NONE;
+  /**
+   * `only !== NONE`, kept as a flag for the hot paths: comparing values of
+   * any kind with a symbol makes V8 call its generic comparison
+   */
+  single = false;
   private onlyCount = 0;
   /** from two values on */
   private counts: Map<V, number> | null = null;
@@ -42,12 +47,14 @@ export class Bucket<V> {
       if (c === undefined) this.list = null;
     } else if (this.only === NONE) {
       this.only = value;
+      this.single = true;
       this.onlyCount = 1;
       this.list = null;
     } else if (this.only === value) this.onlyCount++;
     else {
       this.counts = new Map([[this.only, this.onlyCount], [value, 1]]);
       this.only = NONE;
+      this.single = false;
       this.list = null;
     }
   }
@@ -68,6 +75,7 @@ export class Bucket<V> {
     if (this.only === NONE || this.only !== value) return false;
     if (--this.onlyCount === 0) {
       this.only = NONE;
+      this.single = false;
       this.list = null;
     }
     return true;
@@ -114,7 +122,7 @@ export class Reached<V> {
   push(b: Bucket<V>): void {
     // a bucket of one value is counted from the bucket, not its list (one cold read less)
     if (b.list === null || b.epoch !== this.epoch) this.refresh(b);
-    this.total += b.only !== NONE ? 1 : b.list!.length;
+    this.total += b.single ? 1 : b.list!.length;
     if (b.shared) this.shared++;
     this.buckets[this.count++] = b;
   }
@@ -127,7 +135,7 @@ export class Reached<V> {
     let at = 0;
     for (let k = 0; k < this.count; k++) {
       const b = this.buckets[k]!;
-      if (b.only !== NONE) result[at++] = b.only;
+      if (b.single) result[at++] = b.only as V;
       else for (let m = 0, list = b.list!; m < list.length; m++) result[at++] = list[m]!;
     }
     return this.shared > 1 ? [...new Set(result)] : result;

@@ -36,7 +36,7 @@ export class Router<V> {
   private readonly cache: RouteCache<V> | null;
   /** bumped by every change to the index: a kept answer from before is outdated */
   private version = 0;
-  /** the last type hashed and its hash: publishers send bursts of one type, which then skip hashing */
+  /** the last type hashed and its code: publishers send bursts of one type, which then skip hashing */
   private hashed = '';
   private hashedAs = 0;
   /** the last type cached() found no answer for, its exact bucket, and the index's version then */
@@ -115,9 +115,11 @@ export class Router<V> {
    */
   route(type: string): readonly V[] {
     let exact: ExactBucket<V> | null;
-    if (type === this.missed && this.missedVersion === this.version) {
+    // (the version first: it is an integer, and outside publish, where cached() comes first, it differs)
+    if (this.missedVersion === this.version && type === this.missed) {
       // cached() just missed for this type: both probes are done
       exact = this.missedExact;
+      this.missedVersion = -1;
     } else {
       const h = this.hash(type);
       exact = this.exact.size > 0 ? this.exact.findKey(type, h) : null;

@@ -16,7 +16,7 @@
 /** Set in a packed code (the key itself), clear in a hashed one. */
 export const PACKED = 1 << 29;
 
-/** A string's code (30 bits, a small integer). `Lookup.read` computes the same per segment, in its own loop. */
+/** A string's code (30 bits, a small integer). `Lookup.read` computes the same per segment, in its own loop (codeOf). */
 export function hashOf(s: string): number {
   let h = 0;
   let p = 0;
@@ -31,14 +31,36 @@ export function hashOf(s: string): number {
 }
 
 /**
- * The last step of hashOf, for callers that run the loop themselves: `h` the
- * hash, `p` the characters packed 7 bits apart from bit 0 (only read when
- * they fit), `wide` each character c or-ed in as `c | (c - 1)`: within 0x7f
- * only when every character is in 1..0x7f.
+ * The last step of hashOf: `h` the hash, `p` the characters packed 7 bits
+ * apart from bit 0 (only read when they fit), `wide` each character c
+ * or-ed in as `c | (c - 1)`: within 0x7f only when every character is in
+ * 1..0x7f.
  */
-export function finish(h: number, p: number, length: number, wide: number): number {
+function finish(h: number, p: number, length: number, wide: number): number {
   // no packed character is 0, so a packed key's length is where its zeros start
   if (length <= 4 && (wide & ~0x7f) === 0) return PACKED | p;
+  return hashed(h);
+}
+
+/**
+ * hashOf of s[from, to), whose hash `h` the caller computed in its own loop.
+ * A short key's characters are read again (at most four, just read), so the
+ * caller's loop over a long type does only the hash.
+ */
+export function codeOf(s: string, from: number, to: number, h: number): number {
+  if (to - from <= 4) {
+    let p = 0;
+    for (let i = from; i < to; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0 || c > 0x7f) return hashed(h);
+      p |= c << (7 * (i - from));
+    }
+    return PACKED | p;
+  }
+  return hashed(h);
+}
+
+function hashed(h: number): number {
   return (h ^ (h >>> 15)) & (PACKED - 1);
 }
 

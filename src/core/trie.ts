@@ -26,7 +26,7 @@
  */
 import { Bucket, type Reached } from './bucket.js';
 import type { GlobHint, Segment, SegmentGlob } from './pattern.js';
-import { find, finish, type Slots, Table } from './trie-table.js';
+import { codeOf, find, type Slots, Table } from './trie-table.js';
 
 /** An in-segment glob edge; the hint's fields are copied in, so a lookup reads one object. */
 interface Glob<V> extends GlobHint {
@@ -79,10 +79,10 @@ export class Lookup<V> {
   type = '';
   /** segments in `type` */
   count = 0;
-  readonly start: number[] = [];
-  readonly end: number[] = [];
-  /** each segment's code (trie-table.ts hashOf) */
-  readonly code: number[] = [];
+  /** per segment: where it starts and ends in `type`, and its code (trie-table.ts codeOf) */
+  start = new Int32Array(SEGMENTS);
+  end = new Int32Array(SEGMENTS);
+  code = new Int32Array(SEGMENTS);
   /** (node, position) pairs visited; only kept when an alternative has two or more `**` */
   seen: Set<number> | null = null;
   /** per `**` node, the lowest position it was expanded from (kept with `seen`) */
@@ -90,36 +90,43 @@ export class Lookup<V> {
 
   constructor(readonly out: Reached<V>) {}
 
-  /** Reads `type` (an event type, at most 255 characters) in one pass. */
+  /** Reads `type` in one pass: each segment's bounds and code (hashOf's, per segment); the loop only hashes. */
   read(type: string): void {
     this.type = type;
+    const length = type.length;
+    // an event type has at most 255 characters, so 128 segments; anything longer gets room
+    if (length >= 2 * this.start.length) this.reserve(length);
+    const { start, end, code } = this;
     let n = 0;
     let from = 0;
     let h = 0;
-    let p = 0;
-    let wide = 0;
-    for (let i = 0; i < type.length; i++) {
+    for (let i = 0; i < length; i++) {
       const c = type.charCodeAt(i);
-      if (c !== DOT) {
-        h = (Math.imul(h, 31) + c) | 0;
-        p |= c << (7 * (i - from));
-        wide |= c | (c - 1);
-      } else {
-        this.segment(n++, from, i, finish(h, p, i - from, wide));
+      if (c !== DOT) h = (Math.imul(h, 31) + c) | 0;
+      else {
+        start[n] = from;
+        end[n] = i;
+        code[n++] = codeOf(type, from, i, h);
         from = i + 1;
-        h = p = wide = 0;
+        h = 0;
       }
     }
-    this.segment(n++, from, type.length, finish(h, p, type.length - from, wide));
+    start[n] = from;
+    end[n] = length;
+    code[n++] = codeOf(type, from, length, h);
     this.count = n;
   }
 
-  private segment(n: number, from: number, to: number, code: number): void {
-    this.start[n] = from;
-    this.end[n] = to;
-    this.code[n] = code;
+  private reserve(length: number): void {
+    const size = (length >> 1) + 1;
+    this.start = new Int32Array(size);
+    this.end = new Int32Array(size);
+    this.code = new Int32Array(size);
   }
 }
+
+/** Segments an event type can have (255 characters) */
+const SEGMENTS = 128;
 
 const DOT = 46;
 
@@ -222,7 +229,8 @@ function isEmpty<V>(n: TrieNode<V>): boolean {
 /** Collects into `out` the buckets where the type's segments from `i` on can end, starting at `n`. */
 export function walk<V>(n: TrieNode<V>, out: Lookup<V>, i: number): void {
   const count = out.count;
-  if (n.rest !== null && firstVisit(out, n, REST)) out.out.push(n.rest);
+  // (`seen === null ||` keeps the common case from calling firstVisit, which V8 does not inline here)
+  if (n.rest !== null && (out.seen === null || firstVisit(out, n, REST))) out.out.push(n.rest);
   const g = n.globstar;
   if (g !== null) {
     // `**` takes zero or more segments: it stops where what follows it can still end
@@ -236,7 +244,7 @@ export function walk<V>(n: TrieNode<V>, out: Lookup<V>, i: number): void {
       if (done !== undefined) last = Math.min(last, done - 1);
       if (done === undefined || from < done) expanded.set(g.id, from);
     }
-    for (let j = from; j <= last; j++) if (firstVisit(out, g, j)) walk(g, out, j);
+    for (let j = from; j <= last; j++) if (out.seen === null || firstVisit(out, g, j)) walk(g, out, j);
   }
   if (i === count) {
     if (n.end !== null) out.out.push(n.end);
