@@ -16,36 +16,23 @@
 /** Set in a packed code (the key itself), clear in a hashed one. */
 export const PACKED = 1 << 29;
 
-/** A string's code (30 bits, a small integer). `Lookup.read` computes the same per segment, in its own loop (codeOf). */
+/**
+ * A string's code (30 bits, a small integer). The loop only hashes (what a
+ * long type needs; a lookup the route cache answers is mostly this loop),
+ * and a short string is packed after it (codeOf). `Lookup.read` computes the
+ * same per segment, in its own loop.
+ */
 export function hashOf(s: string): number {
   let h = 0;
-  let p = 0;
-  let wide = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h = (Math.imul(h, 31) + c) | 0;
-    p |= c << (7 * i);
-    wide |= c | (c - 1);
-  }
-  return finish(h, p, s.length, wide);
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return codeOf(s, 0, s.length, h);
 }
 
 /**
- * The last step of hashOf: `h` the hash, `p` the characters packed 7 bits
- * apart from bit 0 (only read when they fit), `wide` each character c
- * or-ed in as `c | (c - 1)`: within 0x7f only when every character is in
- * 1..0x7f.
- */
-function finish(h: number, p: number, length: number, wide: number): number {
-  // no packed character is 0, so a packed key's length is where its zeros start
-  if (length <= 4 && (wide & ~0x7f) === 0) return PACKED | p;
-  return hashed(h);
-}
-
-/**
- * hashOf of s[from, to), whose hash `h` the caller computed in its own loop.
- * A short key's characters are read again (at most four, just read), so the
- * caller's loop over a long type does only the hash.
+ * hashOf of s[from, to), whose hash `h` (`h = h * 31 + c` over its
+ * characters) the caller computed in its own loop. A short key's characters
+ * are read again (at most four, just read) and packed 7 bits apart; none is
+ * 0, so a packed key's length is where its zeros start.
  */
 export function codeOf(s: string, from: number, to: number, h: number): number {
   if (to - from <= 4) {
@@ -55,7 +42,7 @@ export function codeOf(s: string, from: number, to: number, h: number): number {
       if (c === 0 || c > 0x7f) return hashed(h);
       p |= c << (7 * (i - from));
     }
-    return PACKED | p;
+    return PACKED | scramble(p);
   }
   return hashed(h);
 }
@@ -64,10 +51,14 @@ function hashed(h: number): number {
   return (h ^ (h >>> 15)) & (PACKED - 1);
 }
 
-/** The home slot of `code` in a table of `mask + 1` (a power of two) slots: packed codes are mixed first. All int32, no doubles. */
-function home(code: number, mask: number): number {
-  const x = Math.imul(code, 0x9e3779b1);
-  return (x ^ (x >> 16)) & mask;
+/**
+ * Packed characters spread over 28 bits one to one (an odd multiplier mod
+ * 2^28, then an xor-shift), so that the low bits a table indexes by depend
+ * on every character, as a hash's do.
+ */
+function scramble(p: number): number {
+  const x = Math.imul(p, 0x9e3779b1) & 0x0fffffff;
+  return x ^ (x >>> 14);
 }
 
 /** The table's storage: [code, key, value] per slot. A trie node keeps it to probe without a hop through the Table. */
@@ -76,7 +67,7 @@ export type Slots<T> = (number | string | T | null)[];
 /** The value for the key s[from, to) whose code is `code`, or null. */
 export function find<T>(slots: Slots<T>, s: string, from: number, to: number, code: number): T | null {
   const mask = ((slots.length / 3) | 0) - 1;
-  for (let j = home(code, mask); ; j = (j + 1) & mask) {
+  for (let j = code & mask; ; j = (j + 1) & mask) {
     const key = slots[3 * j + 1] as string | null;
     if (key === null) return null;
     if (slots[3 * j] === code && ((code & PACKED) !== 0 || (key.length === to - from && s.startsWith(key, from)))) return slots[3 * j + 2] as T;
@@ -98,7 +89,7 @@ export class Table<T> {
   findKey(s: string, code: number): T | null {
     const slots = this.slots;
     const mask = ((slots.length / 3) | 0) - 1;
-    for (let j = home(code, mask); ; j = (j + 1) & mask) {
+    for (let j = code & mask; ; j = (j + 1) & mask) {
       const key = slots[3 * j + 1] as string | null;
       if (key === null) return null;
       if (slots[3 * j] === code && ((code & PACKED) !== 0 || key === s)) return slots[3 * j + 2] as T;
@@ -119,14 +110,14 @@ export class Table<T> {
   delete(key: string): void {
     const slots = this.slots;
     const mask = ((slots.length / 3) | 0) - 1;
-    let j = home(hashOf(key), mask);
+    let j = hashOf(key) & mask;
     while (slots[3 * j + 1] !== key) {
       if (slots[3 * j + 1] === null) return;
       j = (j + 1) & mask;
     }
     // backward-shift deletion: pull later entries of the probe run into the gap
     for (let k = (j + 1) & mask; slots[3 * k + 1] !== null; k = (k + 1) & mask) {
-      const at = home(slots[3 * k] as number, mask);
+      const at = (slots[3 * k] as number) & mask;
       // the entry at k may fill the gap at j unless its home lies cyclically in (j, k]
       if (j < k ? at <= j || at > k : at <= j && at > k) {
         slots[3 * j] = slots[3 * k]!;
@@ -148,7 +139,7 @@ export class Table<T> {
   private place(code: number, key: string, value: T): void {
     const slots = this.slots;
     const mask = ((slots.length / 3) | 0) - 1;
-    let j = home(code, mask);
+    let j = code & mask;
     while (slots[3 * j + 1] !== null) j = (j + 1) & mask;
     slots[3 * j] = code;
     slots[3 * j + 1] = key;
