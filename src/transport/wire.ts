@@ -11,6 +11,7 @@
  * decide. Both accept exactly the same messages.
  */
 import { checkJson, isUuidV4, isValidEventType, PRIORITIES, type Priority, type UniversalEvent } from '../core/event.js';
+import { RecentSet } from '../core/recent-set.js';
 import { isValidSource, readCanonical, readEnd, skipSpace, valueEnd } from './wire-reader.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -33,10 +34,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 /**
  * Subject types found valid lately: a stream of a few types is checked once
  * per type, not at every change of type (a request and its reply alternate).
- * Emptied when full, so it stays small whatever the traffic.
+ * Only the newest are kept, so it stays small whatever the traffic.
  */
-const validTypes = new Set<string>();
-const KEPT_TYPES = 256;
+const validTypes = new RecentSet<string>(128);
 
 /**
  * The events in one message, which arrived on a subject naming
@@ -55,7 +55,6 @@ export function decodeMessage(
 ): void {
   if (!validTypes.has(subjectType)) {
     if (!isValidEventType(subjectType)) return invalid('the subject does not name a valid event type');
-    if (validTypes.size >= KEPT_TYPES) validTypes.clear();
     validTypes.add(subjectType);
   }
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
